@@ -1,0 +1,87 @@
+"""The app factory: ``create_app(warehouse_path)`` returns a ready Dash app.
+
+Besides Dash's own routes, the server has two of ours, both same-origin and cacheable:
+
+- ``/geo/<build_id>/<level>/<parent>.json``: simplified GeoJSON per map view, served gzipped;
+  the build id in the path makes it safe to cache for a year;
+- ``/topojson/<name>.json``: an empty world topology for plotly's geo, so plotly never asks a
+  CDN for one (our maps draw no base layer).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import dash
+from flask import Response, abort, request
+
+from dashboard import routes
+from dashboard.callbacks import map as map_callbacks
+from dashboard.i18n import t
+from dashboard.layout import serve_layout
+from data_pipeline.warehouse import Scope, Warehouse
+
+ASSETS = Path(__file__).with_name("assets")
+SAFE_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+EMPTY_LAYER = {"type": "GeometryCollection", "geometries": []}
+WORLD_LAYERS = ("land", "ocean", "lakes", "rivers", "coastlines", "countries", "subunits")
+EMPTY_TOPOLOGY = json.dumps({
+    "type": "Topology",
+    "objects": {name: EMPTY_LAYER for name in WORLD_LAYERS},
+    "arcs": [],
+    "transform": {"scale": [1, 1], "translate": [0, 0]},
+})
+
+
+def everyone() -> Scope:
+    """The viewer's scope for the current request (everything is visible for now)."""
+    return Scope.everything()
+
+
+def create_app(warehouse: Warehouse | Path | str, scope_of_request=everyone) -> dash.Dash:
+    if not isinstance(warehouse, Warehouse):
+        warehouse = Warehouse(Path(warehouse))
+    app = dash.Dash(
+        __name__,
+        title=t("app.title"),
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        update_title=None,
+        suppress_callback_exceptions=False,
+    )
+    # Never ask plotly's servers for a newer Dash version (the app talks to its own host only).
+    app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
+    app.layout = serve_layout(warehouse)
+    map_callbacks.register(app, warehouse, scope_of_request)
+    _register_static(app.server, warehouse)
+    app.server.config["warehouse"] = warehouse
+    return app
+
+
+def run(app: dash.Dash, host: str, port: int) -> None:
+    app.run(host=host, port=port, debug=False, dev_tools_disable_version_check=True)
+
+
+def _register_static(server, warehouse: Warehouse) -> None:
+    @server.route("/geo/<build_id>/<level>/<parent>.json")
+    def geometry(build_id: str, level: str, parent: str):
+        if build_id != warehouse.meta["build_id"] or not all(SAFE_PART.match(p) for p in (level, parent)):
+            abort(404)
+        path = warehouse.geometry_file(level, parent)
+        if not path.exists():
+            abort(404)
+        body = path.read_bytes()
+        headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+        else:
+            body = gzip.decompress(body)
+        return Response(body, mimetype="application/json", headers=headers)
+
+    @server.route(routes.TOPOJSON_URL + "<name>.json")
+    def topojson(name: str):
+        return Response(EMPTY_TOPOLOGY, mimetype="application/json",
+                        headers={"Cache-Control": "public, max-age=86400"})

@@ -1,0 +1,156 @@
+"""The ``ondermijningsbeeld`` command line.
+
+    ondermijningsbeeld build --demo            build the warehouse from the synthetic demo country
+    ondermijningsbeeld indicators [--format csv]
+    ondermijningsbeeld table --level gemeente --parent RE01 --indicator ID --year 2024
+    ondermijningsbeeld serve [--host 127.0.0.1] [--port 8050]
+
+The warehouse path comes from ``--warehouse``, else ``ONDERMIJNINGSBEELD_WAREHOUSE``, else
+``data/ondermijningsbeeld.duckdb``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from data_pipeline.validation import ValidationError
+from data_pipeline.warehouse import (BUILD_STEPS, AccessDenied, NotFound, Scope, StepLog, Warehouse,
+                                     build_warehouse, default_warehouse_path)
+from geodata.codes import LEVELS
+
+TABLE_COLUMNS = ["code", "name", "level", "parent_code", "year", "indicator", "value", "numerator",
+                 "denominator", "status", "n_parts", "n_parts_with_data"]
+
+
+def build_demo(path: Path, seed: int = 2024, scale: float = 1.0, out=sys.stderr):
+    """Generate the demo country and build the warehouse with a progress bar; return the report."""
+    from data_pipeline.sources import demo_source
+
+    bar = tqdm(total=1 + len(BUILD_STEPS), desc="Demoland bouwen", unit="stap", file=out,
+               bar_format="{desc}: {n_fmt}/{total_fmt} {bar} {elapsed} — {postfix}")
+    bar.set_postfix_str("generate")
+    start = time.perf_counter()
+    source = demo_source(seed=seed, scale=scale)
+    generated = time.perf_counter() - start
+    bar.update()
+
+    def on_step(name: str) -> None:
+        if name != BUILD_STEPS[0]:
+            bar.update()
+        bar.set_postfix_str(name)
+
+    try:
+        report = build_warehouse(source, path, StepLog(on_step))
+    finally:
+        bar.close()
+    report.steps.insert(0, ("generate", generated))
+    return report
+
+
+def _print_report(report, out) -> None:
+    print(f"Warehouse: {report.path.resolve()}", file=out)
+    for name, seconds in report.steps:
+        print(f"  {name:<13} {seconds:7.2f} s", file=out)
+    print(f"  {'total':<13} {sum(s for _, s in report.steps):7.2f} s", file=out)
+    counts = ", ".join(f"{report.counts[l]} {l}" for l in LEVELS if l in report.counts)
+    print(f"Areas: {counts}; {report.counts.get('geometry_files', 0)} geometry files", file=out)
+
+
+def cmd_build(args) -> int:
+    if not args.demo:
+        print("Say what to build from: --demo (official CBS files follow in a later release).", file=sys.stderr)
+        return 2
+    report = build_demo(args.warehouse, seed=args.seed, scale=args.scale)
+    _print_report(report, sys.stdout)
+    return 0
+
+
+def cmd_indicators(args) -> int:
+    from indicators.catalog import load_catalog
+
+    frame = load_catalog().to_frame()
+    columns = ["id", "theme", "label_nl", "unit_nl", "source", "table_id", "numerator", "denominator",
+               "multiplier", "direction", "min_denominator"]
+    if args.warehouse.exists():
+        frame = Warehouse(args.warehouse).catalog.to_frame()
+    if args.format == "csv":
+        frame[columns].to_csv(sys.stdout, index=False)
+    else:
+        for row in frame.itertuples():
+            print(f"{row.id:<44} {row.theme:<14} {row.label_nl} ({row.unit_nl}) — {row.source} {row.table_id}")
+    return 0
+
+
+def cmd_table(args) -> int:
+    wh = Warehouse(args.warehouse)
+    year = args.year if args.year is not None else wh.years[-1]
+    frame = wh.table(args.level, args.parent, args.indicator, year, Scope.everything())
+    frame[TABLE_COLUMNS].to_csv(sys.stdout, index=False, float_format="%.6g")
+    return 0
+
+
+def ensure_warehouse(path: Path) -> Path:
+    """Build the demo warehouse at ``path`` when there is none yet (first run)."""
+    if not path.exists():
+        print(f"No warehouse at {path} yet: building the synthetic demo country first.", file=sys.stderr)
+        _print_report(build_demo(path), sys.stderr)
+    return path
+
+
+def cmd_serve(args) -> int:
+    from dashboard import create_app, run
+
+    run(create_app(ensure_warehouse(args.warehouse)), args.host, args.port)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ondermijningsbeeld", description=__doc__.split("\n\n")[0])
+    p.add_argument("--warehouse", type=Path, default=None,
+                   help="warehouse file (default: $ONDERMIJNINGSBEELD_WAREHOUSE or data/ondermijningsbeeld.duckdb)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the warehouse")
+    b.add_argument("--demo", action="store_true", help="from the synthetic demo country")
+    b.add_argument("--seed", type=int, default=2024)
+    b.add_argument("--scale", type=float, default=1.0, help="demo size relative to the Netherlands")
+    b.set_defaults(func=cmd_build)
+
+    i = sub.add_parser("indicators", help="list the indicator catalog")
+    i.add_argument("--format", choices=["text", "csv"], default="text")
+    i.set_defaults(func=cmd_indicators)
+
+    t = sub.add_parser("table", help="indicator values as CSV on stdout")
+    t.add_argument("--level", choices=LEVELS, required=True)
+    t.add_argument("--parent", help="only areas inside this area code (default: the whole country)")
+    t.add_argument("--indicator", required=True)
+    t.add_argument("--year", type=int)
+    t.set_defaults(func=cmd_table)
+
+    s = sub.add_parser("serve", help="serve the dashboard")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8050)
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    args.warehouse = args.warehouse or default_warehouse_path()
+    try:
+        return args.func(args)
+    except ValidationError as err:
+        print(err, file=sys.stderr)
+        print("Nothing was written; the previous warehouse is unchanged.", file=sys.stderr)
+    except (FileNotFoundError, NotFound, KeyError, AccessDenied) as err:
+        print(f"error: {err}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

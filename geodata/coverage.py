@@ -1,0 +1,88 @@
+"""Polygon coverages: dissolving up the tree, checking, simplifying and GeoJSON output.
+
+A coverage is a set of polygons that share edges exactly and neither overlap nor leave gaps.
+Simplifying polygon by polygon opens slivers between neighbours, so simplification always
+runs on the whole coverage of a level at once (``shapely.coverage_simplify``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+RD_NEW = "EPSG:28992"
+WGS84 = "EPSG:4326"
+
+#: Simplification tolerance in metres (RD New) per level shown, and decimals kept in WGS84
+#: (5 decimals is about 1 m).
+SIMPLIFY_TOLERANCE_M = {"regio": 250.0, "gemeente": 80.0, "wijk": 20.0, "buurt": 6.0}
+COORDINATE_DECIMALS = 5
+
+
+def dissolve(parts: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
+    """Union the polygons of ``parts`` per value of column ``by`` (a coverage union).
+
+    Returns a frame with columns ``code`` and ``geometry``.
+    """
+    merged = parts[[by, "geometry"]].dissolve(by=by, method="coverage")
+    out = merged.reset_index().rename(columns={by: "code"})
+    return gpd.GeoDataFrame(out[["code", "geometry"]], geometry="geometry", crs=parts.crs)
+
+
+@dataclass(frozen=True)
+class CoverageCheck:
+    valid: bool
+    overlap_area: float
+    gap_area: float
+
+    def ok(self, tolerance_area: float) -> bool:
+        return self.overlap_area <= tolerance_area and self.gap_area <= tolerance_area
+
+
+def check_coverage(geoms: gpd.GeoSeries, outline=None) -> CoverageCheck:
+    """Measure overlaps (sum of areas minus area of union) and gaps (outline minus union).
+
+    ``outline`` defaults to the union itself with its interior holes filled, so holes inside
+    the coverage count as gaps.
+    """
+    arr = np.asarray(geoms.values)
+    union = shapely.union_all(arr)
+    overlap = float(shapely.area(arr).sum() - union.area)
+    if outline is None:
+        polys = getattr(union, "geoms", [union])
+        outline = shapely.union_all([shapely.Polygon(p.exterior) for p in polys])
+    gap = float(shapely.difference(outline, union).area)
+    return CoverageCheck(bool(shapely.coverage_is_valid(arr)), max(overlap, 0.0), gap)
+
+
+def simplify_coverage(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
+    """Simplify all polygons of one level together so shared edges stay shared."""
+    simplified = shapely.coverage_simplify(np.asarray(frame.geometry.values), tolerance)
+    return frame.set_geometry(gpd.GeoSeries(simplified, index=frame.index, crs=frame.crs))
+
+
+def to_display(frame: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """Simplify a level's coverage in RD New, then reproject to WGS84 and quantise."""
+    rd = frame.to_crs(RD_NEW) if frame.crs is not None and frame.crs != RD_NEW else frame
+    simplified = simplify_coverage(rd, SIMPLIFY_TOLERANCE_M[level]).to_crs(WGS84)
+    rounded = shapely.transform(np.asarray(simplified.geometry.values),
+                                lambda xy: np.round(xy, COORDINATE_DECIMALS))
+    return simplified.set_geometry(gpd.GeoSeries(rounded, index=simplified.index, crs=WGS84))
+
+
+def feature_collection(frame: gpd.GeoDataFrame, generated_by: str) -> str:
+    """GeoJSON text with one feature per row, ``properties.code`` as the join key.
+
+    Geometry goes through ``shapely.to_geojson`` (compact, no per-feature Python dicts).
+    """
+    geoms = shapely.to_geojson(np.asarray(frame.geometry.values))
+    features = ",".join(
+        f'{{"type":"Feature","properties":{{"code":{json.dumps(code)}}},"geometry":{geom}}}'
+        for code, geom in zip(frame["code"], geoms)
+    )
+    header = json.dumps({"generated": generated_by})[1:-1]
+    return f'{{"type":"FeatureCollection",{header},"features":[{features}]}}'

@@ -1,0 +1,90 @@
+"""The indicator catalog, read from ``catalog.toml`` beside this module.
+
+>>> cat = load_catalog()
+>>> ind = cat.get("misdrijven_per_1000_inwoners")
+>>> ind.numerator, ind.denominator, ind.multiplier
+('misdrijven_totaal', 'inwoners', 1000.0)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+CATALOG_PATH = Path(__file__).with_name("catalog.toml")
+DIRECTIONS = ("higher_is_worse", "higher_is_better", "neutral")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    theme: str
+    label_nl: str
+    label_en: str
+    unit_nl: str
+    unit_en: str
+    numerator: str
+    denominator: str
+    multiplier: float
+    direction: str
+    min_denominator: float
+    dataset: str
+    source: str
+    table_id: str
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_nl
+
+    def unit(self, lang: str) -> str:
+        return self.unit_en if lang == "en" else self.unit_nl
+
+
+@dataclass(frozen=True)
+class Catalog:
+    themes: dict[str, dict[str, str]]
+    indicators: tuple[Indicator, ...]
+
+    def get(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(f"unknown indicator: {indicator_id!r}")
+
+    def for_dataset(self, dataset: str) -> "Catalog":
+        return Catalog(self.themes, tuple(i for i in self.indicators if i.dataset == dataset))
+
+    def variables(self) -> set[str]:
+        """Every count variable that some indicator uses."""
+        return {v for i in self.indicators for v in (i.numerator, i.denominator)}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per indicator, id first."""
+        return pd.DataFrame([{f.name: getattr(i, f.name) for f in fields(Indicator)} for i in self.indicators])
+
+
+def parse_catalog(text: str) -> Catalog:
+    raw = tomllib.loads(text)
+    themes = raw["themes"]
+    indicators = []
+    seen: set[str] = set()
+    for entry in raw["indicator"]:
+        ind = Indicator(**{**entry, "multiplier": float(entry["multiplier"]),
+                           "min_denominator": float(entry["min_denominator"])})
+        if ind.id in seen:
+            raise ValueError(f"indicator {ind.id!r} is listed twice")
+        if ind.theme not in themes:
+            raise ValueError(f"indicator {ind.id!r} has unknown theme {ind.theme!r}")
+        if ind.direction not in DIRECTIONS:
+            raise ValueError(f"indicator {ind.id!r} has unknown direction {ind.direction!r}")
+        seen.add(ind.id)
+        indicators.append(ind)
+    return Catalog(themes, tuple(indicators))
+
+
+@cache
+def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    return parse_catalog(path.read_text(encoding="utf-8"))

@@ -1,0 +1,46 @@
+"""Shared fixtures: warehouses built once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_pipeline.warehouse import Warehouse, build_warehouse
+from tests.factories import tiny_source
+
+#: The demo country at a small scale: every level present, fast to build.
+DEMO_TEST_SCALE = 0.06
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "tiny.duckdb"
+    build_warehouse(tiny_source(), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tiny_warehouse_path):
+    wh = Warehouse(tiny_warehouse_path)
+    yield wh
+    wh.close()
+
+
+@pytest.fixture(scope="session")
+def demo_source_small():
+    from data_pipeline.sources import demo_source
+
+    return demo_source(seed=7, scale=DEMO_TEST_SCALE)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse_path(tmp_path_factory, demo_source_small):
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_warehouse(demo_source_small, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_warehouse_path):
+    wh = Warehouse(demo_warehouse_path)
+    yield wh
+    wh.close()

@@ -1,0 +1,27 @@
+"""Every language has the same keys, and every key is used somewhere in the code."""
+
+import re
+from pathlib import Path
+
+from dashboard.i18n import LANGUAGES, strings
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
+
+
+def test_languages_have_the_same_keys_and_placeholders():
+    nl = strings("nl")
+    for lang in LANGUAGES:
+        other = strings(lang)
+        assert other.keys() == nl.keys(), lang
+        for key in nl:
+            assert set(re.findall(r"{(\w+)}", other[key])) == set(re.findall(r"{(\w+)}", nl[key])), key
+
+
+def test_every_key_is_used_and_every_used_key_exists():
+    code = "\n".join(p.read_text() for p in DASHBOARD.rglob("*.py"))
+    literal = set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", code))
+    prefixes = set(re.findall(r"""\bt\(\s*f["']([\w.]+)\{""", code))
+    keys = set(strings("nl"))
+    assert literal <= keys, literal - keys
+    unused = {k for k in keys - literal if not any(k.startswith(p) for p in prefixes)}
+    assert not unused

@@ -1,0 +1,164 @@
+"""The warehouse build: tree, ratio of sums, missing and suppressed values, atomic swap."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from data_pipeline.validation import ValidationError
+from data_pipeline.warehouse import Scope, Warehouse, build_warehouse, geo_root
+from geodata.hierarchy import MAP_VIEWS
+from tests.factories import TINY_COUNTS, tiny_observations, tiny_source
+
+EVERYTHING = Scope.everything()
+IND = "misdrijven_per_1000_inwoners"
+
+
+def values(path, sql, params=()):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params).df()
+
+
+def test_every_area_rolls_up_to_exactly_one_parent_one_level_up(demo_warehouse):
+    areas = demo_warehouse.areas
+    levels = dict(zip(areas["code"], areas["level"]))
+    above = {"regio": "land", "gemeente": "regio", "wijk": "gemeente", "buurt": "wijk"}
+    for code, level, parent in areas[["code", "level", "parent_code"]].itertuples(index=False):
+        if level == "land":
+            assert parent is None or pd.isna(parent)
+        else:
+            assert levels[parent] == above[level], code
+    assert areas["code"].is_unique
+
+
+def test_parents_are_ratio_of_sums_of_their_buurten(demo_warehouse_path, demo_source_small):
+    obs = demo_source_small.observations
+    ind = demo_source_small.catalog.get("misdrijven_per_1000_inwoners")
+    wide = obs[obs["variable"].isin([ind.numerator, ind.denominator])].pivot_table(
+        index=["code", "year"], columns="variable", values="value", dropna=False).reset_index()
+    wide = wide.dropna(subset=[ind.numerator, ind.denominator])
+    wh = Warehouse(demo_warehouse_path)
+    tree = wh.areas
+    wide = wide.merge(tree[["code", "wijk_code", "gemeente_code", "regio_code", "land_code"]], on="code")
+    stored = values(demo_warehouse_path, "SELECT code, year, numerator, denominator, value, status "
+                    "FROM indicator_values WHERE indicator = ?", [ind.id]).set_index(["code", "year"])
+    checked = 0
+    for column in ("gemeente_code", "regio_code", "land_code"):
+        sums = wide.groupby([column, "year"])[[ind.numerator, ind.denominator]].sum()
+        for (code, year), row in sums.iterrows():
+            got = stored.loc[(code, year)]
+            if got["status"] != "ok":
+                continue
+            assert got["numerator"] == row[ind.numerator]
+            assert got["denominator"] == row[ind.denominator]
+            expected = row[ind.numerator] / row[ind.denominator] * ind.multiplier
+            assert got["value"] == pytest.approx(expected, rel=1e-12)
+            checked += 1
+    assert checked > 10
+    # and never the mean of child rates
+    gm = stored.loc[tree.loc[tree["level"] == "gemeente", "code"].iloc[0]]
+    assert not gm["value"].isna().all()
+
+
+def test_hand_computed_tiny_values(tiny_warehouse):
+    t = tiny_warehouse.table("gemeente", None, IND, 2024, EVERYTHING).set_index("code")
+    # GM0001: buurten 1000/10, 3000/60, (500 missing crime), 1500/15 -> 85 / 5500
+    assert t.at["GM0001", "numerator"] == 85
+    assert t.at["GM0001", "denominator"] == 5500
+    assert t.at["GM0001", "value"] == pytest.approx(85 / 5500 * 1000)
+    assert (t.at["GM0001", "n_parts"], t.at["GM0001", "n_parts_with_data"]) == (4, 3)
+    land = tiny_warehouse.table("land", None, IND, 2024, EVERYTHING).iloc[0]
+    known = [(i, m) for i, m in TINY_COUNTS.values() if m is not None]
+    assert land["value"] == pytest.approx(sum(m for _, m in known) / sum(i for i, _ in known) * 1000)
+
+
+def test_missing_stays_missing_and_small_areas_are_suppressed(tiny_warehouse):
+    b = tiny_warehouse.table("buurt", None, IND, 2024, EVERYTHING).set_index("code")
+    assert b.at["BU00010200", "status"] == "missing"
+    assert pd.isna(b.at["BU00010200", "value"]) and pd.isna(b.at["BU00010200", "numerator"])
+    assert b.at["BU00020100", "status"] == "suppressed"
+    assert b[["value", "numerator", "denominator"]].loc["BU00020100"].isna().all()
+    assert b.at["BU00029900", "status"] == "missing"  # water: no figures at all
+    assert (b.loc[b["status"] != "ok", "value"].isna()).all()
+
+
+def test_a_parent_without_any_data_is_missing_not_zero(tmp_path):
+    obs = tiny_observations()
+    obs.loc[obs["code"].str.startswith("BU0003") & (obs["variable"] == "misdrijven"), "value"] = np.nan
+    path = tmp_path / "w.duckdb"
+    build_warehouse(tiny_source(obs), path)
+    wh = Warehouse(path)
+    row = wh.table("gemeente", "GM0003", IND, 2024, EVERYTHING).iloc[0]
+    assert row["status"] == "missing" and pd.isna(row["value"])
+    regio = wh.table("regio", "RE02", IND, 2024, EVERYTHING).iloc[0]
+    assert regio["status"] == "missing"
+
+
+def test_map_values_cover_every_child_area(demo_warehouse):
+    wh = demo_warehouse
+    gm = wh.areas.loc[wh.areas["level"] == "gemeente", "code"].iloc[0]
+    frame = wh.map_values("wijk", gm, IND, wh.years[-1], EVERYTHING)
+    expected = wh.areas[(wh.areas["level"] == "wijk") & (wh.areas["parent_code"] == gm)]["code"]
+    assert sorted(frame["code"]) == sorted(expected)
+    assert set(frame["status"]) <= {"ok", "missing", "suppressed"}
+
+
+def test_geometry_file_per_view_holds_exactly_the_view_areas(demo_warehouse):
+    wh = demo_warehouse
+    for level, parent_level in MAP_VIEWS:
+        parent = wh.areas.loc[wh.areas["level"] == parent_level, "code"].iloc[-1]
+        doc = json.loads(gzip.decompress(wh.geometry_file(level, parent).read_bytes()))
+        codes = sorted(f["properties"]["code"] for f in doc["features"])
+        column = f"{parent_level}_code"
+        expected = sorted(wh.areas[(wh.areas["level"] == level) & (wh.areas[column] == parent)]["code"])
+        assert codes == expected, (level, parent)
+        lon, lat = doc["features"][0]["geometry"]["coordinates"][0][0][:2] if doc["features"][0]["geometry"]["type"] == "Polygon" \
+            else doc["features"][0]["geometry"]["coordinates"][0][0][0][:2]
+        assert 2.5 < lon < 8 and 50 < lat < 54  # WGS84 lon/lat over the Netherlands
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_failed_build_leaves_previous_warehouse_readable_and_unchanged(tmp_path):
+    path = tmp_path / "w.duckdb"
+    build_warehouse(tiny_source(), path)
+    before = _digest(path)
+    geo_before = sorted(p.name for p in geo_root(path).iterdir())
+
+    broken = tiny_observations()
+    broken.loc[3, "value"] = -5.0          # a negative count
+    broken.loc[5, "code"] = "BU9999999"     # not a buurt code
+    with pytest.raises(ValidationError) as err:
+        build_warehouse(tiny_source(broken), path)
+    text = str(err.value)
+    assert "tiny test source, row 3, column 'value'" in text
+    assert "row 5, column 'code'" in text
+
+    assert _digest(path) == before
+    assert sorted(p.name for p in geo_root(path).iterdir()) == geo_before
+    assert not list(tmp_path.glob(".*.tmp"))
+    wh = Warehouse(path)
+    assert wh.table("land", None, IND, 2024, EVERYTHING).iloc[0]["status"] == "ok"
+
+
+def test_failure_after_validation_also_leaves_warehouse_intact(tmp_path, monkeypatch):
+    path = tmp_path / "w.duckdb"
+    build_warehouse(tiny_source(), path)
+    before = _digest(path)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("data_pipeline.warehouse.write_geometry", explode)
+    with pytest.raises(RuntimeError):
+        build_warehouse(tiny_source(), path)
+    assert _digest(path) == before
+    assert len(list(geo_root(path).iterdir())) == 1
