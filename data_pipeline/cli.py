@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from tqdm import tqdm
@@ -27,29 +26,35 @@ TABLE_COLUMNS = ["code", "name", "level", "parent_code", "year", "indicator", "v
                  "denominator", "status", "n_parts", "n_parts_with_data"]
 
 
+class ProgressBar:
+    """A tqdm bar over build steps, naming the step in progress."""
+
+    def __init__(self, total: int, desc: str, out):
+        self.bar = tqdm(total=total, desc=desc, unit="stap", file=out,
+                        bar_format="{desc} {n_fmt}/{total_fmt} |{bar:30}| {elapsed} {postfix}")
+
+    def start(self, name: str) -> None:
+        self.bar.set_postfix_str(name)
+
+    def done(self, name: str) -> None:
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def build_demo(path: Path, seed: int = 2024, scale: float = 1.0, out=sys.stderr):
     """Generate the demo country and build the warehouse with a progress bar; return the report."""
     from data_pipeline.sources import demo_source
 
-    bar = tqdm(total=1 + len(BUILD_STEPS), desc="Demoland bouwen", unit="stap", file=out,
-               bar_format="{desc}: {n_fmt}/{total_fmt} {bar} {elapsed} — {postfix}")
-    bar.set_postfix_str("generate")
-    start = time.perf_counter()
-    source = demo_source(seed=seed, scale=scale)
-    generated = time.perf_counter() - start
-    bar.update()
-
-    def on_step(name: str) -> None:
-        if name != BUILD_STEPS[0]:
-            bar.update()
-        bar.set_postfix_str(name)
-
+    progress = ProgressBar(1 + len(BUILD_STEPS), "Demoland bouwen", out)
+    steps = StepLog(progress)
     try:
-        report = build_warehouse(source, path, StepLog(on_step))
+        with steps.step("generate"):
+            source = demo_source(seed=seed, scale=scale)
+        return build_warehouse(source, path, steps)
     finally:
-        bar.close()
-    report.steps.insert(0, ("generate", generated))
-    return report
+        progress.close()
 
 
 def _print_report(report, out) -> None:

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import duckdb
 import pandas as pd
@@ -70,19 +70,21 @@ class BuildReport:
 
 
 class StepLog:
-    """Times named steps; ``on_step`` is told when each step starts (for a progress bar)."""
+    """Times named steps and tells an optional progress display when each starts and ends."""
 
-    def __init__(self, on_step: Callable[[str], None] | None = None):
-        self.on_step = on_step
+    def __init__(self, progress=None):
+        self.progress = progress
         self.steps: list[tuple[str, float]] = []
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
-        if self.on_step:
-            self.on_step(name)
+        if self.progress:
+            self.progress.start(name)
         start = time.perf_counter()
         yield
         self.steps.append((name, time.perf_counter() - start))
+        if self.progress:
+            self.progress.done(name)
 
 
 BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "geometry", "swap")
@@ -237,7 +239,7 @@ class Warehouse:
         self._con = duckdb.connect(str(self.path), read_only=True)
         with self.cursor() as con:
             self.meta: dict[str, str] = dict(query(con, "SELECT key, value FROM meta").itertuples(index=False))
-            self.areas = query(con, "SELECT * FROM areas").set_index("code", drop=False)
+            self.areas = query(con, "SELECT * FROM areas").set_index("code", drop=False).rename_axis(None)
             self.years: list[int] = query(con, "SELECT DISTINCT year FROM observations ORDER BY year")["year"].tolist()
             ind = query(con, "SELECT * FROM indicators ORDER BY position")
             themes = query(con, "SELECT * FROM themes ORDER BY position")

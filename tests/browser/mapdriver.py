@@ -1,0 +1,45 @@
+"""Driving the plotly map like a person: real mouse clicks on real polygons."""
+
+from __future__ import annotations
+
+PAINTED_CODES = """() => Array.from(document.querySelectorAll('#map path.choroplethlocation'))
+    .map(p => p.__data__ && p.__data__.loc).filter(Boolean).sort()"""
+
+# A screen point well inside the polygon of `code`: sample its bounding box and keep a point
+# whose neighbours 4 px away are inside the fill too (plotly's drag layer sits on top, so
+# elementFromPoint cannot be used; isPointInFill works on the path itself).
+INTERIOR_POINT = """(code) => {
+  const el = Array.from(document.querySelectorAll('#map path.choroplethlocation'))
+      .find(p => p.__data__ && p.__data__.loc === code);
+  if (!el) return null;
+  const inv = el.getScreenCTM().inverse();
+  const svg = el.ownerSVGElement;
+  const inside = (x, y) => {
+    const pt = svg.createSVGPoint(); pt.x = x; pt.y = y;
+    return el.isPointInFill(pt.matrixTransform(inv));
+  };
+  const r = el.getBoundingClientRect();
+  for (const n of [8, 16, 32]) {
+    for (let i = 1; i < n; i++) for (let j = 1; j < n; j++) {
+      const x = r.left + r.width * i / n, y = r.top + r.height * j / n;
+      if ([[0,0],[4,0],[-4,0],[0,4],[0,-4]].every(([dx, dy]) => inside(x + dx, y + dy))) return [x, y];
+    }
+  }
+  return null;
+}"""
+
+
+def painted_codes(page) -> list[str]:
+    return page.evaluate(PAINTED_CODES)
+
+
+def wait_for_codes(page, codes, timeout: float = 15_000) -> None:
+    """Wait until the map shows exactly these area codes."""
+    page.wait_for_function(f"(want) => JSON.stringify(({PAINTED_CODES})()) === JSON.stringify(want)",
+                           arg=sorted(codes), timeout=timeout)
+
+
+def click_area(page, code: str) -> None:
+    point = page.evaluate(INTERIOR_POINT, code)
+    assert point, f"no clickable point inside {code}"
+    page.mouse.click(*point)

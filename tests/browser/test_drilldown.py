@@ -1,0 +1,92 @@
+"""The foundation walk-through in a real headless Chromium, on the demo country."""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser.mapdriver import click_area, painted_codes, wait_for_codes
+
+pytestmark = __import__("pytest").mark.browser
+
+
+def children(wh, level, parent):
+    a = wh.areas
+    column = f"{wh.areas.at[parent, 'level']}_code"
+    return sorted(a[(a["level"] == level) & (a[column] == parent)]["code"])
+
+
+def clickable_child(wh, level, parent):
+    """A child with data (not water) with the most buurten below it: large enough to click."""
+    a = wh.areas
+    kids = a[(a["level"] == level) & (a["parent_code"] == parent) & ~a["is_water"]]["code"]
+    col = f"{level}_code"
+    sizes = a[a["level"] == "buurt"].groupby(col).size()
+    return max(kids, key=lambda c: sizes.get(c, 0))
+
+
+def test_drill_down_breadcrumbs_history_and_shared_url_stay_on_localhost(live_demo, demo_warehouse, recording):
+    wh, page = demo_warehouse, recording.page
+    page.goto(live_demo.url + "/")
+    page.wait_for_url(re.compile(r"/kaart/regio/NL01\?indicator=\w+&jaar=\d{4}$"))
+    wait_for_codes(page, children(wh, "regio", "NL01"))
+
+    region = clickable_child(wh, "regio", "NL01")
+    click_area(page, region)
+    page.wait_for_url(re.compile(rf"/kaart/gemeente/{region}\?"))
+    wait_for_codes(page, children(wh, "gemeente", region))
+
+    gemeente = clickable_child(wh, "gemeente", region)
+    click_area(page, gemeente)
+    page.wait_for_url(re.compile(rf"/kaart/wijk/{gemeente}\?"))
+    wait_for_codes(page, children(wh, "wijk", gemeente))
+
+    wijk = clickable_child(wh, "wijk", gemeente)
+    click_area(page, wijk)
+    page.wait_for_url(re.compile(rf"/kaart/buurt/{wijk}\?"))
+    wait_for_codes(page, children(wh, "buurt", wijk))
+    crumbs = page.locator("#breadcrumbs")
+    for code in (region, gemeente, wijk):
+        assert wh.areas.at[code, "name"] in crumbs.inner_text()
+    shared_url = page.url
+
+    # a breadcrumb goes back up to the region's gemeenten
+    crumbs.get_by_role("link", name=wh.areas.at[region, "name"], exact=True).click()
+    page.wait_for_url(re.compile(rf"/kaart/gemeente/{region}\?"))
+    wait_for_codes(page, children(wh, "gemeente", region))
+
+    # browser back and forward follow the URL
+    page.go_back()
+    page.wait_for_url(shared_url)
+    wait_for_codes(page, children(wh, "buurt", wijk))
+    page.go_forward()
+    page.wait_for_url(re.compile(rf"/kaart/gemeente/{region}\?"))
+    wait_for_codes(page, children(wh, "gemeente", region))
+
+    # a copied link opens the same view in a fresh page
+    other = page.context.new_page()
+    other.goto(shared_url)
+    wait_for_codes(other, children(wh, "buurt", wijk))
+    heading = other.locator("#map-heading").inner_text()
+    assert wh.areas.at[wijk, "name"] in heading and shared_url.split("jaar=")[1][:4] in heading
+
+    assert recording.foreign_requests() == []
+    assert recording.errors == []
+
+
+def test_indicator_and_year_change_the_url_and_the_values(live_demo, demo_warehouse, recording):
+    wh, page = demo_warehouse, recording.page
+    page.goto(live_demo.url + "/kaart/gemeente/NL01")
+    wait_for_codes(page, children(wh, "gemeente", "NL01"))
+    first_year = wh.years[0]
+    page.locator("#year").click()
+    page.get_by_role("option", name=str(first_year), exact=True).click()
+    page.wait_for_url(re.compile(rf"jaar={first_year}"))
+    assert str(first_year) in page.locator("#map-heading").inner_text()
+    second = wh.catalog.indicators[1]
+    page.locator("#indicator").click()
+    page.get_by_role("option", name=second.label_nl).click()
+    page.wait_for_url(re.compile(rf"indicator={second.id}"))
+    page.wait_for_function("(label) => document.querySelector('#map-heading').innerText.startsWith(label)",
+                           arg=second.label_nl)
+    assert painted_codes(page) == children(wh, "gemeente", "NL01")
+    assert recording.foreign_requests() == [] and recording.errors == []

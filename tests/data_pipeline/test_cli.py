@@ -1,0 +1,68 @@
+"""The command line as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+
+import pytest
+
+from data_pipeline.cli import TABLE_COLUMNS, main
+from indicators.catalog import load_catalog
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_indicators_csv_lists_the_catalog_id_first(capsys, tmp_path):
+    code, out, _ = run(capsys, "--warehouse", str(tmp_path / "none.duckdb"), "indicators", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    header = out.splitlines()[0].split(",")
+    assert header[:4] == ["id", "theme", "label_nl", "unit_nl"] and "source" in header
+    assert [r["id"] for r in rows] == [i.id for i in load_catalog().indicators]
+    assert len({r["theme"] for r in rows}) >= 4 and len(rows) >= 12
+
+
+def test_table_writes_csv_for_a_level_inside_a_parent(capsys, demo_warehouse_path, demo_warehouse):
+    gm = demo_warehouse.areas.loc[demo_warehouse.areas["level"] == "gemeente", "code"].iloc[0]
+    ind = demo_warehouse.catalog.indicators[0].id
+    code, out, _ = run(capsys, "--warehouse", str(demo_warehouse_path), "table", "--level", "buurt",
+                       "--parent", gm, "--indicator", ind, "--year", "2023")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert out.splitlines()[0].split(",") == TABLE_COLUMNS
+    expected = demo_warehouse.areas[(demo_warehouse.areas["level"] == "buurt")
+                                    & (demo_warehouse.areas["gemeente_code"] == gm)]["code"]
+    assert sorted(r["code"] for r in rows) == sorted(expected)
+    assert {r["level"] for r in rows} == {"buurt"} and {r["year"] for r in rows} == {"2023"}
+    for r in rows:
+        if r["status"] != "ok":
+            assert r["value"] == r["numerator"] == r["denominator"] == ""   # blank, never 0
+        else:
+            assert float(r["value"]) == pytest.approx(
+                float(r["numerator"]) / float(r["denominator"]) * demo_warehouse.catalog.get(ind).multiplier,
+                rel=1e-5)
+
+
+def test_table_rejects_an_unknown_indicator_with_a_message(capsys, tiny_warehouse_path):
+    code, _, err = run(capsys, "--warehouse", str(tiny_warehouse_path), "table", "--level", "gemeente",
+                       "--indicator", "bestaat_niet", "--year", "2024")
+    assert code == 1 and "unknown indicator" in err
+
+
+def test_build_demo_prints_where_the_warehouse_went_and_step_times(tmp_path):
+    target = tmp_path / "wh" / "demo.duckdb"
+    proc = subprocess.run([sys.executable, "-m", "data_pipeline.cli", "--warehouse", str(target), "build", "--demo",
+                           "--scale", "0.03"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert f"Warehouse: {target.resolve()}" in proc.stdout
+    for step in ("generate", "validate", "aggregate", "geometry", "total"):
+        assert step in proc.stdout
+    assert "Demoland bouwen" in proc.stderr  # the progress bar
+    assert target.exists()

@@ -1,0 +1,30 @@
+"""What some tests need from the machine, and what happens when it is absent.
+
+Locally such tests skip with a reason; on CI (``CI`` set) they fail, so a missing install step
+cannot hide behind a green run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"required on CI: {reason}")
+    pytest.skip(reason)
+
+
+def chromium_path() -> str:
+    path = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
+    if not path:
+        unavailable("headless Chromium is not installed (apt-get install -y chromium chromium-driver)")
+    return str(path)
