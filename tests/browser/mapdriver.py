@@ -39,7 +39,19 @@ def wait_for_codes(page, codes, timeout: float = 15_000) -> None:
                            arg=sorted(codes), timeout=timeout)
 
 
-def click_area(page, code: str) -> None:
+def _point(page, code: str) -> list[float]:
     point = page.evaluate(INTERIOR_POINT, code)
     assert point, f"no clickable point inside {code}"
-    page.mouse.click(*point)
+    return point
+
+
+def click_area(page, code: str) -> None:
+    page.mouse.click(*_point(page, code))
+
+
+def hover_text(page, code: str) -> str:
+    """Move the mouse onto ``code`` and return plotly's hover label."""
+    page.mouse.move(*_point(page, code))
+    label = page.locator("#map g.hovertext").first
+    label.wait_for(timeout=5_000)
+    return label.text_content()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.mapdriver import click_area, painted_codes, wait_for_codes
+import pytest
 
-pytestmark = __import__("pytest").mark.browser
+from dashboard.formatting import format_number
+from data_pipeline.warehouse import Scope
+from tests.browser.mapdriver import click_area, hover_text, painted_codes, wait_for_codes
+
+pytestmark = pytest.mark.browser
 
 
 def children(wh, level, parent):
@@ -90,3 +94,36 @@ def test_indicator_and_year_change_the_url_and_the_values(live_demo, demo_wareho
                            arg=second.label_nl)
     assert painted_codes(page) == children(wh, "gemeente", "NL01")
     assert recording.foreign_requests() == [] and recording.errors == []
+
+
+def test_hover_shows_name_code_and_dutch_value_or_nb(live_demo, demo_warehouse, recording):
+    wh, page = demo_warehouse, recording.page
+    gemeente = clickable_child(wh, "gemeente", clickable_child(wh, "regio", "NL01"))
+    ind = wh.catalog.get("misdrijven_per_1000_inwoners")
+    year = wh.years[-1]
+    page.goto(f"{live_demo.url}/kaart/buurt/{gemeente}?indicator={ind.id}&jaar={year}")
+    frame = wh.map_values("buurt", gemeente, ind.id, year, Scope.everything())
+    wait_for_codes(page, frame["code"])
+    shown = frame[frame["status"] == "ok"].sort_values("value").iloc[-1]
+    text = hover_text(page, shown["code"])
+    assert shown["name"] in text and shown["code"] in text
+    assert f"{format_number(shown['value'])} {ind.unit_nl}" in text
+    hidden = frame[(frame["status"] != "ok") & ~frame["is_water"]]
+    if len(hidden):
+        page.mouse.move(0, 0)
+        assert "n.b." in hover_text(page, hidden.iloc[0]["code"])
+
+
+def test_english_toggle_and_back(live_demo, demo_warehouse, recording):
+    page = recording.page
+    page.goto(live_demo.url + "/kaart/regio/NL01")
+    wait_for_codes(page, children(demo_warehouse, "regio", "NL01"))
+    assert page.locator("#year-label").inner_text() == "Jaar"
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url(re.compile(r"taal=en"))
+    page.wait_for_function("() => document.querySelector('#year-label').innerText === 'Year'")
+    assert "RIEC regions" in page.locator("#map-heading").inner_text()
+    page.get_by_role("link", name="Nederlands").click()
+    page.wait_for_function("() => document.querySelector('#year-label').innerText === 'Jaar'")
+    assert "taal=" not in page.url
+    assert recording.errors == []

@@ -1,0 +1,74 @@
+"""Map callback logic and the server's own static routes, without a browser."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from dashboard import create_app, routes
+from dashboard.callbacks.map import map_view, resolve_state
+from data_pipeline.warehouse import NotFound, Scope
+
+EVERYTHING = Scope.everything()
+
+
+def test_resolve_state_fills_unknown_indicator_and_year(tiny_warehouse):
+    state = resolve_state(tiny_warehouse, routes.MapState(indicator="nope", year=1900))
+    assert state.indicator == tiny_warehouse.catalog.indicators[0].id
+    assert state.year == max(tiny_warehouse.years)
+
+
+def test_map_view_draws_the_children_on_the_view_geometry(tiny_warehouse):
+    state = resolve_state(tiny_warehouse, routes.MapState(level="buurt", parent="GM0002"))
+    fig, heading, source = map_view(tiny_warehouse, state, EVERYTHING)
+    drawn = sorted(code for trace in fig.data for code in trace.locations)
+    assert drawn == ["BU00020100", "BU00020101", "BU00029900"]
+    assert {trace.geojson for trace in fig.data} == {
+        f"/geo/{tiny_warehouse.meta['build_id']}/buurt/GM0002.json"}
+    assert "Gemeente 2" in heading and "2024" in heading
+    assert "Testbron (TEST-1)" in source and "2024" in source
+    # the suppressed buurt (40 inhabitants) carries no number anywhere in the figure
+    text = json.dumps(fig.to_plotly_json(), default=str)
+    assert "50,0" not in text.split("BU00020100")[1][:200]
+    nodata = next(t for t in fig.data if "BU00020100" in t.locations)
+    assert "n.b." in nodata.text[list(nodata.locations).index("BU00020100")]
+
+
+def test_unknown_views_are_not_found(tiny_warehouse):
+    with pytest.raises(NotFound):
+        map_view(tiny_warehouse, resolve_state(tiny_warehouse, routes.MapState(level="wijk", parent="RE01")),
+                 EVERYTHING)
+
+
+@pytest.fixture(scope="module")
+def client(tiny_warehouse):
+    return create_app(tiny_warehouse).server.test_client()
+
+
+def test_geometry_is_served_gzipped_and_cacheable(client, tiny_warehouse):
+    url = routes.geometry_url(tiny_warehouse.meta["build_id"], "wijk", "GM0001")
+    resp = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert resp.status_code == 200 and resp.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in resp.headers["Cache-Control"]
+    doc = json.loads(gzip.decompress(resp.data))
+    assert sorted(f["properties"]["code"] for f in doc["features"]) == ["WK000101", "WK000102"]
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain.headers and json.loads(plain.data) == doc
+
+
+@pytest.mark.parametrize("path", ["/geo/other-build/wijk/GM0001.json", "/geo/{build}/wijk/GM9999.json",
+                                  "/geo/{build}/wijk/GM0001.json.gz.json", "/geo/{build}/wi.k/GM0001.json"])
+def test_geometry_route_refuses_unknown_builds_and_paths(client, tiny_warehouse, path):
+    assert client.get(path.format(build=tiny_warehouse.meta["build_id"])).status_code == 404
+
+
+def test_path_traversal_never_reaches_a_file(client, tiny_warehouse):
+    resp = client.get(f"/geo/{tiny_warehouse.meta['build_id']}/..%2F..%2Fwijk/GM0001.json")
+    assert resp.mimetype != "application/json"  # Dash's page, not a file from disk
+
+
+def test_world_topojson_is_ours_and_empty(client):
+    doc = json.loads(client.get("/topojson/world_110m.json").data)
+    assert doc["type"] == "Topology" and all(layer["geometries"] == [] for layer in doc["objects"].values())
