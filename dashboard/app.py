@@ -49,6 +49,7 @@ def create_app(warehouse: Warehouse | Path | str, scope_of_request=everyone) -> 
         title=t("app.title"),
         assets_folder=str(ASSETS),
         serve_locally=True,
+        compress=True,
         update_title=None,
         suppress_callback_exceptions=False,
     )

@@ -37,6 +37,11 @@ def hover_texts(frame: pd.DataFrame, unit: str, lang: str) -> list[str]:
     return texts
 
 
+def _significant(value: float, digits: int = 6) -> float:
+    """Fewer bytes on the wire; the colour does not change at 6 significant digits."""
+    return float(f"{value:.{digits}g}")
+
+
 def _trace(frame: pd.DataFrame, texts: pd.Series, geojson_url: str, **style) -> go.Choropleth:
     return go.Choropleth(
         geojson=geojson_url,
@@ -62,7 +67,7 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, *, unit: str, lang:
     if has_value.any():
         shown = frame[has_value]
         traces.append(_trace(
-            shown, texts, geojson_url, name=unit, z=shown["value"].tolist(),
+            shown, texts, geojson_url, name=unit, z=shown["value"].map(_significant).tolist(),
             colorscale=SEQUENTIAL, showscale=True,
             colorbar=dict(title=dict(text=unit, side="right"), thickness=14, len=0.75,
                           tickformat=",.1f"),
@@ -84,6 +89,8 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, *, unit: str, lang:
         legend=dict(orientation="h", x=0.01, y=0.01, bgcolor="rgba(255,255,255,0.7)"),
         uirevision=uirevision,
         paper_bgcolor="white",
+        font=dict(family="DejaVu Sans, Arial, sans-serif", size=12, color="#1b1b1b"),
+        template="none",  # plotly's default template would add ~6 KB to every callback
         height=620,
     )
     return fig

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import Input, Output, State, callback_context, dcc, html, no_update
+from dash import Input, Output, callback_context, dcc, html, no_update
 
 from dashboard import routes
 from dashboard.figures import choropleth_figure, empty_figure
