@@ -9,6 +9,8 @@ the country is ``NL01``.
 'buurt'
 >>> gemeente_of("BU03630001"), wijk_of("BU03630001")
 ('GM0363', 'WK036300')
+>>> wijk_of("BU0363AA01"), level_of("WK0363AA")
+('WK0363AA', 'wijk')
 >>> child_level("gemeente")
 'wijk'
 """
@@ -24,8 +26,9 @@ CODE_PATTERNS: dict[str, re.Pattern[str]] = {
     "land": re.compile(r"^NL01$"),
     "regio": re.compile(r"^RE\d{2}$"),
     "gemeente": re.compile(r"^GM\d{4}$"),
-    "wijk": re.compile(r"^WK\d{6}$"),
-    "buurt": re.compile(r"^BU\d{8}$"),
+    # Since 2022 Amsterdam numbers its wijken and buurten with letters (WK0363AA, BU0363AA01).
+    "wijk": re.compile(r"^WK\d{4}[0-9A-Z]{2}$"),
+    "buurt": re.compile(r"^BU\d{4}[0-9A-Z]{4}$"),
 }
 
 
