@@ -63,6 +63,7 @@ def serve_layout(warehouse) -> html.Div:
         ]),
         html.H2(id="map-heading", className="map-heading"),
         html.P(t("map.help", lang), id="map-help", className="help"),
+        html.P(id="map-notice", className="notice", role="status"),
         dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
         html.P(id="source-line", className="source"),
     ])

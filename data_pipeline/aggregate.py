@@ -1,7 +1,7 @@
 """Aggregation up the area tree in DuckDB SQL: ratio of sums, missing stays missing.
 
 For every indicator and year, a buurt has data when both its numerator and denominator are
-known. A parent's numerator and denominator are the sums over its buurten *with data* (so the
+known. An indicator without a denominator is a count (e.g. inhabitants): its value is the sum. A parent's numerator and denominator are the sums over its buurten *with data* (so the
 rate is computed over the same buurten on both sides), and ``n_parts_with_data`` against
 ``n_parts`` says how complete that is. A parent without any buurt with data is missing, never 0.
 
@@ -34,8 +34,9 @@ def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TEMP TABLE parts AS
         WITH years AS (SELECT DISTINCT year FROM observations)
         SELECT a.code, y.year, i.id AS indicator,
-               n.value AS numerator, d.value AS denominator,
-               (n.value IS NOT NULL AND d.value IS NOT NULL) AS has_data,
+               n.value AS numerator,
+               CASE WHEN i.denominator = '' THEN 1.0 ELSE d.value END AS denominator,
+               (n.value IS NOT NULL AND (i.denominator = '' OR d.value IS NOT NULL)) AS has_data,
                a.land_code, a.regio_code, a.gemeente_code, a.wijk_code
         FROM areas a CROSS JOIN years y CROSS JOIN indicators i
         LEFT JOIN observations n ON n.code = a.code AND n.year = y.year AND n.variable = i.numerator
@@ -52,16 +53,18 @@ def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE indicator_values AS
         WITH sums AS ({buurt_rows} UNION ALL {levels}),
         rated AS (
-            SELECT s.*, i.multiplier,
+            SELECT s.*, i.multiplier, i.denominator = '' AS is_count,
                    CASE WHEN s.n_parts_with_data = 0 OR s.denominator IS NULL OR s.denominator <= 0
                              THEN 'missing'
                         WHEN s.denominator < i.min_denominator THEN 'suppressed'
                         ELSE 'ok' END AS status
             FROM sums s JOIN indicators i ON i.id = s.indicator)
         SELECT code, year, indicator,
-               CASE WHEN status = 'ok' THEN numerator / denominator * multiplier END AS value,
+               CASE WHEN status <> 'ok' THEN NULL
+                    WHEN is_count THEN numerator * multiplier
+                    ELSE numerator / denominator * multiplier END AS value,
                CASE WHEN status = 'ok' THEN numerator END AS numerator,
-               CASE WHEN status = 'ok' THEN denominator END AS denominator,
+               CASE WHEN status = 'ok' AND NOT is_count THEN denominator END AS denominator,
                status, n_parts::INTEGER AS n_parts, n_parts_with_data::INTEGER AS n_parts_with_data
         FROM rated
         ORDER BY indicator, year, code""")

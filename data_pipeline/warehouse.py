@@ -280,7 +280,9 @@ class Warehouse:
         return chain[::-1]
 
     def view_exists(self, level: str, parent: str) -> bool:
-        return parent in self.areas.index and (level, self.areas.at[parent, "level"]) in MAP_VIEWS
+        """A map of ``level`` areas inside ``parent`` can be drawn (there are polygons for it)."""
+        return (parent in self.areas.index and (level, self.areas.at[parent, "level"]) in MAP_VIEWS
+                and self.geometry_file(level, parent).exists())
 
     def geometry_file(self, level: str, parent: str) -> Path:
         return self.geo_dir / level / f"{parent}.json.gz"

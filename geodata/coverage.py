@@ -24,11 +24,13 @@ COORDINATE_DECIMALS = 5
 
 
 def dissolve(parts: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
-    """Union the polygons of ``parts`` per value of column ``by`` (a coverage union).
+    """Union the polygons of ``parts`` per value of column ``by``.
 
+    A valid coverage takes the fast coverage union; anything else a full union.
     Returns a frame with columns ``code`` and ``geometry``.
     """
-    merged = parts[[by, "geometry"]].dissolve(by=by, method="coverage")
+    valid = bool(shapely.coverage_is_valid(np.asarray(parts.geometry.values)))
+    merged = parts[[by, "geometry"]].dissolve(by=by, method="coverage" if valid else "unary")
     out = merged.reset_index().rename(columns={by: "code"})
     return gpd.GeoDataFrame(out[["code", "geometry"]], geometry="geometry", crs=parts.crs)
 
@@ -59,6 +61,21 @@ def check_coverage(geoms: gpd.GeoSeries, outline=None) -> CoverageCheck:
     return CoverageCheck(bool(shapely.coverage_is_valid(arr)), max(overlap, 0.0), gap)
 
 
+def clean_coverage(frame: gpd.GeoDataFrame, gap_width: float) -> gpd.GeoDataFrame:
+    """Make polygons that should tile the land an exact coverage: overlaps are resolved,
+    gaps narrower than ``gap_width`` closed and shared edges made identical
+    (``shapely.coverage_clean``). Frames that already are a coverage come back as they are.
+
+    Official files that were generalised polygon by polygon need this before they can be
+    simplified as a coverage.
+    """
+    geoms = np.asarray(frame.geometry.values)
+    if shapely.coverage_is_valid(geoms):
+        return frame
+    cleaned = shapely.coverage_clean(geoms, gap_width=gap_width)
+    return frame.set_geometry(gpd.GeoSeries(cleaned, index=frame.index, crs=frame.crs))
+
+
 def simplify_coverage(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
     """Simplify all polygons of one level together so shared edges stay shared."""
     simplified = shapely.coverage_simplify(np.asarray(frame.geometry.values), tolerance)
@@ -68,7 +85,8 @@ def simplify_coverage(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataF
 def to_display(frame: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     """Simplify a level's coverage in RD New, then reproject to WGS84 and quantise."""
     rd = frame.to_crs(RD_NEW) if frame.crs is not None and frame.crs != RD_NEW else frame
-    simplified = simplify_coverage(rd, SIMPLIFY_TOLERANCE_M[level]).to_crs(WGS84)
+    tolerance = SIMPLIFY_TOLERANCE_M[level]
+    simplified = simplify_coverage(clean_coverage(rd, gap_width=tolerance), tolerance).to_crs(WGS84)
     rounded = shapely.transform(np.asarray(simplified.geometry.values),
                                 lambda xy: np.round(xy, COORDINATE_DECIMALS))
     return simplified.set_geometry(gpd.GeoSeries(rounded, index=simplified.index, crs=WGS84))

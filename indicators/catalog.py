@@ -36,6 +36,11 @@ class Indicator:
     source: str
     table_id: str
 
+    @property
+    def is_count(self) -> bool:
+        """A count (no denominator): the value is the sum of the numerator."""
+        return not self.denominator
+
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_nl
 
@@ -59,7 +64,7 @@ class Catalog:
 
     def variables(self) -> set[str]:
         """Every count variable that some indicator uses."""
-        return {v for i in self.indicators for v in (i.numerator, i.denominator)}
+        return {v for i in self.indicators for v in (i.numerator, i.denominator) if v}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per indicator, id first."""

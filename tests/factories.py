@@ -84,4 +84,22 @@ def tiny_source(observations: pd.DataFrame | None = None) -> Source:
         geometry[level] = dissolve(parts, f"{level}_code")
     return Source(kind="test", description="Testland", boundary_year=2024, areas=areas, geometry=geometry,
                   observations=tiny_observations() if observations is None else observations,
-                  catalog=parse_catalog(TINY_CATALOG), attribution="Testdata", origin="tiny test source")
+                  catalog=parse_catalog(TINY_CATALOG + COUNT_INDICATOR), attribution="Testdata", origin="tiny test source")
+
+COUNT_INDICATOR = """
+[[indicator]]
+id = "inwoners"
+theme = "criminaliteit"
+label_nl = "Inwoners"
+label_en = "Inhabitants"
+unit_nl = "inwoners"
+unit_en = "inhabitants"
+numerator = "inwoners"
+denominator = ""
+multiplier = 1
+direction = "neutral"
+min_denominator = 0
+dataset = "test"
+source = "Testbron"
+table_id = "TEST-2"
+"""

@@ -73,7 +73,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         Output("map-heading", "children"), Output("source-line", "children"),
         Output("breadcrumbs", "children"),
         Output("indicator", "value"), Output("year", "value"), Output("division", "value"),
-        Output("division-box", "style"),
+        Output("division-box", "style"), Output("map-notice", "children"),
         Input("url", "pathname"), Input("url", "search"), Input("map", "clickData"),
         Input("indicator", "value"), Input("year", "value"), Input("division", "value"),
     )
@@ -85,8 +85,11 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             point = (click or {}).get("points", [{}])[0]
             code = point.get("location")
             if not code or code not in warehouse.areas.index or warehouse.areas.at[code, "is_water"]:
-                return (no_update,) * 11
-            state = routes.drill_down(state, code) or state
+                return (no_update,) * 12
+            target = routes.drill_down(state, code)
+            if target is None or not warehouse.view_exists(target.level, target.parent):
+                return (*(no_update,) * 11, t("map.no_deeper", state.lang, area=warehouse.areas.at[code, "name"]))
+            state = target
         elif trigger == "indicator" and indicator and not str(indicator).startswith("theme:"):
             state = replace(state, indicator=indicator)
         elif trigger == "year" and year:
@@ -106,7 +109,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         division_style = {} if state.parent == LAND_CODE else {"display": "none"}
         return (*url_out, fig, None, heading, source, crumbs,
                 state.indicator, state.year, state.level if state.parent == LAND_CODE else no_update,
-                division_style)
+                division_style, "")
 
     @app.callback(
         Output("app-subtitle", "children"), Output("dataset-badge", "children"),

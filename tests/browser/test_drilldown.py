@@ -53,6 +53,13 @@ def test_drill_down_breadcrumbs_history_and_shared_url_stay_on_localhost(live_de
         assert wh.areas.at[code, "name"] in crumbs.inner_text()
     shared_url = page.url
 
+    # a buurt is the bottom: the map stays and says so
+    buurt = next(c for c in children(wh, "buurt", wijk) if not wh.areas.at[c, "is_water"])
+    click_area(page, buurt)
+    page.wait_for_function("(name) => document.querySelector('#map-notice').innerText.includes(name)",
+                           arg=wh.areas.at[buurt, "name"])
+    assert page.url == shared_url
+
     # a breadcrumb goes back up to the region's gemeenten
     crumbs.get_by_role("link", name=wh.areas.at[region, "name"], exact=True).click()
     page.wait_for_url(re.compile(rf"/kaart/gemeente/{region}\?"))

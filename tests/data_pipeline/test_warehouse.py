@@ -78,6 +78,12 @@ def test_hand_computed_tiny_values(tiny_warehouse):
     assert land["value"] == pytest.approx(sum(m for _, m in known) / sum(i for i, _ in known) * 1000)
 
 
+def test_count_indicators_sum_their_buurten(tiny_warehouse):
+    g = tiny_warehouse.table("gemeente", None, "inwoners", 2024, EVERYTHING).set_index("code")
+    assert g.at["GM0001", "value"] == 1000 + 3000 + 500 + 1500
+    assert g.at["GM0002", "value"] == 40 + 960 and pd.isna(g.at["GM0002", "denominator"])
+
+
 def test_missing_stays_missing_and_small_areas_are_suppressed(tiny_warehouse):
     b = tiny_warehouse.table("buurt", None, IND, 2024, EVERYTHING).set_index("code")
     assert b.at["BU00010200", "status"] == "missing"

@@ -4,7 +4,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geodata.coverage import RD_NEW, check_coverage, dissolve, simplify_coverage, to_display
+from geodata.coverage import RD_NEW, check_coverage, clean_coverage, dissolve, simplify_coverage, to_display
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +51,15 @@ def test_dissolve_unions_parts_per_code():
     assert out.loc["A", "geometry"].geom_type == "Polygon"
     assert out.loc["A", "geometry"].symmetric_difference(shapely.box(0, 0, 2, 1)).area == 0
     assert out.loc["B", "geometry"].area == pytest.approx(1.0)
+
+
+def test_polygons_simplified_one_by_one_are_cleaned_back_into_a_coverage(buurten):
+    """Like official files generalised per polygon: overlaps and slivers between neighbours."""
+    total = buurten.area.sum()
+    broken = buurten.set_geometry(buurten.geometry.simplify(150.0))
+    assert not check_coverage(broken.geometry).ok(tolerance_area=1e-6 * total)
+    cleaned = clean_coverage(broken, gap_width=150.0)
+    check = check_coverage(cleaned.geometry)
+    assert check.valid and check.overlap_area < 1e-6 * total
+    assert list(cleaned["code"]) == list(buurten["code"])
+    assert clean_coverage(buurten, gap_width=150.0) is buurten
