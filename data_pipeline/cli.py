@@ -80,7 +80,7 @@ def cmd_indicators(args) -> int:
 
     frame = load_catalog().to_frame()
     columns = ["id", "theme", "label_nl", "unit_nl", "source", "table_id", "numerator", "denominator",
-               "multiplier", "direction", "min_denominator"]
+               "multiplier", "direction", "min_denominator", "dataset"]
     if args.warehouse.exists():
         frame = Warehouse(args.warehouse).catalog.to_frame()
     if args.format == "csv":

@@ -140,7 +140,7 @@ def simulate_observations(country: DemoCountry, variables: Iterable[str] | None 
 
 def _check_variables(variables: Iterable[str] | None) -> list[str]:
     """The requested variables in canonical order; ``ValueError`` on unknown names."""
-    requested = set(load_catalog().variables() if variables is None else variables)
+    requested = set(load_catalog().for_dataset("demo").variables() if variables is None else variables)
     unknown = requested - set(VARIABLES)
     if unknown:
         raise ValueError(f"unknown demo variable(s): {', '.join(sorted(unknown))}; "

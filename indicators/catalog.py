@@ -1,6 +1,8 @@
 """The indicator catalog, read from ``catalog.toml`` beside this module.
 
->>> cat = load_catalog()
+Ids are unique within a dataset ("demo", "cbs"); a warehouse holds one dataset's indicators.
+
+>>> cat = load_catalog().for_dataset("demo")
 >>> ind = cat.get("misdrijven_per_1000_inwoners")
 >>> ind.numerator, ind.denominator, ind.multiplier
 ('misdrijven_totaal', 'inwoners', 1000.0)
@@ -75,17 +77,17 @@ def parse_catalog(text: str) -> Catalog:
     raw = tomllib.loads(text)
     themes = raw["themes"]
     indicators = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for entry in raw["indicator"]:
         ind = Indicator(**{**entry, "multiplier": float(entry["multiplier"]),
                            "min_denominator": float(entry["min_denominator"])})
-        if ind.id in seen:
-            raise ValueError(f"indicator {ind.id!r} is listed twice")
+        if (ind.dataset, ind.id) in seen:
+            raise ValueError(f"indicator {ind.id!r} is listed twice for dataset {ind.dataset!r}")
         if ind.theme not in themes:
             raise ValueError(f"indicator {ind.id!r} has unknown theme {ind.theme!r}")
         if ind.direction not in DIRECTIONS:
             raise ValueError(f"indicator {ind.id!r} has unknown direction {ind.direction!r}")
-        seen.add(ind.id)
+        seen.add((ind.dataset, ind.id))
         indicators.append(ind)
     return Catalog(themes, tuple(indicators))
 

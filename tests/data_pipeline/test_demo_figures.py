@@ -69,7 +69,7 @@ def test_long_frame_columns_and_types(observations):
 
 
 def test_default_variables_are_the_catalog_variables(observations):
-    assert set(observations["variable"]) == load_catalog().variables()
+    assert set(observations["variable"]) == load_catalog().for_dataset("demo").variables()
     assert set(observations["year"]) == set(DEMO_YEARS)
 
 
@@ -77,7 +77,7 @@ def test_every_land_buurt_has_every_variable_and_year_once(country, observations
     land = set(country.buurten.loc[~country.buurten["is_water"], "code"])
     assert set(observations["code"]) == land
     assert not observations.duplicated(["code", "year", "variable"]).any()
-    n_variables = len(load_catalog().variables())
+    n_variables = len(load_catalog().for_dataset("demo").variables())
     assert len(observations) == len(land) * len(DEMO_YEARS) * n_variables
 
 
@@ -211,7 +211,7 @@ def test_rates_cluster_in_space(country, wide):
     correlations = {
         ind.id: neighbour_correlation(country, wide, ind.numerator, ind.denominator,
                                       max(ind.min_denominator, 100 if ind.denominator != "land_km2" else 0.5))
-        for ind in load_catalog().indicators
+        for ind in load_catalog().for_dataset("demo").indicators
     }
     assert max(correlations.values()) > 0.3
     assert sum(r > 0.3 for r in correlations.values()) >= 5, correlations
@@ -238,5 +238,5 @@ def test_drugs_trafficking_rises_and_burglary_falls(wide):
 def test_small_scale_works(small):
     obs = simulate_observations(small)
     land = (~small.buurten["is_water"]).sum()
-    assert len(obs) == land * len(DEMO_YEARS) * len(load_catalog().variables())
+    assert len(obs) == land * len(DEMO_YEARS) * len(load_catalog().for_dataset("demo").variables())
     assert obs["value"].notna().mean() > 0.95
