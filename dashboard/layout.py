@@ -66,4 +66,5 @@ def serve_layout(warehouse) -> html.Div:
         html.P(id="map-notice", className="notice", role="status"),
         dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
         html.P(id="source-line", className="source"),
+        html.P(id="dataset-line", className="source"),
     ])

@@ -57,6 +57,27 @@ def build_demo(path: Path, seed: int = 2024, scale: float = 1.0, out=sys.stderr)
         progress.close()
 
 
+def build_from_files(path: Path, directory: Path, year: int, out=sys.stderr):
+    """Build the warehouse from a folder of official files; write the join report beside it."""
+    from data_pipeline.cbs_source import files_source
+
+    progress = ProgressBar(1 + len(BUILD_STEPS), f"Bouwen uit {directory}", out)
+    steps = StepLog(progress)
+    try:
+        with steps.step("read files"):
+            source, joins = files_source(directory, year)
+        report = build_warehouse(source, path, steps)
+    finally:
+        progress.close()
+    report.notes = joins.lines
+    report.join_file = joins.write(join_report_path(path))
+    return report
+
+
+def join_report_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".join-report.csv")
+
+
 def _print_report(report, out) -> None:
     print(f"Warehouse: {report.path.resolve()}", file=out)
     for name, seconds in report.steps:
@@ -64,13 +85,23 @@ def _print_report(report, out) -> None:
     print(f"  {'total':<13} {sum(s for _, s in report.steps):7.2f} s", file=out)
     counts = ", ".join(f"{report.counts[l]} {l}" for l in LEVELS if l in report.counts)
     print(f"Areas: {counts}; {report.counts.get('geometry_files', 0)} geometry files", file=out)
+    for line in report.notes:
+        print(f"  {line}", file=out)
+    if report.join_file:
+        print(f"Codes that did not join: {report.join_file.resolve()}", file=out)
 
 
 def cmd_build(args) -> int:
-    if not args.demo:
-        print("Say what to build from: --demo (official CBS files follow in a later release).", file=sys.stderr)
+    if args.from_files:
+        if args.year is None:
+            print("--from-files needs --year (the year of the figures, e.g. 2024)", file=sys.stderr)
+            return 2
+        report = build_from_files(args.warehouse, args.from_files, args.year)
+    elif args.demo:
+        report = build_demo(args.warehouse, seed=args.seed, scale=args.scale)
+    else:
+        print("Say what to build from: --demo or --from-files DIR --year YEAR.", file=sys.stderr)
         return 2
-    report = build_demo(args.warehouse, seed=args.seed, scale=args.scale)
     _print_report(report, sys.stdout)
     return 0
 
@@ -121,7 +152,11 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build the warehouse")
-    b.add_argument("--demo", action="store_true", help="from the synthetic demo country")
+    source = b.add_mutually_exclusive_group()
+    source.add_argument("--demo", action="store_true", help="from the synthetic demo country")
+    source.add_argument("--from-files", type=Path, metavar="DIR",
+                        help="from official CBS/PDOK/politie files in DIR (recognised by content)")
+    b.add_argument("--year", type=int, help="with --from-files: the year of the figures")
     b.add_argument("--seed", type=int, default=2024)
     b.add_argument("--scale", type=float, default=1.0, help="demo size relative to the Netherlands")
     b.set_defaults(func=cmd_build)
@@ -152,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as err:
         print(err, file=sys.stderr)
         print("Nothing was written; the previous warehouse is unchanged.", file=sys.stderr)
-    except (FileNotFoundError, NotFound, KeyError, AccessDenied) as err:
+    except (FileNotFoundError, NotFound, KeyError, AccessDenied, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
     return 1
 

@@ -67,6 +67,8 @@ class BuildReport:
     build_id: str
     steps: list[tuple[str, float]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)   # what joined and what did not
+    join_file: Path | None = None                     # the unmatched codes, one per row
 
 
 class StepLog:

@@ -51,6 +51,14 @@ def source_line(warehouse: Warehouse, indicator_id: str, lang: str) -> str:
              boundary_year=warehouse.meta["boundary_year"], attribution=warehouse.meta["attribution"])
 
 
+def dataset_line(warehouse: Warehouse, lang: str) -> str:
+    meta = warehouse.meta
+    years = f"{warehouse.years[0]}–{warehouse.years[-1]}" if len(warehouse.years) > 1 else str(warehouse.years[0])
+    return t("dataset.line", lang, description=meta["description"], years=years,
+             boundary_years=meta.get("setting.boundary_years") or meta["boundary_year"],
+             attribution=meta["attribution"])
+
+
 def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope):
     """Figure, heading and source line for one resolved state (raises NotFound/AccessDenied)."""
     if not warehouse.view_exists(state.level, state.parent):
@@ -116,7 +124,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         Output("indicator-label", "children"), Output("year-label", "children"),
         Output("division-label", "children"), Output("map-help", "children"),
         Output("indicator", "options"), Output("division", "options"),
-        Output("lang-link", "children"), Output("lang-link", "href"),
+        Output("lang-link", "children"), Output("lang-link", "href"), Output("dataset-line", "children"),
         Input("url", "pathname"), Input("url", "search"),
     )
     def translate(pathname, search):
@@ -129,5 +137,5 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             t("control.indicator", lang), t("control.year", lang), t("control.division", lang),
             t("map.help", lang), indicator_options(warehouse.catalog, lang),
             [{"label": t(f"level.{v}", lang), "value": v} for v in ("regio", "gemeente")],
-            t("lang.switch", lang), routes.href(replace(state, lang=other)),
+            t("lang.switch", lang), routes.href(replace(state, lang=other)), dataset_line(warehouse, lang),
         )
