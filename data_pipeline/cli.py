@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from data_pipeline import cbs_download
 from data_pipeline.validation import ValidationError
 from data_pipeline.warehouse import (BUILD_STEPS, AccessDenied, NotFound, Scope, StepLog, Warehouse,
                                      build_warehouse, default_warehouse_path)
@@ -171,6 +172,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--indicator", required=True)
     t.add_argument("--year", type=int)
     t.set_defaults(func=cmd_table)
+
+    cbs_download.add_arguments(sub.add_parser(
+        "fetch", help="download the official CBS/PDOK/politie files for a year (needs internet)"))
 
     s = sub.add_parser("serve", help="serve the dashboard")
     s.add_argument("--host", default="127.0.0.1")

@@ -6,11 +6,13 @@ import csv
 import io
 import subprocess
 import sys
+import time
 
 import pytest
 
 from data_pipeline.cli import TABLE_COLUMNS, main
 from indicators.catalog import load_catalog
+from tests.network import closed_port, hosts_point_to
 
 
 def run(capsys, *argv):
@@ -66,3 +68,15 @@ def test_build_demo_prints_where_the_warehouse_went_and_step_times(tmp_path):
         assert step in proc.stdout
     assert "Demoland bouwen" in proc.stderr  # the progress bar
     assert target.exists()
+
+
+def test_fetch_without_network_fails_fast_with_what_to_download_by_hand(capsys, tmp_path, monkeypatch):
+    hosts_point_to(monkeypatch, closed_port())   # every host unreachable, and nothing leaves this machine
+    target = tmp_path / "downloads"
+    start = time.monotonic()
+    code, out, err = run(capsys, "fetch", "--year", "2024", "--to", str(target))
+    assert time.monotonic() - start < 10
+    assert code == 1
+    assert "85984NED" in err and "47018NED" in err and str(target) in err
+    assert "build --from-files" in err
+    assert not target.exists() or list(target.iterdir()) == []
