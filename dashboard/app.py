@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import dash
-from flask import Response, abort, request
+from flask import Flask, Response, abort, request
 
 from dashboard import routes
 from dashboard.callbacks import map as map_callbacks
@@ -44,8 +44,13 @@ def everyone() -> Scope:
 def create_app(warehouse: Warehouse | Path | str, scope_of_request=everyone) -> dash.Dash:
     if not isinstance(warehouse, Warehouse):
         warehouse = Warehouse(Path(warehouse))
+    server = Flask(__name__)
+    # Compress callback responses and pages only: Dash's fingerprinted scripts are cached by the
+    # browser anyway, and compressing the plotly bundle again on every page load costs CPU.
+    server.config.update(COMPRESS_MIMETYPES=["application/json", "text/html"], COMPRESS_ALGORITHM=["gzip"])
     app = dash.Dash(
         __name__,
+        server=server,
         title=t("app.title"),
         assets_folder=str(ASSETS),
         serve_locally=True,
