@@ -1,9 +1,15 @@
 """Aggregation up the area tree in DuckDB SQL: ratio of sums, missing stays missing.
 
-For every indicator and year, a buurt has data when both its numerator and denominator are
-known. An indicator without a denominator is a count (e.g. inhabitants): its value is the sum. A parent's numerator and denominator are the sums over its buurten *with data* (so the
-rate is computed over the same buurten on both sides), and ``n_parts_with_data`` against
-``n_parts`` says how complete that is. A parent without any buurt with data is missing, never 0.
+Level by level, buurt -> wijk -> gemeente -> regio -> land. For every indicator and year:
+
+- an area *has data* when both its numerator and denominator are known (an indicator without
+  a denominator is a count, e.g. inhabitants, and needs only its numerator);
+- where a source publishes the figures of an area itself (e.g. CBS's gemeente figures), the
+  published numerator and denominator win; otherwise they are the sums over its children
+  *with data*, so the rate is computed over the same children on both sides (ratio of sums,
+  never a mean of rates). Both are kept in ``aggregate_checks`` where they differ in origin;
+- ``n_parts_with_data`` of ``n_parts`` buurten below an area says how complete an aggregate
+  is; an area without any buurt with data is missing, never 0.
 
 Status per value:
 
@@ -17,55 +23,86 @@ from __future__ import annotations
 
 import duckdb
 
-from geodata.hierarchy import ANCESTOR_COLUMNS
+from geodata.codes import LEVELS
 
-_LEVEL_SUMS = """
-    SELECT {column} AS code, year, indicator,
-           sum(numerator) FILTER (WHERE has_data) AS numerator,
-           sum(denominator) FILTER (WHERE has_data) AS denominator,
-           count(*) AS n_parts,
-           count(*) FILTER (WHERE has_data) AS n_parts_with_data
-    FROM parts GROUP BY ALL"""
+_PUBLISHED = """
+    CREATE TEMP TABLE published AS
+    SELECT a.code, a.level, n.year, i.id AS indicator, n.value AS numerator,
+           CASE WHEN i.denominator = '' THEN 1.0 ELSE d.value END AS denominator
+    FROM indicators i
+    JOIN observations n ON n.variable = i.numerator
+    JOIN areas a ON a.code = n.code
+    LEFT JOIN observations d ON d.code = n.code AND d.year = n.year AND d.variable = i.denominator
+    WHERE NOT a.is_water AND n.value IS NOT NULL AND (i.denominator = '' OR d.value IS NOT NULL)"""
+
+_BOTTOM = """
+    INSERT INTO vals
+    SELECT a.code, y.year, i.id, p.numerator, p.denominator, 1, (p.code IS NOT NULL)::INTEGER, 'published'
+    FROM areas a CROSS JOIN years y CROSS JOIN indicators i
+    LEFT JOIN published p ON p.code = a.code AND p.year = y.year AND p.indicator = i.id
+    WHERE a.level = 'buurt' AND NOT a.is_water"""
+
+_LEVEL = """
+    INSERT INTO vals
+    WITH kids AS (
+        SELECT a.parent_code AS code, v.year, v.indicator,
+               sum(v.numerator) FILTER (WHERE v.numerator IS NOT NULL) AS numerator,
+               sum(v.denominator) FILTER (WHERE v.numerator IS NOT NULL) AS denominator,
+               sum(v.n_parts) AS n_parts,
+               sum(v.n_parts_with_data) AS n_parts_with_data
+        FROM vals v JOIN areas a ON a.code = v.code
+        WHERE a.level = ?
+        GROUP BY ALL),
+    own AS (SELECT * FROM published WHERE level = ?)
+    SELECT coalesce(k.code, p.code), coalesce(k.year, p.year), coalesce(k.indicator, p.indicator),
+           CASE WHEN p.code IS NOT NULL THEN p.numerator ELSE k.numerator END,
+           CASE WHEN p.code IS NOT NULL THEN p.denominator ELSE k.denominator END,
+           coalesce(k.n_parts, 0),
+           CASE WHEN p.code IS NOT NULL THEN coalesce(k.n_parts, 0) ELSE k.n_parts_with_data END,
+           CASE WHEN p.code IS NOT NULL THEN 'published' ELSE 'aggregated' END
+    FROM kids k
+    FULL OUTER JOIN own p ON p.code = k.code AND p.year = k.year AND p.indicator = k.indicator"""
+
+_CHECKS = """
+    INSERT INTO aggregate_checks
+    SELECT p.code, p.year, p.indicator, p.numerator, p.denominator,
+           sum(v.numerator), sum(v.denominator)
+    FROM published p JOIN areas a ON a.parent_code = p.code
+    JOIN vals v ON v.code = a.code AND v.year = p.year AND v.indicator = p.indicator
+    WHERE p.level = ? AND v.numerator IS NOT NULL
+    GROUP BY ALL"""
 
 
 def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``indicator_values`` from ``areas``, ``indicators`` and ``observations``."""
+    """Create ``indicator_values`` (and ``aggregate_checks``) from areas, indicators and observations."""
+    con.execute("CREATE TEMP TABLE years AS SELECT DISTINCT year FROM observations")
+    con.execute(_PUBLISHED)
+    con.execute("""CREATE TEMP TABLE vals (code VARCHAR, year INTEGER, indicator VARCHAR, numerator DOUBLE,
+                   denominator DOUBLE, n_parts INTEGER, n_parts_with_data INTEGER, origin VARCHAR)""")
+    con.execute("""CREATE TABLE aggregate_checks (code VARCHAR, year INTEGER, indicator VARCHAR,
+                   published_numerator DOUBLE, published_denominator DOUBLE,
+                   children_numerator DOUBLE, children_denominator DOUBLE)""")
+    con.execute(_BOTTOM)
+    for child, level in zip(LEVELS[:0:-1], LEVELS[-2::-1]):   # (buurt, wijk), (wijk, gemeente), ...
+        con.execute(_CHECKS, [level])
+        con.execute(_LEVEL, [child, level])
     con.execute("""
-        CREATE TEMP TABLE parts AS
-        WITH years AS (SELECT DISTINCT year FROM observations)
-        SELECT a.code, y.year, i.id AS indicator,
-               n.value AS numerator,
-               CASE WHEN i.denominator = '' THEN 1.0 ELSE d.value END AS denominator,
-               (n.value IS NOT NULL AND (i.denominator = '' OR d.value IS NOT NULL)) AS has_data,
-               a.land_code, a.regio_code, a.gemeente_code, a.wijk_code
-        FROM areas a CROSS JOIN years y CROSS JOIN indicators i
-        LEFT JOIN observations n ON n.code = a.code AND n.year = y.year AND n.variable = i.numerator
-        LEFT JOIN observations d ON d.code = a.code AND d.year = y.year AND d.variable = i.denominator
-        WHERE a.level = 'buurt' AND NOT a.is_water""")
-    buurt_rows = """
-        SELECT code, year, indicator,
-               CASE WHEN has_data THEN numerator END AS numerator,
-               CASE WHEN has_data THEN denominator END AS denominator,
-               1 AS n_parts, has_data::INTEGER AS n_parts_with_data
-        FROM parts"""
-    levels = " UNION ALL ".join(_LEVEL_SUMS.format(column=col) for col in ANCESTOR_COLUMNS.values())
-    con.execute(f"""
         CREATE TABLE indicator_values AS
-        WITH sums AS ({buurt_rows} UNION ALL {levels}),
-        rated AS (
-            SELECT s.*, i.multiplier, i.denominator = '' AS is_count,
-                   CASE WHEN s.n_parts_with_data = 0 OR s.denominator IS NULL OR s.denominator <= 0
+        WITH rated AS (
+            SELECT v.*, i.multiplier, i.denominator = '' AS is_count,
+                   CASE WHEN v.numerator IS NULL OR v.denominator IS NULL OR v.denominator <= 0
                              THEN 'missing'
-                        WHEN s.denominator < i.min_denominator THEN 'suppressed'
+                        WHEN v.denominator < i.min_denominator THEN 'suppressed'
                         ELSE 'ok' END AS status
-            FROM sums s JOIN indicators i ON i.id = s.indicator)
+            FROM vals v JOIN indicators i ON i.id = v.indicator)
         SELECT code, year, indicator,
                CASE WHEN status <> 'ok' THEN NULL
                     WHEN is_count THEN numerator * multiplier
                     ELSE numerator / denominator * multiplier END AS value,
                CASE WHEN status = 'ok' THEN numerator END AS numerator,
                CASE WHEN status = 'ok' AND NOT is_count THEN denominator END AS denominator,
-               status, n_parts::INTEGER AS n_parts, n_parts_with_data::INTEGER AS n_parts_with_data
+               status, n_parts, n_parts_with_data, origin
         FROM rated
         ORDER BY indicator, year, code""")
-    con.execute("DROP TABLE parts")
+    for table in ("vals", "published", "years"):
+        con.execute(f"DROP TABLE {table}")
