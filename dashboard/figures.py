@@ -21,14 +21,14 @@ WATER_COLOUR = "#dbe8f3"
 BORDER_COLOUR = "#ffffff"
 
 
-def hover_texts(frame: pd.DataFrame, unit: str, lang: str) -> list[str]:
+def hover_texts(frame: pd.DataFrame, unit: str, lang: str, decimals: int = 1) -> list[str]:
     """One hover label per area: name, code and the value with its unit, or why there is none."""
     texts = []
     for row in frame.itertuples(index=False):
         if row.is_water:
             value = t("map.water", lang)
         elif row.status == "ok":
-            value = format_value(row.value, unit)
+            value = format_value(row.value, unit, decimals)
             if row.n_parts_with_data < row.n_parts:
                 value += "<br>" + t("hover.incomplete", lang, n=int(row.n_parts_with_data), total=int(row.n_parts))
         else:
@@ -55,11 +55,11 @@ def _trace(frame: pd.DataFrame, texts: pd.Series, geojson_url: str, **style) -> 
     )
 
 
-def choropleth_figure(frame: pd.DataFrame, geojson_url: str, *, unit: str, lang: str = "nl",
+def choropleth_figure(frame: pd.DataFrame, geojson_url: str, *, unit: str, lang: str = "nl", decimals: int = 1,
                       title: str = "", uirevision: str = "") -> go.Figure:
     """A choropleth of ``frame`` (columns code, name, is_water, value, status, n_parts,
     n_parts_with_data) drawn on the polygons at ``geojson_url``."""
-    texts = pd.Series(hover_texts(frame, unit, lang), index=frame.index)
+    texts = pd.Series(hover_texts(frame, unit, lang, decimals), index=frame.index)
     water = frame["is_water"].astype(bool)
     has_value = ~water & (frame["status"] == "ok")
     no_data = ~water & ~has_value
@@ -70,7 +70,7 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, *, unit: str, lang:
             shown, texts, geojson_url, name=unit, z=shown["value"].map(_significant).tolist(),
             colorscale=SEQUENTIAL, showscale=True,
             colorbar=dict(title=dict(text=unit, side="right"), thickness=14, len=0.75,
-                          tickformat=",.1f"),
+                          tickformat=f",.{decimals}f"),
         ))
     for mask, colour, label in ((no_data, NO_DATA_COLOUR, t("map.nodata", lang)),
                                 (water, WATER_COLOUR, t("map.water", lang))):

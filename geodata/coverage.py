@@ -83,13 +83,16 @@ def simplify_coverage(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataF
 
 
 def to_display(frame: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
-    """Simplify a level's coverage in RD New, then reproject to WGS84 and quantise."""
+    """Simplify a level's coverage in RD New, then reproject to WGS84, quantise and orient."""
     rd = frame.to_crs(RD_NEW) if frame.crs is not None and frame.crs != RD_NEW else frame
     tolerance = SIMPLIFY_TOLERANCE_M[level]
     simplified = simplify_coverage(clean_coverage(rd, gap_width=tolerance), tolerance).to_crs(WGS84)
     rounded = shapely.transform(np.asarray(simplified.geometry.values),
                                 lambda xy: np.round(xy, COORDINATE_DECIMALS))
-    return simplified.set_geometry(gpd.GeoSeries(rounded, index=simplified.index, crs=WGS84))
+    # plotly's geo (d3-geo) reads a counter-clockwise exterior ring as "everything except this
+    # polygon" and paints the whole map; give every exterior ring the clockwise winding d3 wants.
+    oriented = shapely.orient_polygons(rounded, exterior_cw=True)
+    return simplified.set_geometry(gpd.GeoSeries(oriented, index=simplified.index, crs=WGS84))
 
 
 def feature_collection(frame: gpd.GeoDataFrame, generated_by: str) -> str:

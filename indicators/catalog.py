@@ -43,6 +43,11 @@ class Indicator:
         """A count (no denominator): the value is the sum of the numerator."""
         return not self.denominator
 
+    @property
+    def decimals(self) -> int:
+        """Decimals to show: counts are whole numbers, rates get one."""
+        return 0 if self.is_count else 1
+
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_nl
 

@@ -44,3 +44,21 @@ def demo_warehouse(demo_warehouse_path):
     wh = Warehouse(demo_warehouse_path)
     yield wh
     wh.close()
+
+
+@pytest.fixture(scope="session")
+def real_warehouse_path(tmp_path_factory):
+    """The warehouse built from ../shared/data/real for 2024 (skips without it, fails on CI)."""
+    from data_pipeline.cli import build_from_files
+    from tests.realdata import real_data_dir
+
+    path = tmp_path_factory.mktemp("real") / "real.duckdb"
+    build_from_files(path, real_data_dir(), 2024)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_warehouse(real_warehouse_path):
+    wh = Warehouse(real_warehouse_path)
+    yield wh
+    wh.close()

@@ -69,7 +69,7 @@ def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope):
     heading = t("map.heading", state.lang, indicator=ind.label(state.lang),
                 levels=t(f"levels.{state.level}", state.lang),
                 area=area_name(warehouse, state.parent, state.lang), year=state.year)
-    fig = choropleth_figure(frame, url, unit=ind.unit(state.lang), lang=state.lang,
+    fig = choropleth_figure(frame, url, unit=ind.unit(state.lang), lang=state.lang, decimals=ind.decimals,
                             uirevision=f"{state.level}/{state.parent}")
     return fig, heading, source_line(warehouse, state.indicator, state.lang)
 

@@ -55,3 +55,20 @@ def hover_text(page, code: str) -> str:
     label = page.locator("#map g.hovertext").first
     label.wait_for(timeout=5_000)
     return label.text_content()
+
+
+# --- what the warehouse says the map should show
+
+def children(wh, level, parent):
+    a = wh.areas
+    column = f"{wh.areas.at[parent, 'level']}_code"
+    return sorted(a[(a["level"] == level) & (a[column] == parent)]["code"])
+
+
+def clickable_child(wh, level, parent):
+    """A child with data (not water) with the most buurten below it: large enough to click."""
+    a = wh.areas
+    kids = a[(a["level"] == level) & (a["parent_code"] == parent) & ~a["is_water"]]["code"]
+    col = f"{level}_code"
+    sizes = a[a["level"] == "buurt"].groupby(col).size()
+    return max(kids, key=lambda c: sizes.get(c, 0))

@@ -8,24 +8,9 @@ import pytest
 
 from dashboard.formatting import format_number
 from data_pipeline.warehouse import Scope
-from tests.browser.mapdriver import click_area, hover_text, painted_codes, wait_for_codes
+from tests.browser.mapdriver import children, click_area, clickable_child, hover_text, painted_codes, wait_for_codes
 
 pytestmark = pytest.mark.browser
-
-
-def children(wh, level, parent):
-    a = wh.areas
-    column = f"{wh.areas.at[parent, 'level']}_code"
-    return sorted(a[(a["level"] == level) & (a[column] == parent)]["code"])
-
-
-def clickable_child(wh, level, parent):
-    """A child with data (not water) with the most buurten below it: large enough to click."""
-    a = wh.areas
-    kids = a[(a["level"] == level) & (a["parent_code"] == parent) & ~a["is_water"]]["code"]
-    col = f"{level}_code"
-    sizes = a[a["level"] == "buurt"].groupby(col).size()
-    return max(kids, key=lambda c: sizes.get(c, 0))
 
 
 def test_drill_down_breadcrumbs_history_and_shared_url_stay_on_localhost(live_demo, demo_warehouse, recording):

@@ -35,6 +35,8 @@ def test_simplifying_the_coverage_keeps_it_a_coverage_while_per_polygon_simplify
 def test_display_geometry_is_wgs84_rounded_and_still_tiles_the_country(buurten):
     display = to_display(buurten, "buurt")
     assert display.crs.to_epsg() == 4326
+    exteriors = [p.exterior for g in display.geometry for p in getattr(g, "geoms", [g])]
+    assert not any(ring.is_ccw for ring in exteriors)  # d3-geo's winding, else plotly fills the world
     coords = shapely.get_coordinates(display.geometry.values)
     assert ((coords * 1e5).round(6) % 1 == 0).all()  # 5 decimals
     back = display.to_crs(RD_NEW)
