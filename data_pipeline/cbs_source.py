@@ -187,6 +187,8 @@ def files_source(directory: Path, year: int) -> tuple[Source, JoinReport]:
     crime = pd.concat(inputs.crime, ignore_index=True) if inputs.crime else pd.DataFrame(
         columns=["code", "soort_misdrijf", "year", "count"])
     crime = crime[crime["year"].isna() | (crime["year"] == year)]
+    # the same table saved twice (CSV and OData JSON) must not be counted twice
+    crime = crime.drop_duplicates(["code", "soort_misdrijf", "year"], keep="first")
 
     areas = _area_tree(year, mapping, kern_frame, crime, inputs, report)
     geometry, geometry_years = _geometry(areas, mapping, inputs.layers, year, report)
@@ -234,16 +236,19 @@ def _area_tree(year, mapping, kern, crime, inputs: _Inputs, report: JoinReport) 
         wijk_extra = best[best["code"].map(gemeente_of).isin(gemeenten)][["code", "name", "is_water"]]
     wijken = {wijk_of(b) for b in buurten} | set(wijk_extra["code"])
 
-    name_of = dict(zip(names["code"], names["name"]))
-    for layer in _by_closeness(inputs.layers, year):
-        for code, name in zip(layer.frame["code"], layer.frame["name"]):
-            name_of.setdefault(code, name)
-    if "gemeente_name" in mapping:
-        name_of.update(dict(zip(mapping["gemeente_code"], mapping["gemeente_name"])))
+    # names: the figures' own titles first, then the polygons' names, closest boundary year first
+    candidates = [names[["code", "name"]]] + [l.frame[["code", "name"]] for l in _by_closeness(inputs.layers, year)]
+    pairs = pd.concat(candidates, ignore_index=True).dropna()
+    pairs = pairs[pairs["name"].astype(str).str.strip() != ""].drop_duplicates("code")
+    name_of = dict(zip(pairs["code"], pairs["name"].astype(str).str.strip()))
     # CBS's "Groot water" wijken (WKgggg99) carry no figures; flagged water when the file says so
     # or by their code and name.
-    groot_water = wijk_extra["code"].str.endswith("99") & wijk_extra["name"].str.contains("water", case=False)
+    groot_water = wijk_extra["code"].str.endswith("99") & wijk_extra["name"].str.contains("water", case=False, na=False)
     water = set(wijk_extra.loc[wijk_extra["is_water"].astype(bool) | groot_water, "code"])
+    for layer in inputs.layers:
+        if layer.level == "buurt":
+            water |= set(layer.frame.loc[layer.frame["is_water"].astype(bool), "code"])
+    water |= {b for b in buurten if wijk_of(b) in water}  # the buurten of a Groot water wijk
 
     rows = [(LAND_CODE, "land", "Nederland", None, False)]
     regions = mapping.drop_duplicates("regio_code").sort_values("regio_code")
@@ -251,9 +256,8 @@ def _area_tree(year, mapping, kern, crime, inputs: _Inputs, report: JoinReport) 
     rows += [(g, "gemeente", name_of.get(g) or g, r, False)
              for g, r in sorted(zip(mapping["gemeente_code"], mapping["regio_code"]))]
     rows += [(w, "wijk", name_of.get(w) or w, gemeente_of(w), w in water) for w in sorted(wijken)]
-    rows += [(b, "buurt", name_of.get(b) or b, wijk_of(b), False) for b in sorted(buurten)]
+    rows += [(b, "buurt", name_of.get(b) or b, wijk_of(b), b in water) for b in sorted(buurten)]
     areas = pd.DataFrame(rows, columns=["code", "level", "name", "parent_code", "is_water"])
-    areas["name"] = areas["name"].astype(str).str.strip()
     counts = areas["level"].value_counts()
     report.say("areas: " + ", ".join(f"{counts.get(l, 0)} {l}" for l in ("regio", "gemeente", "wijk", "buurt")))
     return areas
