@@ -11,11 +11,13 @@ Level by level, buurt -> wijk -> gemeente -> regio -> land. For every indicator 
 - ``n_parts_with_data`` of ``n_parts`` buurten below an area says how complete an aggregate
   is; an area without any buurt with data is missing, never 0.
 
-Status per value:
+Status per value, decided by :func:`indicators.disclosure.disclose` over the whole tree:
 
-- ``missing``: no data, or a denominator of 0;
-- ``suppressed``: denominator below the indicator's ``min_denominator`` (value, numerator and
-  denominator are not stored in ``indicator_values`` at all, so no output can show them);
+- ``missing``: no data;
+- ``suppressed``: too small to show (denominator below the indicator's ``min_denominator``,
+  a denominator of 0, or a count below ``min_count``), or hidden so that such a value cannot
+  be recovered by differencing (``reason`` says which). Value, numerator and denominator are
+  not stored in ``indicator_values`` at all, so no output can show them;
 - ``ok``.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import duckdb
 
 from geodata.codes import LEVELS
+from indicators.disclosure import disclose
 
 _PUBLISHED = """
     CREATE TEMP TABLE published AS
@@ -73,6 +76,32 @@ _CHECKS = """
     GROUP BY ALL"""
 
 
+def _disclose_and_store(con: duckdb.DuckDBPyConnection) -> None:
+    """Disclosure control over the whole tree, then ``indicator_values`` with only what may be shown."""
+    vals = con.execute("SELECT * FROM vals").df()
+    rules = con.execute("""SELECT id AS indicator, min_denominator, min_count, denominator = '' AS is_count,
+                                  multiplier FROM indicators""").df()
+    areas = con.execute("SELECT code, parent_code FROM areas").df()
+    # An area whose denominator is 0 still adds its numerator to its parent: it goes in as "ok"
+    # so disclosure control treats it as too small (and protects it), never as missing.
+    vals["status"] = vals["numerator"].isna().map({True: "missing", False: "ok"})
+    checked = disclose(vals, areas, rules[["indicator", "min_denominator", "min_count", "is_count"]])
+    checked = checked.merge(rules[["indicator", "multiplier", "is_count"]], on="indicator")
+    ok = checked["status"] == "ok"
+    rate = checked["numerator"] / checked["denominator"] * checked["multiplier"]
+    checked["value"] = (checked["numerator"] * checked["multiplier"]).where(checked["is_count"], rate).where(ok)
+    checked["numerator"] = checked["numerator"].where(ok)
+    checked["denominator"] = checked["denominator"].where(ok & ~checked["is_count"])
+    columns = ["code", "year", "indicator", "value", "numerator", "denominator", "status", "reason",
+               "n_parts", "n_parts_with_data", "origin"]
+    con.register("checked_frame", checked[columns])
+    con.execute("""CREATE TABLE indicator_values AS
+                   SELECT code, year::INTEGER AS year, indicator, value, numerator, denominator, status, reason,
+                          n_parts::INTEGER AS n_parts, n_parts_with_data::INTEGER AS n_parts_with_data, origin
+                   FROM checked_frame ORDER BY indicator, year, code""")
+    con.unregister("checked_frame")
+
+
 def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``indicator_values`` (and ``aggregate_checks``) from areas, indicators and observations."""
     con.execute("CREATE TEMP TABLE years AS SELECT DISTINCT year FROM observations")
@@ -86,23 +115,6 @@ def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
     for child, level in zip(LEVELS[:0:-1], LEVELS[-2::-1]):   # (buurt, wijk), (wijk, gemeente), ...
         con.execute(_CHECKS, [level])
         con.execute(_LEVEL, [child, level])
-    con.execute("""
-        CREATE TABLE indicator_values AS
-        WITH rated AS (
-            SELECT v.*, i.multiplier, i.denominator = '' AS is_count,
-                   CASE WHEN v.numerator IS NULL OR v.denominator IS NULL OR v.denominator <= 0
-                             THEN 'missing'
-                        WHEN v.denominator < i.min_denominator THEN 'suppressed'
-                        ELSE 'ok' END AS status
-            FROM vals v JOIN indicators i ON i.id = v.indicator)
-        SELECT code, year, indicator,
-               CASE WHEN status <> 'ok' THEN NULL
-                    WHEN is_count THEN numerator * multiplier
-                    ELSE numerator / denominator * multiplier END AS value,
-               CASE WHEN status = 'ok' THEN numerator END AS numerator,
-               CASE WHEN status = 'ok' AND NOT is_count THEN denominator END AS denominator,
-               status, n_parts, n_parts_with_data, origin
-        FROM rated
-        ORDER BY indicator, year, code""")
+    _disclose_and_store(con)
     for table in ("vals", "published", "years"):
         con.execute(f"DROP TABLE {table}")

@@ -37,6 +37,7 @@ class Indicator:
     dataset: str
     source: str
     table_id: str
+    min_count: float = 0.0
 
     @property
     def is_count(self) -> bool:
@@ -85,7 +86,8 @@ def parse_catalog(text: str) -> Catalog:
     seen: set[tuple[str, str]] = set()
     for entry in raw["indicator"]:
         ind = Indicator(**{**entry, "multiplier": float(entry["multiplier"]),
-                           "min_denominator": float(entry["min_denominator"])})
+                           "min_denominator": float(entry["min_denominator"]),
+                           "min_count": float(entry.get("min_count", 0))})
         if (ind.dataset, ind.id) in seen:
             raise ValueError(f"indicator {ind.id!r} is listed twice for dataset {ind.dataset!r}")
         if ind.theme not in themes:
