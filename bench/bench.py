@@ -40,6 +40,8 @@ from flask import Response
 
 from dashboard import create_app, routes
 from dashboard.app import EMPTY_TOPOLOGY
+from dashboard.callbacks.map import CONTROLS, control_value
+from dashboard.layout import score_themes
 from data_pipeline.cli import build_demo
 from data_pipeline.sources import demo_source
 from data_pipeline.warehouse import Scope, Warehouse
@@ -240,12 +242,29 @@ class MapCallback:
     def output_ids(spec: str) -> list[str]:
         return spec.strip(".").split("...")
 
-    def request(self, values: dict[str, object], changed: str) -> Callable[[], object]:
+    @staticmethod
+    def expand(dep: dict, values: dict[str, object], wildcards: dict[str, list]) -> object:
+        """One input or output as dash-renderer sends it; a pattern-matching (ALL) id becomes
+        the list of the concrete components, from ``wildcards[type] = [(id, value), ...]``."""
+        if not dep["id"].startswith("{"):
+            key = f"{dep['id']}.{dep['property']}"
+            return {**dep, "value": values[key]} if key in values else dep
+        pattern = json.loads(dep["id"])
+        return [{"id": cid, "property": dep["property"], "value": value}
+                for cid, value in wildcards.get(pattern["type"], [])]
+
+    def request(self, values: dict[str, object], changed: str,
+                wildcards: dict[str, list] | None = None) -> Callable[[], object]:
         spec = self.callback["output"]
-        outputs = [dict(zip(("id", "property"), out.rsplit(".", 1))) for out in self.output_ids(spec)]
+        wildcards = wildcards or {}
+        outputs = []
+        for out in self.output_ids(spec):
+            item = self.expand(dict(zip(("id", "property"), out.rsplit(".", 1))), {}, wildcards)
+            outputs.append([{k: v for k, v in x.items() if k != "value"} for x in item]
+                           if isinstance(item, list) else item)
         if not spec.startswith(".."):  # a single output is sent as one object, as dash-renderer does
             outputs = outputs[0]
-        inputs = [{**i, "value": values[f"{i['id']}.{i['property']}"]} for i in self.callback["inputs"]]
+        inputs = [self.expand(i, values, wildcards) for i in self.callback["inputs"]]
         body = json.dumps({"output": spec, "outputs": outputs, "inputs": inputs,
                            "changedPropIds": [changed], "parsedChangedPropsIds": [changed]})
         return lambda: self.client.post("/_dash-update-component", data=body, content_type="application/json",
@@ -277,16 +296,18 @@ class Measured:
 # --------------------------------------------------------------------------- 2. ours
 
 
-def navigate_inputs(warehouse: Warehouse, view: View) -> tuple[dict[str, object], str]:
-    """The input values of our ``navigate`` callback for ``view``, and the one that changed."""
+def navigate_inputs(warehouse: Warehouse, view: View) -> tuple[dict[str, object], str, dict[str, list]]:
+    """The input values of our ``navigate`` callback for ``view``, the one that changed, and the
+    theme weight sliders (pattern-matching inputs)."""
     state = default_state(warehouse, *view.shown_before)
     click = {"points": [{"location": view.parent}]} if view.clicked_in else None
     values = {
         "url.pathname": routes.path(state), "url.search": routes.search(state), "map.clickData": click,
-        "indicator.value": state.indicator, "year.value": state.year,
         "division.value": state.level if state.parent == LAND_CODE else "regio",
+        **{f"{cid}.value": control_value(state, field) for cid, field in CONTROLS.items()},
     }
-    return values, "map.clickData" if click else "url.pathname"
+    weights = [({"theme": theme, "type": "weight"}, state.weight(theme)) for theme in score_themes(warehouse.catalog)]
+    return values, "map.clickData" if click else "url.pathname", {"weight": weights}
 
 
 def measure_ours(callback: MapCallback, warehouse: Warehouse, view: View, repeat: int) -> Measured:

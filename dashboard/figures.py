@@ -1,24 +1,32 @@
-"""Pure figure functions: data in, ``go.Figure`` out. No Dash, no I/O.
+"""Pure figure functions: data in, ``go.Figure`` or legend entries out. No Dash, no I/O.
 
 The map is a ``go.Choropleth`` on an invisible geo (no base map, no tiles) whose geometry
 is a URL: the browser fetches and caches each GeoJSON once, so a callback carries values only.
-Areas are split over three traces so that "n.b." and water have their own colour and their
-own legend entry, and never borrow a colour from the value scale.
+Every map is drawn in classes: one list of colours feeds both the map and the legend
+(:func:`legend_entries`). "n.b." and water have their own colour and legend entry and never
+borrow a colour from the classes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.formatting import format_value
+from dashboard.formatting import format_number, format_value
 from dashboard.i18n import t
 
-#: Colour-blind-safe sequential scale (ColorBrewer YlOrRd), light = low.
-SEQUENTIAL = "YlOrRd"
 NO_DATA_COLOUR = "#bdbdbd"
 WATER_COLOUR = "#dbe8f3"
 BORDER_COLOUR = "#ffffff"
+
+#: Hotspot categories and their colours (red/blue, never red/green).
+CATEGORY_COLOURS = {
+    "hot": "#d7301f", "high-high": "#d7301f", "high-low": "#fc9272",
+    "cold": "#2166ac", "low-low": "#2166ac", "low-high": "#92c5de",
+    "not significant": "#f0f0f0",
+}
 
 
 def hover_texts(frame: pd.DataFrame, unit: str, lang: str, decimals: int = 1) -> list[str]:
@@ -29,7 +37,7 @@ def hover_texts(frame: pd.DataFrame, unit: str, lang: str, decimals: int = 1) ->
             value = t("map.water", lang)
         elif row.status == "ok":
             value = format_value(row.value, unit, decimals)
-            if row.n_parts_with_data < row.n_parts:
+            if pd.notna(row.n_parts) and row.n_parts_with_data < row.n_parts:
                 value += "<br>" + t("hover.incomplete", lang, n=int(row.n_parts_with_data), total=int(row.n_parts))
         else:
             value = t(f"hover.{'suppressed' if row.status == 'suppressed' else 'missing'}", lang)
@@ -37,56 +45,76 @@ def hover_texts(frame: pd.DataFrame, unit: str, lang: str, decimals: int = 1) ->
     return texts
 
 
-def _significant(value: float, digits: int = 6) -> float:
-    """Fewer bytes on the wire; the colour does not change at 6 significant digits."""
-    return float(f"{value:.{digits}g}")
+def class_bounds_labels(bounds: Sequence[float], decimals: int) -> list[str]:
+    """Legend labels for classes given by ``bounds`` (lower bound, then each upper bound).
+
+    >>> class_bounds_labels([0, 2.5, 10, 1234.5], 1)
+    ['0,0 – 2,5', '2,5 – 10,0', '10,0 – 1.234,5']
+    """
+    return [f"{format_number(lo, decimals)} – {format_number(hi, decimals)}" for lo, hi in zip(bounds, bounds[1:])]
 
 
-def _trace(frame: pd.DataFrame, texts: pd.Series, geojson_url: str, **style) -> go.Choropleth:
+def legend_entries(colours: Sequence[str], labels: Sequence[str], frame: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
+    """(colour, label) per class, then "n.b." and water when the map has such areas."""
+    entries = list(zip(colours, labels))
+    if ((frame["status"] != "ok") & ~frame["is_water"]).any():
+        entries.append((NO_DATA_COLOUR, t("legend.nodata", lang)))
+    if frame["is_water"].any():
+        entries.append((WATER_COLOUR, t("legend.water", lang)))
+    return entries
+
+
+def _stepped_colorscale(colours: Sequence[str]) -> list[list]:
+    """A colour scale that maps class index i (0..k-1) to exactly ``colours[i]``."""
+    k = len(colours)
+    scale = []
+    for i, colour in enumerate(colours):
+        scale += [[i / k, colour], [(i + 1) / k, colour]]
+    return scale
+
+
+def _trace(frame: pd.DataFrame, geojson_url: str, z: list, colorscale: list, zmax: float) -> go.Choropleth:
     return go.Choropleth(
         geojson=geojson_url,
         featureidkey="properties.code",
         locations=frame["code"].tolist(),
-        text=texts.loc[frame.index].tolist(),
+        z=z,
+        zmin=-0.5,
+        zmax=zmax,
+        colorscale=colorscale,
+        showscale=False,
+        text=frame["hover"].tolist(),
         hovertemplate="%{text}<extra></extra>",
         marker_line_color=BORDER_COLOUR,
         marker_line_width=0.6,
-        **style,
     )
 
 
-def choropleth_figure(frame: pd.DataFrame, geojson_url: str, *, unit: str, lang: str = "nl", decimals: int = 1,
-                      title: str = "", uirevision: str = "") -> go.Figure:
-    """A choropleth of ``frame`` (columns code, name, is_water, value, status, n_parts,
-    n_parts_with_data) drawn on the polygons at ``geojson_url``."""
-    texts = pd.Series(hover_texts(frame, unit, lang, decimals), index=frame.index)
+def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[str], *,
+                      uirevision: str = "") -> go.Figure:
+    """A choropleth of ``frame`` on the polygons at ``geojson_url``.
+
+    ``frame`` has columns code, is_water, status, klass (class index 0..k-1 into ``colours``,
+    <NA> where there is none) and hover (the hover text). Areas with a class are drawn in their
+    class colour; water and areas without a class (n.b.) in their own colours.
+    """
     water = frame["is_water"].astype(bool)
-    has_value = ~water & (frame["status"] == "ok")
-    no_data = ~water & ~has_value
+    classed = ~water & frame["klass"].notna()
     traces = []
-    if has_value.any():
-        shown = frame[has_value]
-        traces.append(_trace(
-            shown, texts, geojson_url, name=unit, z=shown["value"].map(_significant).tolist(),
-            colorscale=SEQUENTIAL, showscale=True,
-            colorbar=dict(title=dict(text=unit, side="right"), thickness=14, len=0.75,
-                          tickformat=f",.{decimals}f"),
-        ))
-    for mask, colour, label in ((no_data, NO_DATA_COLOUR, t("map.nodata", lang)),
-                                (water, WATER_COLOUR, t("map.water", lang))):
+    if classed.any():
+        shown = frame[classed]
+        traces.append(_trace(shown, geojson_url, shown["klass"].astype(int).tolist(),
+                             _stepped_colorscale(colours), len(colours) - 0.5))
+    for mask, colour in ((~water & ~classed, NO_DATA_COLOUR), (water, WATER_COLOUR)):
         if mask.any():
             part = frame[mask]
-            traces.append(_trace(part, texts, geojson_url, name=label, z=[0] * len(part),
-                                 colorscale=[[0, colour], [1, colour]], showscale=False,
-                                 showlegend=True))
+            traces.append(_trace(part, geojson_url, [0] * len(part), [[0, colour], [1, colour]], 0.5))
     fig = go.Figure(traces)
     fig.update_layout(
-        title=dict(text=title, x=0.01, font=dict(size=15)),
-        geo=dict(visible=False, fitbounds="locations", projection_type="mercator",
-                 bgcolor="rgba(0,0,0,0)"),
-        margin=dict(l=0, r=0, t=40 if title else 0, b=0),
+        geo=dict(visible=False, fitbounds="locations", projection_type="mercator", bgcolor="rgba(0,0,0,0)"),
+        margin=dict(l=0, r=0, t=0, b=0),
         separators=",.",
-        legend=dict(orientation="h", x=0.01, y=0.01, bgcolor="rgba(255,255,255,0.7)"),
+        showlegend=False,
         uirevision=uirevision,
         paper_bgcolor="white",
         font=dict(family="DejaVu Sans, Arial, sans-serif", size=12, color="#1b1b1b"),
@@ -100,6 +128,6 @@ def empty_figure(message: str) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(
         annotations=[dict(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")],
-        xaxis_visible=False, yaxis_visible=False, height=620, paper_bgcolor="white",
+        xaxis_visible=False, yaxis_visible=False, height=620, paper_bgcolor="white", template="none",
     )
     return fig

@@ -1,11 +1,15 @@
-"""The page skeleton. Content that depends on the URL is filled in by the callbacks."""
+"""The page skeleton. Content that depends on the URL is filled in by the callbacks.
+
+Every fixed text carries the id ``{"type": "text", "key": <i18n key>}`` so that one callback
+translates them all when the language changes.
+"""
 
 from __future__ import annotations
 
 from dash import dcc, html
 
 from dashboard.i18n import t
-from dashboard.routes import TOPOJSON_URL
+from dashboard.routes import ALPHAS, TOPOJSON_URL
 
 GRAPH_CONFIG = {
     "topojsonURL": TOPOJSON_URL,  # plotly's world topojson comes from us, never from a CDN
@@ -14,6 +18,11 @@ GRAPH_CONFIG = {
     "modeBarButtonsToRemove": ["select2d", "lasso2d"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+
+
+def text(key: str, tag=html.Span, lang: str = "nl", **props):
+    """A fixed text in the current language, re-translated by the language callback."""
+    return tag(t(key, lang), id={"type": "text", "key": key}, **props)
 
 
 def indicator_options(catalog, lang: str) -> list[dict]:
@@ -29,42 +38,100 @@ def indicator_options(catalog, lang: str) -> list[dict]:
     return options
 
 
+def choice_options(prefix: str, values, lang: str) -> list[dict]:
+    return [{"label": t(f"{prefix}.{v}", lang), "value": v} for v in values]
+
+
+def score_themes(catalog) -> list[str]:
+    """Themes that have at least one indicator that can enter the composite score."""
+    return [theme for theme in catalog.themes
+            if any(i.theme == theme and i.direction != "neutral" and not i.is_count for i in catalog.indicators)]
+
+
+def _control(label_key: str, component, wide: bool = False, **props):
+    return html.Label([text(label_key), component], className="control wide" if wide else "control", **props)
+
+
 def serve_layout(warehouse) -> html.Div:
     lang = "nl"
     demo = warehouse.meta.get("kind") == "demo"
+    catalog = warehouse.catalog
     return html.Div(className="page", children=[
         dcc.Location(id="url", refresh=False),
         html.Header(className="header", children=[
             html.Div([
-                html.H1(t("app.title", lang), id="app-title"),
-                html.P(t("app.subtitle", lang), id="app-subtitle", className="subtitle"),
+                text("app.title", html.H1),
+                text("app.subtitle", html.P, className="subtitle"),
             ]),
             html.Div(className="header-right", children=[
-                html.Span(t("dataset.demo", lang) if demo else t("dataset.real", lang), id="dataset-badge",
-                          className="badge demo" if demo else "badge"),
+                text("dataset.demo", className="badge demo") if demo else text("dataset.real", className="badge"),
                 dcc.Link(t("lang.switch", lang), id="lang-link", href="/"),
             ]),
         ]),
         html.Nav(id="breadcrumbs", className="breadcrumbs", **{"aria-label": "kruimelpad"}),
         html.Div(className="controls", children=[
-            html.Label([html.Span(t("control.indicator", lang), id="indicator-label"),
-                        dcc.Dropdown(id="indicator", options=indicator_options(warehouse.catalog, lang),
-                                     clearable=False, searchable=True)], className="control wide"),
-            html.Label([html.Span(t("control.year", lang), id="year-label"),
-                        dcc.Dropdown(id="year", options=[{"label": str(y), "value": y} for y in warehouse.years],
-                                     clearable=False, searchable=False)], className="control"),
+            _control("control.indicator", dcc.Dropdown(id="indicator", options=indicator_options(catalog, lang),
+                                                       clearable=False, searchable=True), wide=True),
+            _control("control.year", dcc.Dropdown(id="year", options=[{"label": str(y), "value": y}
+                                                                      for y in warehouse.years],
+                                                  clearable=False, searchable=False)),
             html.Div(id="division-box", className="control", children=[
-                html.Span(t("control.division", lang), id="division-label"),
-                dcc.RadioItems(id="division", inline=True, options=[
-                    {"label": t("level.regio", lang), "value": "regio"},
-                    {"label": t("level.gemeente", lang), "value": "gemeente"},
-                ]),
+                text("control.division"),
+                dcc.RadioItems(id="division", inline=True,
+                               options=choice_options("level", ("regio", "gemeente"), lang)),
             ]),
         ]),
+        html.Div(className="controls", children=[
+            html.Div(className="control", children=[
+                text("control.mode"),
+                dcc.RadioItems(id="mode", inline=True,
+                               options=choice_options("mode", ("waarde", "score", "hotspots"), lang)),
+            ]),
+            html.Div(id="class-box", className="controls inner", children=[
+                _control("control.classes", dcc.Dropdown(
+                    id="class-method", clearable=False, searchable=False,
+                    options=choice_options("classes", ("kwantielen", "gelijk", "natuurlijk", "handmatig"), lang))),
+                _control("control.k", dcc.Dropdown(id="class-k", clearable=False, searchable=False,
+                                                   options=[{"label": str(k), "value": k} for k in range(3, 10)])),
+                _control("control.breaks", dcc.Input(id="class-breaks", type="text", debounce=True,
+                                                      placeholder="10; 20; 30"), id="breaks-box"),
+            ]),
+        ]),
+        html.Div(id="score-box", className="panel", children=[
+            text("score.caveat", html.P, className="caveat"),
+            html.Div(className="controls", children=[
+                html.Div(className="control", children=[
+                    text("control.score_method"),
+                    dcc.RadioItems(id="score-method", inline=True,
+                                   options=choice_options("score_method", ("z", "percentiel"), lang)),
+                ]),
+                *[html.Label(className="control weight", children=[
+                    html.Span(catalog.themes[theme]["nl"], id={"type": "theme-label", "theme": theme}),
+                    dcc.Slider(id={"type": "weight", "theme": theme}, min=0, max=3, step=0.5, value=1,
+                               marks={v: str(v).replace(".", ",") for v in (0, 1, 2, 3)}),
+                ]) for theme in score_themes(catalog)],
+            ]),
+        ]),
+        html.Div(id="hotspot-box", className="panel", children=[
+            html.Div(className="controls", children=[
+                html.Div(className="control", children=[
+                    text("control.hotspot_method"),
+                    dcc.RadioItems(id="hotspot-method", inline=True,
+                                   options=choice_options("hotspot", ("gi", "moran"), lang)),
+                ]),
+                _control("control.alpha", dcc.Dropdown(
+                    id="hotspot-alpha", clearable=False, searchable=False,
+                    options=[{"label": f"{a:.2f}".replace(".", ","), "value": a} for a in ALPHAS])),
+            ]),
+            text("hotspot.note", html.P, className="help"),
+        ]),
         html.H2(id="map-heading", className="map-heading"),
-        html.P(t("map.help", lang), id="map-help", className="help"),
+        text("map.help", html.P, className="help"),
         html.P(id="map-notice", className="notice", role="status"),
-        dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
+        html.Div(className="map-row", children=[
+            dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
+            html.Div(id="legend", className="legend", role="list", **{"aria-label": "legenda"}),
+        ]),
         html.P(id="source-line", className="source"),
         html.P(id="dataset-line", className="source"),
     ])

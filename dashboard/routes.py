@@ -1,7 +1,11 @@
 """The URL holds the view. Every link in the app is built here.
 
-A map view is ``/kaart/<niveau>/<code>?indicator=<id>&jaar=<year>[&taal=en]``: the areas of
-level ``niveau`` inside area ``code``.
+A map view is ``/kaart/<niveau>/<code>?indicator=<id>&jaar=<year>[&...]``: the areas of level
+``niveau`` inside area ``code``. Optional query keys (left out while at their default):
+``taal`` (en), ``modus`` (waarde | score | hotspots), ``klassen`` (kwantielen | gelijk |
+natuurlijk | handmatig), ``k`` (3..9), ``grenzen`` (manual upper bounds, ``;``-separated),
+``gewichten`` (theme weights, ``drugs:2,economie:0``), ``score`` (z | percentiel),
+``hotspot`` (gi | moran) and ``alfa`` (significance level).
 
 >>> state = parse("/kaart/wijk/GM0363", "?indicator=x&jaar=2023&taal=en")
 >>> state.level, state.parent, state.indicator, state.year, state.lang
@@ -10,6 +14,11 @@ level ``niveau`` inside area ``code``.
 '/kaart/wijk/GM0363?indicator=x&jaar=2023&taal=en'
 >>> href(drill_down(state, "WK036301"))
 '/kaart/buurt/WK036301?indicator=x&jaar=2023&taal=en'
+>>> custom = parse("/kaart/wijk/GM0363", "?modus=score&gewichten=drugs:2,economie:0&k=7&grenzen=1.5;3")
+>>> custom.mode, custom.weights, custom.k, custom.breaks
+('score', (('drugs', 2.0), ('economie', 0.0)), 7, (1.5, 3.0))
+>>> parse(path(custom), search(custom)) == custom
+True
 """
 
 from __future__ import annotations
@@ -26,6 +35,13 @@ DRILL = {"regio": "gemeente", "gemeente": "wijk", "wijk": "buurt"}
 DEFAULT_LEVEL = "regio"
 
 
+MODES = ("waarde", "score", "hotspots")
+CLASS_METHODS = ("kwantielen", "gelijk", "natuurlijk", "handmatig")
+SCORE_METHODS = ("z", "percentiel")
+HOTSPOT_METHODS = ("gi", "moran")
+ALPHAS = (0.01, 0.05, 0.1)
+
+
 @dataclass(frozen=True)
 class MapState:
     level: str = DEFAULT_LEVEL
@@ -33,6 +49,66 @@ class MapState:
     indicator: str | None = None
     year: int | None = None
     lang: str = DEFAULT_LANGUAGE
+    mode: str = "waarde"
+    classes: str = "kwantielen"
+    k: int = 5
+    breaks: tuple[float, ...] = ()
+    weights: tuple[tuple[str, float], ...] = ()   # themes whose weight differs from 1
+    score_method: str = "z"
+    hotspot: str = "gi"
+    alpha: float = 0.05
+
+    def weight(self, theme: str) -> float:
+        return dict(self.weights).get(theme, 1.0)
+
+
+def _choice(options):
+    return lambda text: text if text in options else None
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _k(text: str) -> int | None:
+    return int(text) if text.isdigit() and 3 <= int(text) <= 9 else None
+
+
+def _breaks(text: str) -> tuple[float, ...] | None:
+    values = [_number(part) for part in text.split(";") if part]
+    return tuple(sorted(values)) if values and None not in values else None
+
+
+def _weights(text: str) -> tuple[tuple[str, float], ...] | None:
+    pairs = []
+    for item in text.split(","):
+        theme, _, value = item.partition(":")
+        weight = _number(value)
+        if not theme or weight is None or weight < 0:
+            return None
+        pairs.append((theme, weight))
+    return tuple(pairs)
+
+
+def _fmt_number(value: float) -> str:
+    return f"{value:g}"
+
+
+#: Optional query keys: state field -> (url key, parse text -> value or None, value -> text).
+OPTIONAL = {
+    "lang": ("taal", language, str),
+    "mode": ("modus", _choice(MODES), str),
+    "classes": ("klassen", _choice(CLASS_METHODS), str),
+    "k": ("k", _k, str),
+    "breaks": ("grenzen", _breaks, lambda v: ";".join(map(_fmt_number, v))),
+    "weights": ("gewichten", _weights, lambda v: ",".join(f"{t}:{_fmt_number(w)}" for t, w in v)),
+    "score_method": ("score", _choice(SCORE_METHODS), str),
+    "hotspot": ("hotspot", _choice(HOTSPOT_METHODS), str),
+    "alpha": ("alfa", lambda text: _number(text) if _number(text) in ALPHAS else None, _fmt_number),
+}
 
 
 def parse(pathname: str | None, search: str | None) -> MapState:
@@ -43,13 +119,14 @@ def parse(pathname: str | None, search: str | None) -> MapState:
         level, parent = parts[1], parts[2].upper()
     query = parse_qs((search or "").lstrip("?"))
     year = query.get("jaar", [None])[0]
-    return MapState(
-        level=level,
-        parent=parent,
-        indicator=query.get("indicator", [None])[0],
-        year=int(year) if year and year.isdigit() else None,
-        lang=language(query.get("taal", [DEFAULT_LANGUAGE])[0]),
-    )
+    optional = {}
+    for name, (key, read, _) in OPTIONAL.items():
+        if key in query:
+            value = read(query[key][0])
+            if value is not None:
+                optional[name] = value
+    return MapState(level=level, parent=parent, indicator=query.get("indicator", [None])[0],
+                    year=int(year) if year and year.isdigit() else None, **optional)
 
 
 def path(state: MapState) -> str:
@@ -58,9 +135,12 @@ def path(state: MapState) -> str:
 
 def search(state: MapState) -> str:
     query = {"indicator": state.indicator, "jaar": state.year}
-    if state.lang != DEFAULT_LANGUAGE:
-        query["taal"] = state.lang
-    return "?" + urlencode({k: v for k, v in query.items() if v is not None})
+    defaults = MapState()
+    for name, (key, _, write) in OPTIONAL.items():
+        value = getattr(state, name)
+        if value != getattr(defaults, name):
+            query[key] = write(value)
+    return "?" + urlencode({k: v for k, v in query.items() if v is not None}, safe=":;,")
 
 
 def href(state: MapState) -> str:

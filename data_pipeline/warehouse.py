@@ -89,7 +89,7 @@ class StepLog:
             self.progress.done(name)
 
 
-BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "geometry", "swap")
+BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "geometry", "neighbours", "swap")
 
 
 def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None) -> BuildReport:
@@ -121,6 +121,8 @@ def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None
                 aggregate_indicator_values(con)
             with steps.step("geometry"):
                 report.counts["geometry_files"] = write_geometry(source, tree, geo_dir)
+            with steps.step("neighbours"):
+                _write_neighbours(con, source)
             _write_meta(con, source, build_id)
             report.counts.update(dict(query(con, "SELECT level, count(*) AS n FROM areas GROUP BY level")
                                       .itertuples(index=False)))
@@ -195,6 +197,26 @@ def write_geometry(source: Source, tree: pd.DataFrame, geo_dir: Path) -> int:
     return written
 
 
+#: Levels whose neighbours are stored, for hotspot analysis.
+NEIGHBOUR_LEVELS = ("gemeente", "wijk", "buurt")
+
+
+def _write_neighbours(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Queen contiguity (a shared border or corner) per level, both directions."""
+    from indicators.hotspots import contiguity
+
+    frames = []
+    for level in NEIGHBOUR_LEVELS:
+        if level in source.geometry:
+            pairs = contiguity(source.geometry[level][["code", "geometry"]])
+            frames.append(pairs.assign(level=level)[["level", "code", "neighbour"]])
+    pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["level", "code", "neighbour"])
+    con.register("pairs_frame", pairs)
+    con.execute("CREATE TABLE neighbours AS SELECT level::VARCHAR AS level, code::VARCHAR AS code, "
+                "neighbour::VARCHAR AS neighbour FROM pairs_frame ORDER BY level, code")
+    con.unregister("pairs_frame")
+
+
 def _prune_geo_builds(root: Path, keep: str) -> None:
     """Keep the newest geometry builds (a running server may still use the previous one)."""
     if not root.exists():
@@ -251,6 +273,7 @@ class Warehouse:
             tuple(Indicator(**{f: getattr(row, f) for f in fields}) for row in ind.itertuples()),
         )
         self.geo_dir = geo_root(self.path) / self.meta["build_id"]
+        self._neighbours: dict[str, pd.DataFrame] = {}
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -285,6 +308,14 @@ class Warehouse:
         """A map of ``level`` areas inside ``parent`` can be drawn (there are polygons for it)."""
         return (parent in self.areas.index and (level, self.areas.at[parent, "level"]) in MAP_VIEWS
                 and self.geometry_file(level, parent).exists())
+
+    def neighbours(self, level: str) -> pd.DataFrame:
+        """Pairs of neighbouring areas of a level (code, neighbour), both directions."""
+        if level not in self._neighbours:
+            with self.cursor() as con:
+                self._neighbours[level] = query(con, "SELECT code, neighbour FROM neighbours WHERE level = ?",
+                                                [level])
+        return self._neighbours[level]
 
     def geometry_file(self, level: str, parent: str) -> Path:
         return self.geo_dir / level / f"{parent}.json.gz"

@@ -1,35 +1,32 @@
-"""Map navigation: URL <-> controls <-> figure, in one callback so the URL stays the single truth.
+"""Map navigation: URL <-> controls <-> map, in one callback so the URL stays the single truth.
 
 The callback reads what changed (URL, a control or a click on the map), works out the new
-:class:`~dashboard.routes.MapState`, asks the data layer for values and returns the figure.
+:class:`~dashboard.routes.MapState`, and asks :func:`dashboard.views.map_view` for the map.
 When a control or click changed the view, it also writes the new URL (one history entry);
-when the URL changed (link, back/forward), it only follows.
+when the URL changed (link, back/forward), it only follows and sets the controls.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import Input, Output, callback_context, dcc, html, no_update
+from dash import ALL, Input, Output, callback_context, dcc, html, no_update
 
 from dashboard import routes
-from dashboard.figures import choropleth_figure, empty_figure
+from dashboard.figures import empty_figure
 from dashboard.i18n import t
-from dashboard.layout import indicator_options
-from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
+from dashboard.layout import choice_options, indicator_options, score_themes
+from dashboard.views import area_name, map_view, resolve_state
+from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
 from geodata.codes import LAND_CODE
 
-
-def resolve_state(warehouse: Warehouse, state: routes.MapState) -> routes.MapState:
-    """Fill in defaults for a missing or unknown indicator or year."""
-    ids = [i.id for i in warehouse.catalog.indicators]
-    indicator = state.indicator if state.indicator in ids else ids[0]
-    year = state.year if state.year in warehouse.years else warehouse.years[-1]
-    return replace(state, indicator=indicator, year=year)
-
-
-def area_name(warehouse: Warehouse, code: str, lang: str) -> str:
-    return t("level.land", lang) if code == LAND_CODE else str(warehouse.areas.at[code, "name"])
+#: Controls whose value is one field of the state: component id -> MapState field.
+CONTROLS = {
+    "indicator": "indicator", "year": "year", "mode": "mode", "class-method": "classes", "class-k": "k",
+    "class-breaks": "breaks", "score-method": "score_method", "hotspot-method": "hotspot",
+    "hotspot-alpha": "alpha",
+}
+HIDDEN = {"display": "none"}
 
 
 def breadcrumbs(warehouse: Warehouse, state: routes.MapState) -> list:
@@ -45,10 +42,10 @@ def breadcrumbs(warehouse: Warehouse, state: routes.MapState) -> list:
     return items
 
 
-def source_line(warehouse: Warehouse, indicator_id: str, lang: str) -> str:
-    ind = warehouse.catalog.get(indicator_id)
-    return t("source.line", lang, source=ind.source, tables=ind.table_id,
-             boundary_year=warehouse.meta["boundary_year"], attribution=warehouse.meta["attribution"])
+def legend(entries: list[tuple[str, str]], title: str) -> list:
+    return [html.Div(title, className="legend-title"),
+            html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), label],
+                             role="listitem") for colour, label in entries])]
 
 
 def dataset_line(warehouse: Warehouse, lang: str) -> str:
@@ -59,83 +56,127 @@ def dataset_line(warehouse: Warehouse, lang: str) -> str:
              attribution=meta["attribution"])
 
 
-def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope):
-    """Figure, heading and source line for one resolved state (raises NotFound/AccessDenied)."""
-    if not warehouse.view_exists(state.level, state.parent):
-        raise NotFound(f"{state.level} / {state.parent}")
-    frame = warehouse.map_values(state.level, state.parent, state.indicator, state.year, scope)
-    ind = warehouse.catalog.get(state.indicator)
-    url = routes.geometry_url(warehouse.meta["build_id"], state.level, state.parent)
-    heading = t("map.heading", state.lang, indicator=ind.label(state.lang),
-                levels=t(f"levels.{state.level}", state.lang),
-                area=area_name(warehouse, state.parent, state.lang), year=state.year)
-    fig = choropleth_figure(frame, url, unit=ind.unit(state.lang), lang=state.lang, decimals=ind.decimals,
-                            uirevision=f"{state.level}/{state.parent}")
-    return fig, heading, source_line(warehouse, state.indicator, state.lang)
+def clicked_area(warehouse: Warehouse, click) -> str | None:
+    """The code of the land area a map click hit, if any."""
+    code = ((click or {}).get("points") or [{}])[0].get("location")
+    ok = code and code in warehouse.areas.index and not warehouse.areas.at[code, "is_water"]
+    return code if ok else None
+
+
+def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: dict,
+                themes: list[str]) -> routes.MapState | None:
+    """The state after the control or click that fired; ``None`` when nothing should change."""
+    if trigger in (None, "url"):
+        return state
+    if trigger == "map":
+        code = clicked_area(warehouse, inputs["click"])
+        return (routes.drill_down(state, code) or state) if code else None
+    if isinstance(trigger, dict):  # a theme weight slider; sliders are laid out in `themes` order
+        weights = tuple((th, float(w)) for th, w in zip(themes, inputs["weights"]) if w is not None and w != 1)
+        return replace(state, weights=weights)
+    if trigger == "division":
+        return replace(state, level=inputs["division"]) if state.parent == LAND_CODE else None
+    value = inputs[trigger]
+    if value is None or (trigger == "indicator" and str(value).startswith("theme:")):
+        return None
+    if trigger == "class-breaks":
+        value = routes.OPTIONAL["breaks"][1](str(value).replace(",", ".")) or ()
+        return replace(state, breaks=value, classes="handmatig" if value else state.classes)
+    return replace(state, **{CONTROLS[trigger]: value})
 
 
 def register(app, warehouse: Warehouse, scope_of_request) -> None:
-    @app.callback(
-        Output("url", "pathname"), Output("url", "search"),
-        Output("map", "figure"), Output("map", "clickData"),
-        Output("map-heading", "children"), Output("source-line", "children"),
-        Output("breadcrumbs", "children"),
-        Output("indicator", "value"), Output("year", "value"), Output("division", "value"),
-        Output("division-box", "style"), Output("map-notice", "children"),
-        Input("url", "pathname"), Input("url", "search"), Input("map", "clickData"),
-        Input("indicator", "value"), Input("year", "value"), Input("division", "value"),
-    )
-    def navigate(pathname, search, click, indicator, year, division):
-        trigger = callback_context.triggered_id
-        state = routes.parse(pathname, search)
-        from_url = trigger in (None, "url")
-        if trigger == "map":
-            point = (click or {}).get("points", [{}])[0]
-            code = point.get("location")
-            if not code or code not in warehouse.areas.index or warehouse.areas.at[code, "is_water"]:
-                return (no_update,) * 12
-            target = routes.drill_down(state, code)
-            if target is None or not warehouse.view_exists(target.level, target.parent):
-                return (*(no_update,) * 11, t("map.no_deeper", state.lang, area=warehouse.areas.at[code, "name"]))
-            state = target
-        elif trigger == "indicator" and indicator and not str(indicator).startswith("theme:"):
-            state = replace(state, indicator=indicator)
-        elif trigger == "year" and year:
-            state = replace(state, year=int(year))
-        elif trigger == "division" and division and state.parent == LAND_CODE:
-            state = replace(state, level=division)
-        state = resolve_state(warehouse, state)
-        try:
-            fig, heading, source = map_view(warehouse, state, scope_of_request())
-            crumbs = breadcrumbs(warehouse, state)
-        except (NotFound, AccessDenied) as err:
-            message = t("error.not_found", state.lang, detail=str(err))
-            fig, heading, source, crumbs = empty_figure(message), message, "", []
-        new_path, new_search = routes.path(state), routes.search(state)
-        url_out = (no_update, no_update) if from_url and (pathname, search) == (new_path, new_search) \
-            else (new_path, new_search)
-        division_style = {} if state.parent == LAND_CODE else {"display": "none"}
-        return (*url_out, fig, None, heading, source, crumbs,
-                state.indicator, state.year, state.level if state.parent == LAND_CODE else no_update,
-                division_style, "")
+    themes = score_themes(warehouse.catalog)
+    control_outputs = {cid: Output(cid, "value") for cid in CONTROLS}
 
     @app.callback(
-        Output("app-subtitle", "children"), Output("dataset-badge", "children"),
-        Output("indicator-label", "children"), Output("year-label", "children"),
-        Output("division-label", "children"), Output("map-help", "children"),
-        Output("indicator", "options"), Output("division", "options"),
+        output=dict(
+            pathname=Output("url", "pathname"), search=Output("url", "search"),
+            figure=Output("map", "figure"), click_reset=Output("map", "clickData"),
+            heading=Output("map-heading", "children"), source=Output("source-line", "children"),
+            crumbs=Output("breadcrumbs", "children"), legend=Output("legend", "children"),
+            notice=Output("map-notice", "children"),
+            division=Output("division", "value"), division_box=Output("division-box", "style"),
+            breaks_box=Output("breaks-box", "style"), class_box=Output("class-box", "style"), score_box=Output("score-box", "style"),
+            hotspot_box=Output("hotspot-box", "style"),
+            weights_out=Output({"type": "weight", "theme": ALL}, "value"),
+            controls=control_outputs,
+        ),
+        inputs=dict(
+            pathname=Input("url", "pathname"), search=Input("url", "search"), click=Input("map", "clickData"),
+            division=Input("division", "value"),
+            controls={cid: Input(cid, "value") for cid in CONTROLS},
+            weights=Input({"type": "weight", "theme": ALL}, "value"),
+        ),
+    )
+    def navigate(pathname, search, click, division, controls, weights):
+        trigger = callback_context.triggered_id
+        current = routes.parse(pathname, search)
+        inputs = {"click": click, "division": division, "weights": weights, **controls}
+        state = state_after(warehouse, current, trigger, inputs, themes)
+        if state is None:
+            return {"notice": no_update, **_unchanged()}
+        if trigger == "map" and (state == current or not warehouse.view_exists(state.level, state.parent)):
+            code = clicked_area(warehouse, click)
+            return {**_unchanged(), "notice": t("map.no_deeper", current.lang, area=warehouse.areas.at[code, "name"])}
+        state = resolve_state(warehouse, state)
+        try:
+            view = map_view(warehouse, state, scope_of_request())
+            figure, heading, source, notice = view.figure, view.heading, view.source, view.notice
+            legend_children, crumbs = legend(view.legend, view.legend_title), breadcrumbs(warehouse, state)
+        except (NotFound, AccessDenied) as err:
+            notice = heading = t("error.not_found", state.lang, detail=str(err))
+            figure, source, legend_children, crumbs = empty_figure(heading), "", [], []
+        new_path, new_search = routes.path(state), routes.search(state)
+        same_url = trigger in (None, "url") and (pathname, search) == (new_path, new_search)
+        return dict(
+            pathname=no_update if same_url else new_path, search=no_update if same_url else new_search,
+            figure=figure, click_reset=None, heading=heading, source=source, crumbs=crumbs,
+            legend=legend_children, notice=notice,
+            division=state.level if state.parent == LAND_CODE else no_update,
+            division_box={} if state.parent == LAND_CODE else HIDDEN,
+            breaks_box={} if state.classes == "handmatig" else HIDDEN,
+            class_box=HIDDEN if state.mode == "hotspots" else {},
+            score_box={} if state.mode == "score" else HIDDEN,
+            hotspot_box={} if state.mode == "hotspots" else HIDDEN,
+            weights_out=[state.weight(theme) for theme in themes],
+            controls={cid: control_value(state, field) for cid, field in CONTROLS.items()},
+        )
+
+    def _unchanged() -> dict:
+        keys = ("pathname", "search", "figure", "click_reset", "heading", "source", "crumbs", "legend",
+                "division", "division_box", "breaks_box", "class_box", "score_box", "hotspot_box")
+        return {**{k: no_update for k in keys}, "weights_out": [no_update] * len(themes),
+                "controls": {cid: no_update for cid in CONTROLS}}
+
+    @app.callback(
+        Output({"type": "text", "key": ALL}, "children"),
+        Output("indicator", "options"), Output("division", "options"), Output("mode", "options"),
+        Output("class-method", "options"), Output("score-method", "options"), Output("hotspot-method", "options"),
+        Output({"type": "theme-label", "theme": ALL}, "children"),
         Output("lang-link", "children"), Output("lang-link", "href"), Output("dataset-line", "children"),
         Input("url", "pathname"), Input("url", "search"),
     )
     def translate(pathname, search):
         state = routes.parse(pathname, search)
         lang = state.lang
+        keys = [item["id"]["key"] for item in callback_context.outputs_list[0]]
         other = "en" if lang == "nl" else "nl"
-        demo = warehouse.meta.get("kind") == "demo"
         return (
-            t("app.subtitle", lang), t("dataset.demo", lang) if demo else t("dataset.real", lang),
-            t("control.indicator", lang), t("control.year", lang), t("control.division", lang),
-            t("map.help", lang), indicator_options(warehouse.catalog, lang),
-            [{"label": t(f"level.{v}", lang), "value": v} for v in ("regio", "gemeente")],
+            [t(key, lang) for key in keys],
+            indicator_options(warehouse.catalog, lang),
+            choice_options("level", ("regio", "gemeente"), lang),
+            choice_options("mode", routes.MODES, lang),
+            choice_options("classes", routes.CLASS_METHODS, lang),
+            choice_options("score_method", routes.SCORE_METHODS, lang),
+            choice_options("hotspot", routes.HOTSPOT_METHODS, lang),
+            [warehouse.catalog.themes[theme][lang] for theme in themes],
             t("lang.switch", lang), routes.href(replace(state, lang=other)), dataset_line(warehouse, lang),
         )
+
+
+def control_value(state: routes.MapState, field: str):
+    value = getattr(state, field)
+    if field == "breaks":
+        return "; ".join(f"{b:g}".replace(".", ",") for b in value)
+    return value

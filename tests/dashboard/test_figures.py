@@ -1,37 +1,58 @@
-"""The map figure as data: three polygons, no browser."""
+"""The map figure and legend as data: a handful of polygons, no browser."""
 
 import pandas as pd
 
-from dashboard.figures import NO_DATA_COLOUR, WATER_COLOUR, choropleth_figure, hover_texts
+from dashboard.figures import (NO_DATA_COLOUR, WATER_COLOUR, choropleth_figure, class_bounds_labels, hover_texts,
+                               legend_entries)
 
 FRAME = pd.DataFrame({
-    "code": ["GM0001", "GM0002", "GM0003", "GM0004"],
-    "name": ["Aa", "Bee", "Cee", "Dee"],
-    "is_water": [False, False, False, True],
-    "value": [1234.56, None, None, None],
-    "status": ["ok", "suppressed", "missing", "missing"],
-    "n_parts": [10, 1, 3, None],
-    "n_parts_with_data": [9, 1, 0, None],
+    "code": ["GM0001", "GM0005", "GM0002", "GM0003", "GM0004"],
+    "name": ["Aa", "Ee", "Bee", "Cee", "Dee"],
+    "is_water": [False, False, False, False, True],
+    "value": [1234.56, 2.0, None, None, None],
+    "status": ["ok", "ok", "suppressed", "missing", "missing"],
+    "n_parts": [10, 4, 1, 3, None],
+    "n_parts_with_data": [9, 4, 1, 0, None],
 })
+COLOURS = ["#fff5eb", "#fd8d3c", "#7f2704"]
 
 
-def test_values_nodata_and_water_are_separate_traces_on_the_geometry_url():
-    fig = choropleth_figure(FRAME, "/geo/b1/gemeente/RE01.json", unit="per 1.000 inwoners")
+def classed(frame):
+    out = frame.copy()
+    out["klass"] = pd.array([2, 0, None, None, None], dtype="Int64")
+    out["hover"] = hover_texts(frame, "per 1.000 inwoners", "nl")
+    return out
+
+
+def test_classes_nodata_and_water_are_separate_traces_on_the_geometry_url():
+    fig = choropleth_figure(classed(FRAME), "/geo/b1/gemeente/RE01.json", COLOURS)
     values, nodata, water = fig.data
-    assert list(values.locations) == ["GM0001"] and list(values.z) == [1234.56]
-    assert list(nodata.locations) == ["GM0002", "GM0003"]
-    assert nodata.colorscale[0][1] == NO_DATA_COLOUR and nodata.name == "n.b."
+    assert list(values.locations) == ["GM0001", "GM0005"] and list(values.z) == [2, 0]
+    # class i is drawn in exactly colours[i]: the stepped scale maps (i + 0.5) / k to it
+    scale = dict((round(stop, 6), colour) for stop, colour in values.colorscale)
+    assert scale[0.0] == COLOURS[0] and scale[1.0] == COLOURS[2]
+    assert (values.zmin, values.zmax) == (-0.5, 2.5)
+    assert list(nodata.locations) == ["GM0002", "GM0003"] and nodata.colorscale[0][1] == NO_DATA_COLOUR
     assert list(water.locations) == ["GM0004"] and water.colorscale[0][1] == WATER_COLOUR
-    assert all(t.geojson == "/geo/b1/gemeente/RE01.json" for t in fig.data)
-    assert all(t.featureidkey == "properties.code" for t in fig.data)
+    assert all(t.geojson == "/geo/b1/gemeente/RE01.json" and t.featureidkey == "properties.code" for t in fig.data)
     assert fig.layout.separators == ",." and fig.layout.geo.visible is False
 
 
 def test_hover_shows_dutch_numbers_and_nb_never_a_value_for_hidden_areas():
     texts = hover_texts(FRAME, "per 1.000 inwoners", "nl")
     assert "1.234,6 per 1.000 inwoners" in texts[0]
-    assert "9 van 10 buurten" in texts[0]
-    assert "n.b." in texts[1] and "n.b." in texts[2]
-    assert "water" in texts[3]
+    assert "9 van 10 buurten" in texts[0] and "van" not in texts[1].split("<br>")[-1]
+    assert texts[2].endswith("n.b. (te klein om te tonen)") and "n.b." in texts[3]
+    assert "water" in texts[4]
     english = hover_texts(FRAME, "per 1,000 inhabitants", "en")
-    assert "n/a" in english[1] and "9 of 10" in english[0]
+    assert "n/a" in english[2] and "9 of 10" in english[0]
+
+
+def test_one_list_of_colours_feeds_map_and_legend_with_nb_and_water_entries():
+    labels = class_bounds_labels([0.0, 2.5, 10.0, 1234.5], 1)
+    assert labels == ["0,0 – 2,5", "2,5 – 10,0", "10,0 – 1.234,5"]
+    entries = legend_entries(COLOURS, labels, FRAME, "nl")
+    assert entries[:3] == list(zip(COLOURS, labels))
+    assert entries[3] == (NO_DATA_COLOUR, "n.b. (onbekend of te klein)") and entries[4][0] == WATER_COLOUR
+    no_hidden = FRAME[FRAME["status"] == "ok"]
+    assert legend_entries(COLOURS, labels, no_hidden, "nl") == list(zip(COLOURS, labels))

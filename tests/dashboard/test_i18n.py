@@ -19,8 +19,9 @@ def test_languages_have_the_same_keys_and_placeholders():
 
 def test_every_key_is_used_and_every_used_key_exists():
     code = "\n".join(p.read_text() for p in DASHBOARD.rglob("*.py"))
-    literal = set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", code))
+    literal = set(re.findall(r"""\b(?:t|text|_control)\(\s*["']([\w.]+)["']""", code))
     prefixes = set(re.findall(r"""\bt\(\s*f["']([\w.]+)\{""", code))
+    prefixes |= {p + "." for p in re.findall(r"""choice_options\(\s*["'](\w+)["']""", code)}
     keys = set(strings("nl"))
     assert literal <= keys, literal - keys
     unused = {k for k in keys - literal if not any(k.startswith(p) for p in prefixes)}

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from dashboard import create_app, routes
-from dashboard.callbacks.map import map_view, resolve_state
+from dashboard.views import map_view, resolve_state
 from data_pipeline.warehouse import NotFound, Scope
 
 EVERYTHING = Scope.everything()
@@ -22,7 +22,8 @@ def test_resolve_state_fills_unknown_indicator_and_year(tiny_warehouse):
 
 def test_map_view_draws_the_children_on_the_view_geometry(tiny_warehouse):
     state = resolve_state(tiny_warehouse, routes.MapState(level="buurt", parent="GM0002"))
-    fig, heading, source = map_view(tiny_warehouse, state, EVERYTHING)
+    view = map_view(tiny_warehouse, state, EVERYTHING)
+    fig, heading, source = view.figure, view.heading, view.source
     drawn = sorted(code for trace in fig.data for code in trace.locations)
     assert drawn == ["BU00020100", "BU00020101", "BU00029900"]
     assert {trace.geojson for trace in fig.data} == {

@@ -1,0 +1,154 @@
+"""What a map view shows, as data: figure, legend, heading, source line and notice.
+
+One function per map mode (value, composite risk signal, hotspots), each turning a resolved
+:class:`~dashboard.routes.MapState` into a :class:`MapView` by asking the data layer and the
+method modules. No Dash here; the callbacks only route inputs to :func:`map_view`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import routes
+from dashboard.figures import (CATEGORY_COLOURS, choropleth_figure, class_bounds_labels, hover_texts,
+                               legend_entries)
+from dashboard.formatting import format_number
+from dashboard.i18n import t
+from data_pipeline.analysis import composite_view, hotspot_view
+from data_pipeline.warehouse import NotFound, Scope, Warehouse
+from geodata.codes import LAND_CODE
+from indicators.classify import classify, palette
+
+CLASS_METHODS = {"kwantielen": "quantiles", "gelijk": "equal_interval", "natuurlijk": "natural_breaks",
+                 "handmatig": "manual"}
+SCORE_METHODS = {"z": "z", "percentiel": "percentile"}
+CATEGORIES = {"gi": ("cold", "not significant", "hot"),
+              "moran": ("low-low", "low-high", "not significant", "high-low", "high-high")}
+HOTSPOT_LEVELS = ("wijk", "buurt")
+
+
+@dataclass
+class MapView:
+    figure: go.Figure
+    legend: list[tuple[str, str]]
+    legend_title: str
+    heading: str
+    source: str
+    notice: str = ""
+
+
+def resolve_state(warehouse: Warehouse, state: routes.MapState) -> routes.MapState:
+    """Fill in defaults for a missing or unknown indicator or year."""
+    ids = [i.id for i in warehouse.catalog.indicators]
+    indicator = state.indicator if state.indicator in ids else ids[0]
+    year = state.year if state.year in warehouse.years else warehouse.years[-1]
+    return replace(state, indicator=indicator, year=year)
+
+
+def area_name(warehouse: Warehouse, code: str, lang: str) -> str:
+    return t("level.land", lang) if code == LAND_CODE else str(warehouse.areas.at[code, "name"])
+
+
+def source_line(warehouse: Warehouse, indicator_id: str, lang: str) -> str:
+    ind = warehouse.catalog.get(indicator_id)
+    return t("source.line", lang, source=ind.source, tables=ind.table_id,
+             boundary_year=warehouse.meta["boundary_year"], attribution=warehouse.meta["attribution"])
+
+
+def _classes(values: pd.Series, state: routes.MapState):
+    """Classes of the shown values; manual breaks that do not work fall back to quantiles."""
+    try:
+        return classify(values, CLASS_METHODS[state.classes], state.k, state.breaks or None), ""
+    except ValueError as err:
+        return classify(values, "quantiles", state.k), str(err)
+
+
+def _classed(frame: pd.DataFrame, state: routes.MapState, kind: str, decimals: int):
+    """Add a class per shown area; return the frame, colours and class labels."""
+    shown = (frame["status"] == "ok") & ~frame["is_water"]
+    classes, problem = _classes(frame.loc[shown, "value"], state)
+    colours = palette(classes.k, kind) if classes.k else []
+    frame["klass"] = classes.class_of(frame["value"].where(shown))
+    return frame, colours, class_bounds_labels(classes.bounds, decimals), problem
+
+
+def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
+    ind = warehouse.catalog.get(state.indicator)
+    frame = warehouse.map_values(state.level, state.parent, state.indicator, state.year, scope)
+    frame, colours, labels, problem = _classed(frame, state, "sequential", ind.decimals)
+    frame["hover"] = hover_texts(frame, ind.unit(state.lang), state.lang, ind.decimals)
+    heading = t("map.heading", state.lang, indicator=ind.label(state.lang),
+                levels=t(f"levels.{state.level}", state.lang),
+                area=area_name(warehouse, state.parent, state.lang), year=state.year)
+    return MapView(choropleth_figure(frame, url, colours, uirevision=f"{state.level}/{state.parent}"),
+                   legend_entries(colours, labels, frame, state.lang), ind.unit(state.lang), heading,
+                   source_line(warehouse, state.indicator, state.lang), problem)
+
+
+def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
+    lang = state.lang
+    frame, result = composite_view(warehouse, state.level, state.parent, state.year,
+                                   SCORE_METHODS[state.score_method], state.weights, scope)
+    frame, colours, labels, problem = _classed(frame, state, "diverging", 2)
+    labels_of = {i.id: i.label(lang) for i in warehouse.catalog.indicators}
+    hovers = []
+    for row in frame.itertuples(index=False):
+        if row.is_water:
+            text = t("map.water", lang)
+        elif row.status != "ok":
+            text = t("hover.missing", lang)
+        else:
+            parts = result.contributions.loc[row.code].dropna()
+            top = parts.reindex(parts.abs().sort_values(ascending=False).index[:3])
+            items = ", ".join(f"{labels_of[i]} {format_number(v, 2)}" for i, v in top.items())
+            text = (t("hover.score", lang, score=format_number(row.value, 2),
+                      coverage=format_number(row.coverage * 100, 0)) + "<br>" + t("hover.top", lang, items=items))
+        hovers.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
+    frame["hover"] = hovers
+    used = [i for i in warehouse.catalog.indicators if i.id in result.contributions.columns]
+    sources = "; ".join(sorted({f"{i.source} ({i.table_id})" for i in used}))
+    source = t("source.score", lang, n=len(used), method=t(f"score_method.{state.score_method}", lang),
+               sources=sources)
+    heading = t("map.heading_score", lang, levels=t(f"levels.{state.level}", lang),
+                area=area_name(warehouse, state.parent, lang), year=state.year)
+    return MapView(choropleth_figure(frame, url, colours, uirevision=f"{state.level}/{state.parent}"),
+                   legend_entries(colours, labels, frame, lang), t("score.unit", lang), heading, source, problem)
+
+
+def hotspots_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
+    lang = state.lang
+    ind = warehouse.catalog.get(state.indicator)
+    frame = hotspot_view(warehouse, state.level, state.parent, state.indicator, state.year, state.hotspot,
+                         state.alpha, scope)
+    categories = CATEGORIES[state.hotspot]
+    frame["klass"] = pd.array([categories.index(c) if c in categories else pd.NA for c in frame["category"]],
+                              dtype="Int64")
+    values = hover_texts(frame, ind.unit(lang), lang, ind.decimals)
+    frame["hover"] = [f"{v}<br>{t(f'category.{c}', lang)}" if isinstance(c, str) else v
+                      for v, c in zip(values, frame["category"])]
+    colours = [CATEGORY_COLOURS[c] for c in categories]
+    labels = [t(f"category.{c}", lang) for c in categories]
+    heading = t("map.heading_hotspot", lang, indicator=ind.label(lang), levels=t(f"levels.{state.level}", lang),
+                area=area_name(warehouse, state.parent, lang), year=state.year)
+    return MapView(choropleth_figure(frame, url, colours, uirevision=f"{state.level}/{state.parent}"),
+                   legend_entries(colours, labels, frame, lang), t(f"hotspot.{state.hotspot}", lang), heading,
+                   source_line(warehouse, state.indicator, lang))
+
+
+def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapView:
+    """The view for one resolved state (raises NotFound / AccessDenied)."""
+    if not warehouse.view_exists(state.level, state.parent):
+        raise NotFound(f"{state.level} / {state.parent}")
+    url = routes.geometry_url(warehouse.meta["build_id"], state.level, state.parent)
+    if state.mode == "score":
+        return score_view(warehouse, state, scope, url)
+    if state.mode == "hotspots":
+        if state.level in HOTSPOT_LEVELS:
+            return hotspots_map_view(warehouse, state, scope, url)
+        view = value_view(warehouse, state, scope, url)
+        view.notice = t("hotspot.level_only", state.lang)
+        return view
+    return value_view(warehouse, state, scope, url)

@@ -1,0 +1,73 @@
+"""Analyses the dashboard and the CLI ask for, on top of the warehouse's published values.
+
+Everything here reads only published values (suppressed and missing are NaN), so disclosure
+control cannot be bypassed, and takes the viewer's scope like every read.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from data_pipeline.warehouse import Scope, Warehouse, query
+from indicators.composite import CompositeResult, CompositeSpec, composite_scores, eligible_indicators
+from indicators.hotspots import hotspots
+
+
+@lru_cache(maxsize=32)
+def _level_rates(warehouse: Warehouse, level: str, year: int) -> pd.DataFrame:
+    with warehouse.cursor() as con:
+        long = query(con, """
+            SELECT v.code, v.indicator, v.value
+            FROM indicator_values v JOIN areas a ON a.code = v.code
+            WHERE a.level = ? AND v.year = ? AND v.status = 'ok'""", [level, int(year)])
+    return long.pivot(index="code", columns="indicator", values="value")
+
+
+def level_rates(warehouse: Warehouse, level: str, year: int) -> pd.DataFrame:
+    """Published values of every indicator for every area of a level: index code, one column
+    per indicator, NaN where not shown."""
+    return _level_rates(warehouse, level, int(year)).copy()
+
+
+@lru_cache(maxsize=64)
+def _composite(warehouse: Warehouse, level: str, year: int, method: str,
+               weights: tuple[tuple[str, float], ...]) -> CompositeResult:
+    indicators = eligible_indicators(warehouse.catalog.indicators)
+    rates = _level_rates(warehouse, level, year).reindex(columns=[i.id for i in indicators])
+    return composite_scores(rates, indicators, CompositeSpec(method=method, theme_weights=dict(weights)))
+
+
+def composite(warehouse: Warehouse, level: str, year: int, method: str = "z",
+              weights: tuple[tuple[str, float], ...] = ()) -> CompositeResult:
+    """The composite score of every area of ``level``, standardised over that whole level.
+
+    ``weights`` lists the themes whose weight is not 1 (equal weights by default)."""
+    return _composite(warehouse, level, int(year), method, tuple(sorted(weights)))
+
+
+def view_codes(warehouse: Warehouse, level: str, parent: str, scope: Scope) -> pd.DataFrame:
+    """The areas of a map view (code, name, is_water), checked against the viewer's scope."""
+    return warehouse.map_values(level, parent, warehouse.catalog.indicators[0].id, warehouse.years[-1],
+                                scope)[["code", "name", "is_water"]]
+
+
+def composite_view(warehouse: Warehouse, level: str, parent: str, year: int, method: str,
+                   weights: tuple[tuple[str, float], ...], scope: Scope) -> tuple[pd.DataFrame, CompositeResult]:
+    """The areas of a view with their score (``value``), ``coverage`` and ``status``."""
+    frame = view_codes(warehouse, level, parent, scope)
+    result = composite(warehouse, level, year, method, weights)
+    frame["value"] = frame["code"].map(result.score)
+    frame["coverage"] = frame["code"].map(result.coverage)
+    frame["status"] = frame["value"].notna().map({True: "ok", False: "missing"})
+    return frame, result
+
+
+def hotspot_view(warehouse: Warehouse, level: str, parent: str, indicator: str, year: int, method: str,
+                 alpha: float, scope: Scope) -> pd.DataFrame:
+    """The areas of a view with their published value and hotspot ``category`` within the view."""
+    frame = warehouse.map_values(level, parent, indicator, year, scope)
+    values = frame.loc[~frame["is_water"]].set_index("code")["value"]
+    result = hotspots(values, warehouse.neighbours(level), method=method, alpha=alpha, correction="fdr")
+    return frame.merge(result[["code", "category", "p_value"]], on="code", how="left")
