@@ -12,6 +12,8 @@ import pandas as pd
 
 from data_pipeline.warehouse import Scope, Warehouse, query
 from indicators.composite import CompositeResult, CompositeSpec, composite_scores, eligible_indicators
+from indicators.classify import classify
+from indicators.compare import comparisons
 from indicators.hotspots import hotspots
 
 
@@ -71,3 +73,44 @@ def hotspot_view(warehouse: Warehouse, level: str, parent: str, indicator: str, 
     values = frame.loc[~frame["is_water"]].set_index("code")["value"]
     result = hotspots(values, warehouse.neighbours(level), method=method, alpha=alpha, correction="fdr")
     return frame.merge(result[["code", "category", "p_value"]], on="code", how="left")
+
+
+def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indicator: str, year: int) -> pd.DataFrame:
+    """The method's columns for rows of one level (as from ``Warehouse.table``): comparisons,
+    class, hotspot category, composite score and its contributions.
+
+    - ``parent_value``, ``regio_value``, ``nl_value``, ``rank``, ``n_ranked``, ``percentile``:
+      against the other areas of the level nationally (only shown values are ranked);
+    - ``class``: 1..5, quantiles of the rows' shown values (as the map draws them);
+    - ``hotspot``: Getis-Ord Gi* among the rows (FDR, alpha 0.05), for wijken and buurten;
+    - ``score``, ``score_coverage``, ``contribution`` (this indicator's part of the score, empty
+      when it does not enter the score) and ``theme_<theme>`` per theme.
+    """
+    out = table.copy()
+    with warehouse.cursor() as con:
+        values = query(con, "SELECT code, value FROM indicator_values WHERE indicator = ? AND year = ?",
+                       [indicator, int(year)])
+    everything = warehouse.areas[["code", "level", "parent_code", "regio_code", "land_code"]].reset_index(drop=True)
+    values = everything.merge(values, on="code", how="left")
+    compared = comparisons(values, everything).set_index("code")
+    for column in ("parent_value", "regio_value", "nl_value", "rank", "n_ranked", "percentile"):
+        out[column] = out["code"].map(compared[column])
+
+    shown = out["status"] == "ok"
+    classes = classify(out.loc[shown, "value"], "quantiles", 5)
+    out["class"] = (classes.class_of(out["value"].where(shown)) + 1).astype("Int64")
+    if level in ("wijk", "buurt"):
+        spots = hotspots(out.set_index("code")["value"].where(shown.values), warehouse.neighbours(level),
+                         method="gi", alpha=0.05, correction="fdr").set_index("code")
+        out["hotspot"] = out["code"].map(spots["category"])
+    else:
+        out["hotspot"] = pd.NA
+
+    result = composite(warehouse, level, year)
+    out["score"] = out["code"].map(result.score)
+    out["score_coverage"] = out["code"].map(result.coverage)
+    out["contribution"] = (out["code"].map(result.contributions[indicator])
+                           if indicator in result.contributions else pd.NA)
+    for theme in result.theme_scores.columns:
+        out[f"theme_{theme}"] = out["code"].map(result.theme_scores[theme])
+    return out

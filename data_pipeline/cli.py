@@ -25,6 +25,8 @@ from geodata.codes import LEVELS
 
 TABLE_COLUMNS = ["code", "name", "level", "parent_code", "year", "indicator", "value", "numerator",
                  "denominator", "status", "n_parts", "n_parts_with_data"]
+METHOD_COLUMNS = ["parent_value", "regio_value", "nl_value", "rank", "n_ranked", "percentile", "class", "hotspot",
+                  "score", "score_coverage", "contribution"]
 
 
 class ProgressBar:
@@ -124,10 +126,14 @@ def cmd_indicators(args) -> int:
 
 
 def cmd_table(args) -> int:
+    from data_pipeline.analysis import method_columns
+
     wh = Warehouse(args.warehouse)
     year = args.year if args.year is not None else wh.years[-1]
     frame = wh.table(args.level, args.parent, args.indicator, year, Scope.everything())
-    frame[TABLE_COLUMNS].to_csv(sys.stdout, index=False, float_format="%.6g")
+    frame = method_columns(wh, frame, args.level, args.indicator, year)
+    themes = [c for c in frame.columns if c.startswith("theme_")]
+    frame[TABLE_COLUMNS + METHOD_COLUMNS + themes].to_csv(sys.stdout, index=False, float_format="%.6g")
     return 0
 
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from data_pipeline.cli import TABLE_COLUMNS, main
+from data_pipeline.cli import METHOD_COLUMNS, TABLE_COLUMNS, main
 from indicators.catalog import load_catalog
 from tests.network import closed_port, hosts_point_to
 
@@ -38,15 +38,21 @@ def test_table_writes_csv_for_a_level_inside_a_parent(capsys, demo_warehouse_pat
                        "--parent", gm, "--indicator", ind, "--year", "2023")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert out.splitlines()[0].split(",") == TABLE_COLUMNS
+    header = out.splitlines()[0].split(",")
+    assert header[:len(TABLE_COLUMNS) + len(METHOD_COLUMNS)] == TABLE_COLUMNS + METHOD_COLUMNS
+    assert {h for h in header[len(TABLE_COLUMNS) + len(METHOD_COLUMNS):]} == {
+        f"theme_{t}" for t in ("drugs", "vastgoed", "economie", "sociaal", "criminaliteit")}
     expected = demo_warehouse.areas[(demo_warehouse.areas["level"] == "buurt")
                                     & (demo_warehouse.areas["gemeente_code"] == gm)]["code"]
     assert sorted(r["code"] for r in rows) == sorted(expected)
     assert {r["level"] for r in rows} == {"buurt"} and {r["year"] for r in rows} == {"2023"}
     for r in rows:
+        assert r["hotspot"] in {"hot", "cold", "not significant", "no data"}
+        assert 1 <= int(r["n_ranked"]) and r["nl_value"] != ""
         if r["status"] != "ok":
-            assert r["value"] == r["numerator"] == r["denominator"] == ""   # blank, never 0
+            assert r["value"] == r["numerator"] == r["denominator"] == r["class"] == r["rank"] == ""  # never 0
         else:
+            assert 1 <= int(r["class"]) <= 5 and 0 < float(r["percentile"]) <= 100
             assert float(r["value"]) == pytest.approx(
                 float(r["numerator"]) / float(r["denominator"]) * demo_warehouse.catalog.get(ind).multiplier,
                 rel=1e-5)
