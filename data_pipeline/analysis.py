@@ -13,7 +13,7 @@ import pandas as pd
 from data_pipeline.warehouse import Scope, Warehouse, query
 from indicators.composite import CompositeResult, CompositeSpec, composite_scores, eligible_indicators
 from indicators.classify import classify
-from indicators.compare import comparisons
+from indicators.compare import comparisons, peer_groups
 from indicators.hotspots import hotspots
 
 
@@ -81,6 +81,8 @@ def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indica
 
     - ``parent_value``, ``regio_value``, ``nl_value``, ``rank``, ``n_ranked``, ``percentile``:
       against the other areas of the level nationally (only shown values are ranked);
+    - ``peer_group``, ``peer_value``: gemeenten of the same urbanity class and size band, and
+      the median of their values;
     - ``class``: 1..5, quantiles of the rows' shown values (as the map draws them);
     - ``hotspot``: Getis-Ord Gi* among the rows (FDR, alpha 0.05), for wijken and buurten;
     - ``score``, ``score_coverage``, ``contribution`` (this indicator's part of the score, empty
@@ -92,8 +94,9 @@ def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indica
                        [indicator, int(year)])
     everything = warehouse.areas[["code", "level", "parent_code", "regio_code", "land_code"]].reset_index(drop=True)
     values = everything.merge(values, on="code", how="left")
-    compared = comparisons(values, everything).set_index("code")
-    for column in ("parent_value", "regio_value", "nl_value", "rank", "n_ranked", "percentile"):
+    compared = comparisons(values, everything, peer_groups(warehouse.attributes())).set_index("code")
+    for column in ("parent_value", "regio_value", "nl_value", "peer_group", "peer_value", "rank", "n_ranked",
+                   "percentile"):
         out[column] = out["code"].map(compared[column])
 
     shown = out["status"] == "ok"

@@ -209,6 +209,7 @@ def files_source(directory: Path, year: int) -> tuple[Source, JoinReport]:
         origin=str(directory),
         settings={"boundary_years": ", ".join(f"{lvl} {yrs}" for lvl, yrs in geometry_years.items()),
                   **{f"table.{k}": v for k, v in table_ids.items()}},
+        urbanity=_urbanity(inputs.layers, year),
     )
     return source, report
 
@@ -324,6 +325,17 @@ def _observations(areas, kern: pd.DataFrame, crime: pd.DataFrame, year: int, rep
     present = sorted(obs["variable"].unique())
     report.say(f"variables present: {', '.join(present)}")
     return obs[["code", "year", "variable", "value"]].reset_index(drop=True)
+
+
+def _urbanity(layers: list[BoundaryLayer], year: int) -> pd.Series | None:
+    """CBS urbanity class (1..5) per gemeente, from the polygons' key figures when published."""
+    for layer in _by_closeness([l for l in layers if l.level == "gemeente"], year):
+        for column in layer.attributes.columns:
+            if re.sub(r"[^a-z0-9]", "", column.lower()) in ("stedelijkheidadressenperkm2", "matevanstedelijkheid",
+                                                         "stedelijkheid"):
+                classes = layer.attributes.set_index("code")[column].dropna()
+                return classes[classes.between(1, 5)].astype(int).rename("urbanity_class")
+    return None
 
 
 def _published_with_polygons(areas, layers: list[BoundaryLayer], report: JoinReport) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from geodata.codes import LEVELS
 
 TABLE_COLUMNS = ["code", "name", "level", "parent_code", "year", "indicator", "value", "numerator",
                  "denominator", "status", "n_parts", "n_parts_with_data"]
-METHOD_COLUMNS = ["parent_value", "regio_value", "nl_value", "rank", "n_ranked", "percentile", "class", "hotspot",
+METHOD_COLUMNS = ["parent_value", "regio_value", "nl_value", "peer_group", "peer_value", "rank", "n_ranked", "percentile", "class", "hotspot",
                   "score", "score_coverage", "contribution"]
 
 

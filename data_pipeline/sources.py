@@ -31,6 +31,7 @@ class Source:
     attribution: str
     origin: str                   # what produced the frames, named in validation messages
     settings: dict[str, str] = field(default_factory=dict)
+    urbanity: pd.Series | None = None     # code -> CBS urbanity class 1 (very urban) .. 5, where known
 
 
 def demo_source(seed: int = 2024, scale: float = 1.0) -> Source:
@@ -58,6 +59,7 @@ def demo_source(seed: int = 2024, scale: float = 1.0) -> Source:
         geometry[level] = dissolve(parts, f"{level}_code")
 
     observations = simulate_observations(country, catalog.variables())
+    urbanity = demo_urbanity_classes(country, tree, observations)
     return Source(
         kind="demo",
         description=f"Demoland (synthetisch), seed {seed}, schaal {scale:g}",
@@ -69,4 +71,22 @@ def demo_source(seed: int = 2024, scale: float = 1.0) -> Source:
         attribution=DEMO_ATTRIBUTION,
         origin="demo generator",
         settings={"seed": str(seed), "scale": f"{scale:g}"},
+        urbanity=urbanity,
     )
+
+
+#: Lower bounds of the demo's mean urbanity (0..1) for CBS classes 1..4; below the last: 5.
+URBANITY_CUTS = (0.7, 0.5, 0.3, 0.15)
+
+
+def demo_urbanity_classes(country, tree: pd.DataFrame, observations: pd.DataFrame) -> pd.Series:
+    """Urbanity class 1..5 per gemeente: its buurten's urbanity weighted by inhabitants."""
+    latest = observations[(observations["variable"] == "inwoners")
+                          & (observations["year"] == observations["year"].max())]
+    buurten = country.buurten[["code", "urbanity"]].merge(latest[["code", "value"]], on="code")
+    buurten = buurten.merge(tree[["code", "gemeente_code"]], on="code")
+    buurten["weighted"] = buurten["urbanity"] * buurten["value"]
+    sums = buurten.groupby("gemeente_code")[["weighted", "value"]].sum()
+    mean = sums["weighted"] / sums["value"]
+    classes = 5 - sum((mean >= cut).astype(int) for cut in URBANITY_CUTS)
+    return classes.rename_axis("code").rename("urbanity_class")

@@ -119,6 +119,7 @@ def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None
                 con.unregister("obs_frame")
             with steps.step("aggregate"):
                 aggregate_indicator_values(con)
+                _write_attributes(con, source)
             with steps.step("geometry"):
                 report.counts["geometry_files"] = write_geometry(source, tree, geo_dir)
             with steps.step("neighbours"):
@@ -159,6 +160,32 @@ def _write_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     con.register("theme_frame", themes)
     con.execute("CREATE TABLE themes AS SELECT * FROM theme_frame")
     con.unregister("theme_frame")
+
+
+def _write_attributes(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Per gemeente: urbanity class (when the source has it) and inhabitants in the latest year,
+    the two things that define its peer group."""
+    urbanity = source.urbanity if source.urbanity is not None else pd.Series(dtype="Int64")
+    frame = pd.DataFrame({"code": urbanity.index.astype(str), "urbanity_class": urbanity.to_numpy()})
+    con.register("urbanity_frame", frame)
+    con.execute("""
+        CREATE TABLE area_attributes AS
+        WITH population AS (
+            SELECT code, value AS population FROM indicator_values
+            WHERE indicator = 'inwoners' AND year = (SELECT max(year) FROM indicator_values
+                                                      WHERE indicator = 'inwoners' AND status = 'ok')
+            UNION ALL
+            SELECT a.gemeente_code, sum(o.value) FROM observations o JOIN areas a USING (code)
+            WHERE NOT EXISTS (SELECT 1 FROM indicators WHERE id = 'inwoners')
+              AND o.variable = 'inwoners' AND a.level = 'buurt'
+              AND o.year = (SELECT max(year) FROM observations WHERE variable = 'inwoners')
+            GROUP BY ALL)
+        SELECT a.code, u.urbanity_class::INTEGER AS urbanity_class, p.population
+        FROM areas a
+        LEFT JOIN urbanity_frame u ON u.code = a.code
+        LEFT JOIN population p ON p.code = a.code
+        WHERE a.level = 'gemeente'""")
+    con.unregister("urbanity_frame")
 
 
 def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, build_id: str) -> None:
@@ -308,6 +335,11 @@ class Warehouse:
         """A map of ``level`` areas inside ``parent`` can be drawn (there are polygons for it)."""
         return (parent in self.areas.index and (level, self.areas.at[parent, "level"]) in MAP_VIEWS
                 and self.geometry_file(level, parent).exists())
+
+    def attributes(self) -> pd.DataFrame:
+        """Per gemeente: code, urbanity_class (1..5, may be missing) and population."""
+        with self.cursor() as con:
+            return query(con, "SELECT * FROM area_attributes ORDER BY code")
 
     def neighbours(self, level: str) -> pd.DataFrame:
         """Pairs of neighbouring areas of a level (code, neighbour), both directions."""

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 
 from data_pipeline.cli import METHOD_COLUMNS, TABLE_COLUMNS, main
@@ -56,6 +57,23 @@ def test_table_writes_csv_for_a_level_inside_a_parent(capsys, demo_warehouse_pat
             assert float(r["value"]) == pytest.approx(
                 float(r["numerator"]) / float(r["denominator"]) * demo_warehouse.catalog.get(ind).multiplier,
                 rel=1e-5)
+
+
+def test_gemeenten_are_compared_with_peers_of_the_same_urbanity_and_size(capsys, demo_warehouse_path, demo_warehouse):
+    attrs = demo_warehouse.attributes()
+    assert attrs["urbanity_class"].between(1, 5).all() and (attrs["population"] > 0).all()
+    ind = demo_warehouse.catalog.indicators[0].id
+    code, out, _ = run(capsys, "--warehouse", str(demo_warehouse_path), "table", "--level", "gemeente",
+                       "--indicator", ind, "--year", str(demo_warehouse.years[-1]))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and all(r["peer_group"].startswith("stedelijkheid ") for r in rows)
+    groups = {}
+    for r in rows:
+        groups.setdefault(r["peer_group"], []).append(r)
+    big = max(groups.values(), key=len)
+    if len(big) >= 4:  # the peer value is the median of the others in the group
+        first, others = big[0], [float(r["value"]) for r in big[1:] if r["value"]]
+        assert float(first["peer_value"]) == pytest.approx(float(pd.Series(others).median()), rel=1e-5)
 
 
 def test_table_rejects_an_unknown_indicator_with_a_message(capsys, tiny_warehouse_path):

@@ -101,3 +101,10 @@ def test_crime_is_missing_not_zero_where_a_buurt_has_no_figure(real_warehouse):
     assert len(missing) > 0 and missing["value"].isna().all() and missing["numerator"].isna().all()
     sources = real_warehouse.catalog.get("inwoners")
     assert "85984NED (2024)" in sources.table_id and "85618NED (2023)" in sources.table_id
+
+
+def test_gemeenten_have_cbs_urbanity_classes_and_populations_for_peer_groups(real_warehouse):
+    attrs = real_warehouse.attributes().set_index("code")
+    assert len(attrs) == 342
+    assert attrs["urbanity_class"].value_counts().sort_index().tolist() == [23, 71, 77, 122, 49]
+    assert attrs.at["GM0363", "urbanity_class"] == 1 and attrs["population"].gt(0).all()
