@@ -105,6 +105,9 @@ def serve_layout(warehouse) -> html.Div:
                     dcc.RadioItems(id="score-method", inline=True,
                                    options=choice_options("score_method", ("z", "percentiel"), lang)),
                 ]),
+                html.Div(className="control", children=[
+                    dcc.Checklist(id="stabilise", options=[{"label": t("control.stabilise", lang), "value": "ja"}]),
+                ]),
                 *[html.Label(className="control weight", children=[
                     html.Span(catalog.themes[theme]["nl"], id={"type": "theme-label", "theme": theme}),
                     dcc.Slider(id={"type": "weight", "theme": theme}, min=0, max=3, step=0.5, value=1,

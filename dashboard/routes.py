@@ -5,7 +5,8 @@ A map view is ``/kaart/<niveau>/<code>?indicator=<id>&jaar=<year>[&...]``: the a
 ``taal`` (en), ``modus`` (waarde | score | hotspots), ``klassen`` (kwantielen | gelijk |
 natuurlijk | handmatig), ``k`` (3..9), ``grenzen`` (manual upper bounds, ``;``-separated),
 ``gewichten`` (theme weights, ``drugs:2,economie:0``), ``score`` (z | percentiel),
-``hotspot`` (gi | moran) and ``alfa`` (significance level).
+``hotspot`` (gi | moran), ``alfa`` (significance level) and ``stabiliseer`` (ja: shrink small
+areas toward their parent in the composite score).
 
 >>> state = parse("/kaart/wijk/GM0363", "?indicator=x&jaar=2023&taal=en")
 >>> state.level, state.parent, state.indicator, state.year, state.lang
@@ -57,6 +58,7 @@ class MapState:
     score_method: str = "z"
     hotspot: str = "gi"
     alpha: float = 0.05
+    stabilise: bool = False
 
     def weight(self, theme: str) -> float:
         return dict(self.weights).get(theme, 1.0)
@@ -108,6 +110,7 @@ OPTIONAL = {
     "score_method": ("score", _choice(SCORE_METHODS), str),
     "hotspot": ("hotspot", _choice(HOTSPOT_METHODS), str),
     "alpha": ("alfa", lambda text: _number(text) if _number(text) in ALPHAS else None, _fmt_number),
+    "stabilise": ("stabiliseer", lambda text: True if text == "ja" else None, lambda v: "ja"),
 }
 
 

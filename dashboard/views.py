@@ -91,7 +91,7 @@ def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
 def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
     lang = state.lang
     frame, result = composite_view(warehouse, state.level, state.parent, state.year,
-                                   SCORE_METHODS[state.score_method], state.weights, scope)
+                                   SCORE_METHODS[state.score_method], state.weights, state.stabilise, scope)
     frame, colours, labels, problem = _classed(frame, state, "diverging", 2)
     labels_of = {i.id: i.label(lang) for i in warehouse.catalog.indicators}
     hovers = []

@@ -18,13 +18,19 @@ from indicators.hotspots import hotspots
 
 
 @lru_cache(maxsize=32)
-def _level_rates(warehouse: Warehouse, level: str, year: int) -> pd.DataFrame:
+def _level_published(warehouse: Warehouse, level: str, year: int) -> dict[str, pd.DataFrame]:
+    """Shown value, numerator and denominator of every indicator for a level: wide frames."""
     with warehouse.cursor() as con:
         long = query(con, """
-            SELECT v.code, v.indicator, v.value
+            SELECT v.code, v.indicator, v.value, v.numerator, v.denominator
             FROM indicator_values v JOIN areas a ON a.code = v.code
             WHERE a.level = ? AND v.year = ? AND v.status = 'ok'""", [level, int(year)])
-    return long.pivot(index="code", columns="indicator", values="value")
+    return {column: long.pivot(index="code", columns="indicator", values=column)
+            for column in ("value", "numerator", "denominator")}
+
+
+def _level_rates(warehouse: Warehouse, level: str, year: int) -> pd.DataFrame:
+    return _level_published(warehouse, level, year)["value"]
 
 
 def level_rates(warehouse: Warehouse, level: str, year: int) -> pd.DataFrame:
@@ -35,18 +41,27 @@ def level_rates(warehouse: Warehouse, level: str, year: int) -> pd.DataFrame:
 
 @lru_cache(maxsize=64)
 def _composite(warehouse: Warehouse, level: str, year: int, method: str,
-               weights: tuple[tuple[str, float], ...]) -> CompositeResult:
+               weights: tuple[tuple[str, float], ...], stabilise: bool) -> CompositeResult:
     indicators = eligible_indicators(warehouse.catalog.indicators)
-    rates = _level_rates(warehouse, level, year).reindex(columns=[i.id for i in indicators])
-    return composite_scores(rates, indicators, CompositeSpec(method=method, theme_weights=dict(weights)))
+    ids = [i.id for i in indicators]
+    own = {k: v.reindex(columns=ids) for k, v in _level_published(warehouse, level, year).items()}
+    spec = CompositeSpec(method=method, theme_weights=dict(weights), stabilise=stabilise)
+    if not stabilise or level == "land":
+        return composite_scores(own["value"], indicators, spec)
+    parent_level = warehouse.areas.loc[own["value"].index, "parent_code"].map(warehouse.areas["level"]).iloc[0]
+    return composite_scores(own["value"], indicators, spec, numerators=own["numerator"],
+                            denominators=own["denominator"],
+                            parent_rates=_level_rates(warehouse, parent_level, year).reindex(columns=ids),
+                            parent_of=warehouse.areas.loc[own["value"].index, "parent_code"])
 
 
 def composite(warehouse: Warehouse, level: str, year: int, method: str = "z",
-              weights: tuple[tuple[str, float], ...] = ()) -> CompositeResult:
+              weights: tuple[tuple[str, float], ...] = (), stabilise: bool = False) -> CompositeResult:
     """The composite score of every area of ``level``, standardised over that whole level.
 
-    ``weights`` lists the themes whose weight is not 1 (equal weights by default)."""
-    return _composite(warehouse, level, int(year), method, tuple(sorted(weights)))
+    ``weights`` lists the themes whose weight is not 1 (equal weights by default);
+    ``stabilise`` shrinks small areas' rates toward their parent's first."""
+    return _composite(warehouse, level, int(year), method, tuple(sorted(weights)), bool(stabilise))
 
 
 def view_codes(warehouse: Warehouse, level: str, parent: str, scope: Scope) -> pd.DataFrame:
@@ -56,10 +71,11 @@ def view_codes(warehouse: Warehouse, level: str, parent: str, scope: Scope) -> p
 
 
 def composite_view(warehouse: Warehouse, level: str, parent: str, year: int, method: str,
-                   weights: tuple[tuple[str, float], ...], scope: Scope) -> tuple[pd.DataFrame, CompositeResult]:
+                   weights: tuple[tuple[str, float], ...], stabilise: bool,
+                   scope: Scope) -> tuple[pd.DataFrame, CompositeResult]:
     """The areas of a view with their score (``value``), ``coverage`` and ``status``."""
     frame = view_codes(warehouse, level, parent, scope)
-    result = composite(warehouse, level, year, method, weights)
+    result = composite(warehouse, level, year, method, weights, stabilise)
     frame["value"] = frame["code"].map(result.score)
     frame["coverage"] = frame["code"].map(result.coverage)
     frame["status"] = frame["value"].notna().map({True: "ok", False: "missing"})

@@ -24,7 +24,7 @@ from geodata.codes import LAND_CODE
 CONTROLS = {
     "indicator": "indicator", "year": "year", "mode": "mode", "class-method": "classes", "class-k": "k",
     "class-breaks": "breaks", "score-method": "score_method", "hotspot-method": "hotspot",
-    "hotspot-alpha": "alpha",
+    "hotspot-alpha": "alpha", "stabilise": "stabilise",
 }
 HIDDEN = {"display": "none"}
 
@@ -79,6 +79,8 @@ def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: d
     value = inputs[trigger]
     if value is None or (trigger == "indicator" and str(value).startswith("theme:")):
         return None
+    if trigger == "stabilise":
+        return replace(state, stabilise="ja" in value)
     if trigger == "class-breaks":
         value = routes.OPTIONAL["breaks"][1](str(value).replace(",", ".")) or ()
         return replace(state, breaks=value, classes="handmatig" if value else state.classes)
@@ -153,6 +155,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         Output({"type": "text", "key": ALL}, "children"),
         Output("indicator", "options"), Output("division", "options"), Output("mode", "options"),
         Output("class-method", "options"), Output("score-method", "options"), Output("hotspot-method", "options"),
+        Output("stabilise", "options"),
         Output({"type": "theme-label", "theme": ALL}, "children"),
         Output("lang-link", "children"), Output("lang-link", "href"), Output("dataset-line", "children"),
         Input("url", "pathname"), Input("url", "search"),
@@ -170,6 +173,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             choice_options("classes", routes.CLASS_METHODS, lang),
             choice_options("score_method", routes.SCORE_METHODS, lang),
             choice_options("hotspot", routes.HOTSPOT_METHODS, lang),
+            [{"label": t("control.stabilise", lang), "value": "ja"}],
             [warehouse.catalog.themes[theme][lang] for theme in themes],
             t("lang.switch", lang), routes.href(replace(state, lang=other)), dataset_line(warehouse, lang),
         )
@@ -177,6 +181,8 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
 
 def control_value(state: routes.MapState, field: str):
     value = getattr(state, field)
+    if field == "stabilise":
+        return ["ja"] if value else []
     if field == "breaks":
         return "; ".join(f"{b:g}".replace(".", ",") for b in value)
     return value
