@@ -313,6 +313,12 @@ class Warehouse:
     def close(self) -> None:
         self._con.close()
 
+    def __enter__(self) -> "Warehouse":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- areas ---------------------------------------------------------------
 
     def area(self, code: str, scope: Scope) -> pd.Series:

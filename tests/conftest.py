@@ -20,9 +20,8 @@ def tiny_warehouse_path(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tiny_warehouse_path):
-    wh = Warehouse(tiny_warehouse_path)
-    yield wh
-    wh.close()
+    with Warehouse(tiny_warehouse_path) as wh:
+        yield wh
 
 
 @pytest.fixture(scope="session")
@@ -41,9 +40,8 @@ def demo_warehouse_path(tmp_path_factory, demo_source_small):
 
 @pytest.fixture(scope="session")
 def demo_warehouse(demo_warehouse_path):
-    wh = Warehouse(demo_warehouse_path)
-    yield wh
-    wh.close()
+    with Warehouse(demo_warehouse_path) as wh:
+        yield wh
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +57,5 @@ def real_warehouse_path(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def real_warehouse(real_warehouse_path):
-    wh = Warehouse(real_warehouse_path)
-    yield wh
-    wh.close()
+    with Warehouse(real_warehouse_path) as wh:
+        yield wh
