@@ -112,9 +112,7 @@ def pick_views(warehouse: Warehouse) -> list[View]:
 
 
 def view_codes(warehouse: Warehouse, level: str, parent: str) -> list[str]:
-    areas = warehouse.areas
-    parent_column = f"{areas.at[parent, 'level']}_code"
-    return sorted(areas.loc[(areas["level"] == level) & (areas[parent_column] == parent), "code"])
+    return warehouse.view_areas(level, parent, Scope.everything())["code"].tolist()
 
 
 def default_state(warehouse: Warehouse, level: str, parent: str) -> routes.MapState:

@@ -79,7 +79,7 @@ def _k(text: str) -> int | None:
     return int(text) if text.isdigit() and 3 <= int(text) <= 9 else None
 
 
-def _breaks(text: str) -> tuple[float, ...] | None:
+def parse_breaks(text: str) -> tuple[float, ...] | None:
     values = [_number(part) for part in text.split(";") if part]
     return tuple(sorted(values)) if values and None not in values else None
 
@@ -105,7 +105,7 @@ OPTIONAL = {
     "mode": ("modus", _choice(MODES), str),
     "classes": ("klassen", _choice(CLASS_METHODS), str),
     "k": ("k", _k, str),
-    "breaks": ("grenzen", _breaks, lambda v: ";".join(map(_fmt_number, v))),
+    "breaks": ("grenzen", parse_breaks, lambda v: ";".join(map(_fmt_number, v))),
     "weights": ("gewichten", _weights, lambda v: ",".join(f"{t}:{_fmt_number(w)}" for t, w in v)),
     "score_method": ("score", _choice(SCORE_METHODS), str),
     "hotspot": ("hotspot", _choice(HOTSPOT_METHODS), str),

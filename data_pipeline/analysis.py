@@ -64,17 +64,11 @@ def composite(warehouse: Warehouse, level: str, year: int, method: str = "z",
     return _composite(warehouse, level, int(year), method, tuple(sorted(weights)), bool(stabilise))
 
 
-def view_codes(warehouse: Warehouse, level: str, parent: str, scope: Scope) -> pd.DataFrame:
-    """The areas of a map view (code, name, is_water), checked against the viewer's scope."""
-    return warehouse.map_values(level, parent, warehouse.catalog.indicators[0].id, warehouse.years[-1],
-                                scope)[["code", "name", "is_water"]]
-
-
 def composite_view(warehouse: Warehouse, level: str, parent: str, year: int, method: str,
                    weights: tuple[tuple[str, float], ...], stabilise: bool,
                    scope: Scope) -> tuple[pd.DataFrame, CompositeResult]:
     """The areas of a view with their score (``value``), ``coverage`` and ``status``."""
-    frame = view_codes(warehouse, level, parent, scope)
+    frame = warehouse.view_areas(level, parent, scope)
     result = composite(warehouse, level, year, method, weights, stabilise)
     frame["value"] = frame["code"].map(result.score)
     frame["coverage"] = frame["code"].map(result.coverage)

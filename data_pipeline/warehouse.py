@@ -384,23 +384,30 @@ class Warehouse:
     def table(self, level: str, parent: str | None, indicator: str, year: int, scope: Scope) -> pd.DataFrame:
         """Rows for the CLI ``table`` command: every ``level`` area (inside ``parent`` if given)."""
         parent = parent or LAND_CODE
+        self.area(parent, scope)
         parent_level = level_of(parent)
         if level == parent_level:
-            frame = self._values_for_codes([parent], indicator, year, scope)
+            codes = [parent]
         elif level == "land" or not is_below(level, parent_level):
             raise NotFound(f"{level} areas do not lie inside {parent}")
         else:
-            self.area(parent, scope)
             column = ANCESTOR_COLUMNS[parent_level]
-            codes = self.areas.loc[(self.areas["level"] == level) & (self.areas[column] == parent), "code"]
-            frame = self._values_for_codes(codes.tolist(), indicator, year, scope)
+            codes = self.areas.loc[(self.areas["level"] == level) & (self.areas[column] == parent), "code"].tolist()
+        frame = self._values_for_codes(codes, indicator, year)
         frame.insert(2, "level", level)
         return frame
 
-    def _values_for_codes(self, codes: list[str], indicator: str, year: int, scope: Scope) -> pd.DataFrame:
+    def view_areas(self, level: str, parent: str, scope: Scope) -> pd.DataFrame:
+        """The areas of a map view: code, name, is_water (in code order)."""
+        parent_row = self.area(parent, scope)
+        if (level, parent_row["level"]) not in MAP_VIEWS:
+            raise NotFound(f"no {level} map inside {parent}")
+        column = ANCESTOR_COLUMNS[parent_row["level"]]
+        inside = (self.areas["level"] == level) & (self.areas[column] == parent)
+        return self.areas.loc[inside, ["code", "name", "is_water"]].sort_values("code").reset_index(drop=True)
+
+    def _values_for_codes(self, codes: list[str], indicator: str, year: int) -> pd.DataFrame:
         self.catalog.get(indicator)
-        for code in codes[:1]:
-            self.area(code, scope)
         sql = """
             SELECT a.code, a.name, a.parent_code, ?::INTEGER AS year, ? AS indicator,
                    v.value, v.numerator, v.denominator, coalesce(v.status, 'missing') AS status,

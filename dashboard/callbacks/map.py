@@ -82,7 +82,7 @@ def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: d
     if trigger == "stabilise":
         return replace(state, stabilise="ja" in value)
     if trigger == "class-breaks":
-        value = routes.OPTIONAL["breaks"][1](str(value).replace(",", ".")) or ()
+        value = routes.parse_breaks(str(value).replace(",", ".")) or ()
         return replace(state, breaks=value, classes="handmatig" if value else state.classes)
     return replace(state, **{CONTROLS[trigger]: value})
 
