@@ -1,0 +1,332 @@
+"""The map table as a download: CSV for Dutch Excel (and pandas) and a real XLSX workbook.
+
+Both start with a header block that says what the numbers are (indicator, year, unit, boundary
+year, sources with their table ids, attribution, export date), then the table rows exactly as
+:meth:`Warehouse.table` gives them. Values that are not published (status other than ``ok``:
+suppressed for disclosure control, or missing) are empty cells, never 0; the status column says
+why. This is enforced here too, whatever the rows hold.
+
+CSV: UTF-8 with a byte order mark, ``;`` between fields, decimal comma, no thousands separator,
+header lines as ``# key;value`` then an empty line, so that Dutch Excel opens it in columns and
+``pd.read_csv(f, sep=";", decimal=",", comment="#")`` gives back the rows.
+
+>>> rows = pd.DataFrame({"code": ["GM0001", "GM0002"], "name": ["Één", "Twee"], "year": [2024, 2024],
+...                      "value": [1234.5, 7.0], "status": ["ok", "suppressed"]})
+>>> text = table_csv(rows, {"Indicator": "Misdrijven", "Exportdatum": "2024-06-01"}).decode("utf-8-sig")
+>>> print(text.replace("\\r\\n", "\\n"), end="")
+# Indicator;Misdrijven
+# Exportdatum;2024-06-01
+<BLANKLINE>
+code;name;year;value;status
+GM0001;Één;2024;1234,5;ok
+GM0002;Twee;2024;;suppressed
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Mapping
+from datetime import date
+from numbers import Integral
+
+import pandas as pd
+
+#: Columns that carry an area's own figures: empty unless its status is ``ok``.
+HIDDEN_COLUMNS = ("value", "numerator", "denominator")
+PUBLISHED = "ok"
+
+#: The keys of the header block, per language (``table_header`` fills them in this order).
+HEADER_KEYS = {
+    "nl": {"indicator": "Indicator", "unit": "Eenheid", "year": "Jaar", "areas": "Gebieden",
+           "boundary_year": "Grensjaar gebiedsindeling", "sources": "Bronnen", "dataset": "Gegevens",
+           "attribution": "Bronvermelding", "status": "Status", "exported": "Exportdatum"},
+    "en": {"indicator": "Indicator", "unit": "Unit", "year": "Year", "areas": "Areas",
+           "boundary_year": "Boundary year", "sources": "Sources", "dataset": "Data",
+           "attribution": "Attribution", "status": "Status", "exported": "Export date"},
+}
+STATUS_TEXT = {
+    "nl": "ok = gepubliceerd; suppressed = afgeschermd (te kleine aantallen, geheimhouding); "
+          "missing = geen gegevens. Afgeschermde en ontbrekende waarden zijn lege cellen.",
+    "en": "ok = published; suppressed = withheld (numbers too small, confidentiality); "
+          "missing = no data. Withheld and missing values are empty cells.",
+}
+LEVEL_PLURAL = {"nl": {"land": "Nederland", "regio": "RIEC-regio's", "gemeente": "gemeenten", "wijk": "wijken",
+                       "buurt": "buurten"},
+                "en": {"land": "the Netherlands", "regio": "RIEC regions", "gemeente": "municipalities",
+                       "wijk": "districts", "buurt": "neighbourhoods"}}
+_EXPORT_DATE_KEYS = {keys["exported"] for keys in HEADER_KEYS.values()}
+
+SHEET_TITLE = "Ondermijningsbeeld"
+#: Excel display formats; Excel shows them the local way (1.234,5 in Dutch Excel).
+COUNT_FORMAT = "#,##0"
+YEAR_FORMAT = "0"
+FRACTION_FORMAT = "#,##0.0##"
+
+
+# --------------------------------------------------------------------------- header block
+
+
+def table_header(warehouse, indicator: str, year: int, *, level: str | None = None, parent: str | None = None,
+                 lang: str = "nl", exported: date | None = None) -> dict[str, str]:
+    """The header block for one map table, from the warehouse's catalog and build metadata."""
+    lang = lang if lang in HEADER_KEYS else "nl"
+    keys = HEADER_KEYS[lang]
+    ind = warehouse.catalog.get(indicator)
+    header = {keys["indicator"]: f"{ind.label(lang)} ({ind.id})", keys["unit"]: ind.unit(lang),
+              keys["year"]: str(int(year))}
+    if level:
+        where = LEVEL_PLURAL[lang].get(level, level)
+        if parent and parent in warehouse.areas.index:
+            where += f" in {warehouse.areas.at[parent, 'name']} ({parent})"
+        header[keys["areas"]] = where
+    meta = getattr(warehouse, "meta", {})
+    if meta.get("boundary_year"):
+        header[keys["boundary_year"]] = str(meta["boundary_year"])
+    table = "tabel" if lang == "nl" else "table"
+    header[keys["sources"]] = f"{ind.source} ({table} {ind.table_id})" if ind.table_id else ind.source
+    if meta.get("description"):
+        header[keys["dataset"]] = meta["description"]
+    if meta.get("attribution"):
+        header[keys["attribution"]] = meta["attribution"]
+    header[keys["status"]] = STATUS_TEXT[lang]
+    header[keys["exported"]] = (exported or date.today()).isoformat()
+    return header
+
+
+def export_filename(indicator: str, year: int, level: str, parent: str | None, extension: str) -> str:
+    """A safe file name, e.g. ``ondermijningsbeeld_misdrijven_2024_buurt_GM0363.xlsx``."""
+    parts = ["ondermijningsbeeld", indicator, str(year), level] + ([parent] if parent else [])
+    return re.sub(r"[^0-9A-Za-z_.-]+", "-", "_".join(parts)) + "." + extension.lstrip(".")
+
+
+def _with_export_date(header: Mapping[str, object]) -> dict[str, str]:
+    out = {str(k): "" if _is_missing(v) else str(v) for k, v in header.items()}
+    if not _EXPORT_DATE_KEYS & set(out):
+        out[HEADER_KEYS["nl"]["exported"]] = date.today().isoformat()
+    return out
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def published_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the own figures (value, numerator, denominator) emptied where not published."""
+    out = rows.reset_index(drop=True).copy()
+    if "status" not in out:
+        return out
+    hidden = out["status"].astype("string").fillna("") != PUBLISHED
+    for column in HIDDEN_COLUMNS:
+        if column in out and hidden.any():
+            if pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column]):
+                out[column] = out[column].astype("float64").where(~hidden.to_numpy())
+            else:
+                out[column] = out[column].astype(object).where(~hidden.to_numpy(), None)
+    return out
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _number(value: object) -> int | float | None:
+    """A plain Python number for a numeric cell (None when missing or not finite)."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Integral):
+        return int(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _numeric_columns(frame: pd.DataFrame) -> set[str]:
+    return {c for c in frame.columns
+            if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
+
+
+# --------------------------------------------------------------------------- CSV
+
+_NEEDS_QUOTES = re.compile(r'[;"#\r\n]|^\s|\s$')
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    if value.startswith(_FORMULA_START):
+        value = "'" + value            # never a formula when Excel opens it
+    if _NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _header_text(value: str) -> str:
+    """One line: a comment line ends at the line break, whatever the quotes say."""
+    return " ".join(value.split())
+
+
+def _header_key(key: str) -> str:
+    """Never quoted: the line must start with ``#`` to be a comment for pandas."""
+    return _header_text(key).replace(";", ",").replace('"', "'")
+
+
+def _csv_number(value: object) -> str:
+    number = _number(value)
+    if number is None:
+        return ""
+    text = str(number) if isinstance(number, int) else repr(number)   # repr: exact round trip
+    return text.replace(".", ",")
+
+
+def table_csv(rows: pd.DataFrame, header: Mapping[str, object]) -> bytes:
+    """The rows as CSV for Dutch Excel: UTF-8 with BOM, ``;``, decimal comma, ``# key;value`` header."""
+    frame = published_rows(rows)
+    numeric = _numeric_columns(frame)
+    lines = [f"# {_header_key(key)};{_csv_text(_header_text(value))}"
+             for key, value in _with_export_date(header).items()]
+    lines.append("")
+    lines.append(";".join(_csv_text(str(c)) for c in frame.columns))
+    columns = [(frame[c].tolist(), c in numeric) for c in frame.columns]
+    for i in range(len(frame)):
+        cells = []
+        for values, is_number in columns:
+            value = values[i]
+            if is_number:
+                cells.append(_csv_number(value))
+            elif _is_missing(value):
+                cells.append("")
+            elif isinstance(value, (date, pd.Timestamp)):
+                cells.append(value.isoformat())
+            else:
+                cells.append(_csv_text(str(value)))
+        lines.append(";".join(cells))
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def read_table_csv(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
+    """The header block and the rows of a :func:`table_csv` file."""
+    text = data.decode("utf-8-sig")
+    header = {}
+    for line in text.splitlines():
+        if not line.startswith(("#", '"#')):
+            break
+        key, value = next(csv.reader([line], delimiter=";"))[:2]
+        header[key[1:].strip()] = value
+    rows = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", comment="#", encoding="utf-8-sig",
+                       dtype={"code": str, "parent_code": str})
+    return header, rows
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def _value_decimals(frame: pd.DataFrame, decimals: int | None) -> int:
+    """Decimals shown for the value columns: as given, else 0 for a count indicator (values but
+    no denominator) and 1 for a rate."""
+    if decimals is not None:
+        return decimals
+    if "denominator" in frame and "value" in frame and frame["value"].notna().any():
+        return 0 if frame["denominator"].isna().all() else 1
+    return 1
+
+
+def _column_format(name: str, values: list, value_decimals: int) -> str:
+    if name == "year":
+        return YEAR_FORMAT
+    if name == "value" or name.endswith("_value"):
+        return COUNT_FORMAT if value_decimals <= 0 else "#,##0." + "0" * value_decimals
+    integral = all(float(v).is_integer() for v in values if v is not None)
+    return COUNT_FORMAT if integral else FRACTION_FORMAT
+
+
+def table_xlsx(rows: pd.DataFrame, header: Mapping[str, object], *, decimals: int | None = None) -> bytes:
+    """The rows as an Excel workbook: header block, then a typed table with a bold, frozen,
+    filterable header row. Numbers are numbers (display format ``#,##0.0``, which Dutch Excel
+    shows as 1.234,5); unpublished values are empty cells. ``decimals`` (default: 0 for a count
+    indicator, 1 for a rate) sets the display of the value columns only; the full value is stored."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    frame = published_rows(rows)
+    numeric = _numeric_columns(frame)
+    value_decimals = _value_decimals(frame, decimals)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_TITLE
+    bold = Font(bold=True)
+    top = Alignment(vertical="top", wrap_text=False)
+
+    def text_cell(row: int, column: int, value: str, font: Font | None = None):
+        cell = ws.cell(row=row, column=column, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"          # a text starting with "=" stays text, never a formula
+        if font is not None:
+            cell.font = font
+        return cell
+
+    block = _with_export_date(header)
+    for r, (key, value) in enumerate(block.items(), start=1):
+        text_cell(r, 1, key, bold).alignment = top
+        if re.fullmatch(r"[1-9]\d{0,5}", value):        # a year is a number, not "number as text"
+            ws.cell(row=r, column=2, value=int(value)).number_format = YEAR_FORMAT
+        else:
+            text_cell(r, 2, value)
+    head_row = len(block) + 2                     # one empty row between block and table
+    widths = [len(str(c)) for c in frame.columns]
+    for c, name in enumerate(frame.columns, start=1):
+        text_cell(head_row, c, str(name), bold)
+        values = frame[name].tolist()
+        if name in numeric:
+            numbers = [_number(v) for v in values]
+            number_format = _column_format(str(name), numbers, value_decimals)
+            for r, number in enumerate(numbers, start=head_row + 1):
+                if number is not None:
+                    ws.cell(row=r, column=c, value=number).number_format = number_format
+            widths[c - 1] = max(widths[c - 1], 12)
+        else:
+            for r, value in enumerate(values, start=head_row + 1):
+                if _is_missing(value):
+                    continue
+                if isinstance(value, bool):
+                    ws.cell(row=r, column=c, value=value)
+                    continue
+                text = value.isoformat() if isinstance(value, (date, pd.Timestamp)) else str(value)
+                text_cell(r, c, text)
+                widths[c - 1] = max(widths[c - 1], len(text))
+    widths[0] = max(widths[0], max((len(k) for k in block), default=0))
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = min(width + 2, 60)
+
+    last_column = get_column_letter(max(len(frame.columns), 1))
+    ws.auto_filter.ref = f"A{head_row}:{last_column}{head_row + len(frame)}"
+    # Keep the table's header row (and code and name, when they lead) in view while scrolling.
+    first_scrolling = 3 if {"code", "name"} <= set(frame.columns[:2]) else 1
+    ws.freeze_panes = f"{get_column_letter(first_scrolling)}{head_row + 1}"
+    wb.properties.title = next(iter(block.values()), SHEET_TITLE)
+    wb.properties.creator = "Ondermijningsbeeld"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def read_table_xlsx(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
+    """The header block and the rows of a :func:`table_xlsx` workbook."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    header: dict[str, str] = {}
+    try:
+        for key, value, *_ in wb.worksheets[0].iter_rows(min_col=1, max_col=2, values_only=True):
+            if key is None:
+                break
+            header[str(key)] = "" if value is None else str(value)
+    finally:
+        wb.close()
+    rows = pd.read_excel(io.BytesIO(data), engine="openpyxl", header=len(header) + 1,
+                         dtype={"code": str, "parent_code": str})
+    return header, rows
