@@ -68,6 +68,10 @@ def serve_layout(warehouse) -> html.Div:
                 dcc.Link(t("lang.switch", lang), id="lang-link", href="/"),
             ]),
         ]),
+        html.Div(className="search", children=[
+            dcc.Dropdown(id="search", options=[], searchable=True, clearable=True,
+                         placeholder=t("search.placeholder", lang)),
+        ]),
         html.Nav(id="breadcrumbs", className="breadcrumbs", **{"aria-label": "kruimelpad"}),
         html.Div(className="controls", children=[
             _control("control.indicator", dcc.Dropdown(id="indicator", options=indicator_options(catalog, lang),

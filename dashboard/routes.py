@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
-from geodata.codes import LAND_CODE, level_of
+from geodata.codes import LAND_CODE, level_of, wijk_of
 
 from dashboard.i18n import DEFAULT_LANGUAGE, language
 
@@ -162,6 +162,17 @@ def view_of_area(state: MapState, code: str) -> MapState:
         level = state.level if state.parent == LAND_CODE else DEFAULT_LEVEL
         return replace(state, level=level, parent=code)
     return replace(state, level=DRILL[level_of(code)], parent=code)
+
+
+def view_showing(state: MapState, code: str) -> MapState:
+    """The map a search result opens: the area's children, or a buurt among its wijk's buurten.
+
+    >>> view_showing(MapState(), "BU03630001").level, view_showing(MapState(), "BU03630001").parent
+    ('buurt', 'WK036300')
+    """
+    if level_of(code) == "buurt":
+        return replace(state, level="buurt", parent=wijk_of(code))
+    return view_of_area(state, code)
 
 
 def geometry_url(build_id: str, level: str, parent: str) -> str:

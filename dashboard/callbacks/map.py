@@ -17,6 +17,7 @@ from dashboard.figures import empty_figure
 from dashboard.i18n import t
 from dashboard.layout import choice_options, indicator_options, score_themes
 from dashboard.views import area_name, map_view, resolve_state
+from data_pipeline.search import AreaIndex, normalise
 from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
 from geodata.codes import LAND_CODE
 
@@ -74,6 +75,9 @@ def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: d
     if isinstance(trigger, dict):  # a theme weight slider; sliders are laid out in `themes` order
         weights = tuple((th, float(w)) for th, w in zip(themes, inputs["weights"]) if w is not None and w != 1)
         return replace(state, weights=weights)
+    if trigger == "search":
+        code = inputs["search"]
+        return routes.view_showing(state, code) if code in warehouse.areas.index else None
     if trigger == "division":
         return replace(state, level=inputs["division"]) if state.parent == LAND_CODE else None
     value = inputs[trigger]
@@ -97,7 +101,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             figure=Output("map", "figure"), click_reset=Output("map", "clickData"),
             heading=Output("map-heading", "children"), source=Output("source-line", "children"),
             crumbs=Output("breadcrumbs", "children"), legend=Output("legend", "children"),
-            notice=Output("map-notice", "children"),
+            notice=Output("map-notice", "children"), found=Output("search", "value"),
             division=Output("division", "value"), division_box=Output("division-box", "style"),
             breaks_box=Output("breaks-box", "style"), class_box=Output("class-box", "style"), score_box=Output("score-box", "style"),
             hotspot_box=Output("hotspot-box", "style"),
@@ -106,15 +110,15 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         ),
         inputs=dict(
             pathname=Input("url", "pathname"), search=Input("url", "search"), click=Input("map", "clickData"),
-            division=Input("division", "value"),
+            division=Input("division", "value"), found=Input("search", "value"),
             controls={cid: Input(cid, "value") for cid in CONTROLS},
             weights=Input({"type": "weight", "theme": ALL}, "value"),
         ),
     )
-    def navigate(pathname, search, click, division, controls, weights):
+    def navigate(pathname, search, click, division, found, controls, weights):
         trigger = callback_context.triggered_id
         current = routes.parse(pathname, search)
-        inputs = {"click": click, "division": division, "weights": weights, **controls}
+        inputs = {"click": click, "division": division, "search": found, "weights": weights, **controls}
         state = state_after(warehouse, current, trigger, inputs, themes)
         if state is None:
             return {"notice": no_update, **_unchanged()}
@@ -133,7 +137,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         same_url = trigger in (None, "url") and (pathname, search) == (new_path, new_search)
         return dict(
             pathname=no_update if same_url else new_path, search=no_update if same_url else new_search,
-            figure=figure, click_reset=None, heading=heading, source=source, crumbs=crumbs,
+            figure=figure, click_reset=None, found=None, heading=heading, source=source, crumbs=crumbs,
             legend=legend_children, notice=notice,
             division=state.level if state.parent == LAND_CODE else no_update,
             division_box={} if state.parent == LAND_CODE else HIDDEN,
@@ -146,16 +150,33 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         )
 
     def _unchanged() -> dict:
-        keys = ("pathname", "search", "figure", "click_reset", "heading", "source", "crumbs", "legend",
+        keys = ("pathname", "search", "figure", "click_reset", "found", "heading", "source", "crumbs", "legend",
                 "division", "division_box", "breaks_box", "class_box", "score_box", "hotspot_box")
         return {**{k: no_update for k in keys}, "weights_out": [no_update] * len(themes),
                 "controls": {cid: no_update for cid in CONTROLS}}
+
+    index = {}
+
+    @app.callback(Output("search", "options"), Input("search", "search_value"), Input("url", "search"))
+    def search_options(text, search):
+        """Search results as options. Each option's search key holds the typed text, the code and
+        the plain name, so the dropdown's own filter keeps accent-insensitive and partial matches
+        (also when an answer to an earlier keystroke arrives last)."""
+        if not text or len(text.strip()) < 2:
+            return no_update
+        lang = routes.parse(None, search).lang
+        if lang not in index:
+            index[lang] = AreaIndex(warehouse.areas, lang=lang)
+        hits = index[lang].search(text, limit=15)
+        return [{"label": f"{h.name} ({h.code}) — {h.context}", "value": h.code,
+                 "search": " ".join((text, h.code, h.code.lower(), h.name, normalise(h.name), h.context))}
+                for h in hits.itertuples()]
 
     @app.callback(
         Output({"type": "text", "key": ALL}, "children"),
         Output("indicator", "options"), Output("division", "options"), Output("mode", "options"),
         Output("class-method", "options"), Output("score-method", "options"), Output("hotspot-method", "options"),
-        Output("stabilise", "options"),
+        Output("stabilise", "options"), Output("search", "placeholder"),
         Output({"type": "theme-label", "theme": ALL}, "children"),
         Output("lang-link", "children"), Output("lang-link", "href"), Output("dataset-line", "children"),
         Input("url", "pathname"), Input("url", "search"),
@@ -173,7 +194,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             choice_options("classes", routes.CLASS_METHODS, lang),
             choice_options("score_method", routes.SCORE_METHODS, lang),
             choice_options("hotspot", routes.HOTSPOT_METHODS, lang),
-            [{"label": t("control.stabilise", lang), "value": "ja"}],
+            [{"label": t("control.stabilise", lang), "value": "ja"}], t("search.placeholder", lang),
             [warehouse.catalog.themes[theme][lang] for theme in themes],
             t("lang.switch", lang), routes.href(replace(state, lang=other)), dataset_line(warehouse, lang),
         )
