@@ -4,6 +4,7 @@ Besides Dash's own routes, the server has two of ours, both same-origin and cach
 
 - ``/geo/<build_id>/<level>/<parent>.json``: simplified GeoJSON per map view, served gzipped;
   the build id in the path makes it safe to cache for a year;
+- ``/export/<fmt>/kaart/<level>/<code>?...``: the view of that URL as PNG, SVG or PDF;
 - ``/topojson/<name>.json``: an empty world topology for plotly's geo, so plotly never asks a
   CDN for one (our maps draw no base layer).
 """
@@ -22,7 +23,7 @@ from dashboard import routes
 from dashboard.callbacks import map as map_callbacks
 from dashboard.i18n import t
 from dashboard.layout import serve_layout
-from data_pipeline.warehouse import Scope, Warehouse
+from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 
 ASSETS = Path(__file__).with_name("assets")
 SAFE_PART = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -62,7 +63,7 @@ def create_app(warehouse: Warehouse | Path | str, scope_of_request=everyone) -> 
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     app.layout = serve_layout(warehouse)
     map_callbacks.register(app, warehouse, scope_of_request)
-    _register_static(app.server, warehouse)
+    _register_static(app.server, warehouse, scope_of_request)
     app.server.config["warehouse"] = warehouse
     return app
 
@@ -71,7 +72,7 @@ def run(app: dash.Dash, host: str, port: int) -> None:
     app.run(host=host, port=port, debug=False, dev_tools_disable_version_check=True)
 
 
-def _register_static(server, warehouse: Warehouse) -> None:
+def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
     @server.route("/geo/<build_id>/<level>/<parent>.json")
     def geometry(build_id: str, level: str, parent: str):
         if build_id != warehouse.meta["build_id"] or not all(SAFE_PART.match(p) for p in (level, parent)):
@@ -86,6 +87,27 @@ def _register_static(server, warehouse: Warehouse) -> None:
         else:
             body = gzip.decompress(body)
         return Response(body, mimetype="application/json", headers=headers)
+
+    @server.route(routes.EXPORT_PREFIX + "<fmt>/kaart/<level>/<parent>")
+    def export(fmt: str, level: str, parent: str):
+        """The view in the URL as a PNG, SVG or PDF, with title, legend, sources and marking."""
+        from dashboard.export import FORMATS, MEDIA_TYPES, ExportError, export_figure, export_meta, filename, \
+            load_geometry
+        from dashboard.views import map_view, resolve_state
+
+        if fmt not in FORMATS:
+            abort(404)
+        state = resolve_state(warehouse, routes.parse(f"/kaart/{level}/{parent}", request.query_string.decode()))
+        try:
+            view = map_view(warehouse, state, scope_of_request())
+            meta = export_meta(warehouse, state, view)
+            body = export_figure(view, load_geometry(warehouse, state.level, state.parent), fmt=fmt, meta=meta)
+        except (NotFound, AccessDenied):
+            abort(404)
+        except ExportError as err:
+            return Response(str(err), status=503, mimetype="text/plain")
+        return Response(body, mimetype=MEDIA_TYPES[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{filename(meta, fmt)}"'})
 
     @server.route(routes.TOPOJSON_URL + "<name>.json")
     def topojson(name: str):

@@ -137,7 +137,14 @@ def serve_layout(warehouse) -> html.Div:
         html.P(id="map-notice", className="notice", role="status"),
         html.Div(className="map-row", children=[
             dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
-            html.Div(id="legend", className="legend", role="list", **{"aria-label": "legenda"}),
+            html.Div(className="side", children=[
+                html.Div(id="legend", className="legend", role="list", **{"aria-label": "legenda"}),
+                html.Div(className="exports", children=[
+                    text("export.title", html.Div, className="legend-title"),
+                    *[html.A(fmt.upper(), id=f"export-{fmt}", href="#", download="", className="export-link")
+                      for fmt in ("png", "svg", "pdf")],
+                ]),
+            ]),
         ]),
         html.P(id="source-line", className="source"),
         html.P(id="dataset-line", className="source"),

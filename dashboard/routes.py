@@ -180,3 +180,13 @@ def geometry_url(build_id: str, level: str, parent: str) -> str:
 
 
 TOPOJSON_URL = "/topojson/"
+EXPORT_PREFIX = "/export/"
+
+
+def export_url(state: MapState, fmt: str) -> str:
+    """The download of the current view as an image: ``/export/<fmt>/kaart/...?...``.
+
+    >>> export_url(MapState(level="wijk", parent="GM0363", indicator="x", year=2024), "pdf")
+    '/export/pdf/kaart/wijk/GM0363?indicator=x&jaar=2024'
+    """
+    return f"{EXPORT_PREFIX}{fmt}{href(state)}"

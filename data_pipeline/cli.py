@@ -137,6 +137,29 @@ def cmd_table(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    """The map of an area (its sub-areas) as an image, as the dashboard's export links make it."""
+    from dashboard import routes
+    from dashboard.export import ExportError, export_figure, export_meta, load_geometry
+    from dashboard.views import map_view, resolve_state
+
+    wh = Warehouse(args.warehouse)
+    state = resolve_state(wh, routes.view_showing(routes.MapState(indicator=args.indicator, year=args.year),
+                                                  args.area.upper()))
+    if args.indicator not in {i.id for i in wh.catalog.indicators}:
+        raise KeyError(f"unknown indicator: {args.indicator!r}")
+    view = map_view(wh, state, Scope.everything())
+    try:
+        data = export_figure(view, load_geometry(wh, state.level, state.parent), fmt=args.format,
+                             meta=export_meta(wh, state, view))
+    except ExportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    args.output.write_bytes(data)
+    print(f"{args.output} ({len(data):,} bytes): {view.heading}")
+    return 0
+
+
 def ensure_warehouse(path: Path) -> Path:
     """Build the demo warehouse at ``path`` when there is none yet (first run)."""
     if not path.exists():
@@ -181,6 +204,14 @@ def parser() -> argparse.ArgumentParser:
 
     cbs_download.add_arguments(sub.add_parser(
         "fetch", help="download the official CBS/PDOK/politie files for a year (needs internet)"))
+
+    e = sub.add_parser("export", help="the map of an area as PNG, SVG or PDF")
+    e.add_argument("--area", required=True, help="area code: its sub-areas are drawn (a buurt: its wijk)")
+    e.add_argument("--indicator", required=True)
+    e.add_argument("--year", type=int)
+    e.add_argument("--format", choices=["png", "svg", "pdf"], default="pdf")
+    e.add_argument("-o", "--output", type=Path, required=True)
+    e.set_defaults(func=cmd_export)
 
     s = sub.add_parser("serve", help="serve the dashboard")
     s.add_argument("--host", default="127.0.0.1")

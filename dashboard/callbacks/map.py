@@ -28,6 +28,7 @@ CONTROLS = {
     "hotspot-alpha": "alpha", "stabilise": "stabilise",
 }
 HIDDEN = {"display": "none"}
+EXPORT_FORMATS = ("png", "svg", "pdf")
 
 
 def breadcrumbs(warehouse: Warehouse, state: routes.MapState) -> list:
@@ -106,6 +107,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             breaks_box=Output("breaks-box", "style"), class_box=Output("class-box", "style"), score_box=Output("score-box", "style"),
             hotspot_box=Output("hotspot-box", "style"),
             weights_out=Output({"type": "weight", "theme": ALL}, "value"),
+            exports={fmt: Output(f"export-{fmt}", "href") for fmt in EXPORT_FORMATS},
             controls=control_outputs,
         ),
         inputs=dict(
@@ -147,13 +149,15 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             hotspot_box={} if state.mode == "hotspots" else HIDDEN,
             weights_out=[state.weight(theme) for theme in themes],
             controls={cid: control_value(state, field) for cid, field in CONTROLS.items()},
+            exports={fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
         )
 
     def _unchanged() -> dict:
         keys = ("pathname", "search", "figure", "click_reset", "found", "heading", "source", "crumbs", "legend",
                 "division", "division_box", "breaks_box", "class_box", "score_box", "hotspot_box")
         return {**{k: no_update for k in keys}, "weights_out": [no_update] * len(themes),
-                "controls": {cid: no_update for cid in CONTROLS}}
+                "controls": {cid: no_update for cid in CONTROLS},
+                "exports": {fmt: no_update for fmt in EXPORT_FORMATS}}
 
     index = {}
 

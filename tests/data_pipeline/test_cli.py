@@ -104,3 +104,19 @@ def test_fetch_without_network_fails_fast_with_what_to_download_by_hand(capsys, 
     assert "85984NED" in err and "47018NED" in err and str(target) in err
     assert "build --from-files" in err
     assert not target.exists() or list(target.iterdir()) == []
+
+
+def test_export_writes_the_map_of_an_area_as_pdf(capsys, demo_warehouse_path, demo_warehouse, tmp_path):
+    from tests.pdfinspect import has_raster_images, page_count
+    from tests.pdfinspect import text as pdf_text
+    from tests.requirements import chromium_path
+
+    chromium_path()
+    gm = demo_warehouse.areas.loc[demo_warehouse.areas["level"] == "gemeente", "code"].iloc[0]
+    target = tmp_path / "kaart.pdf"
+    code, out, err = run(capsys, "--warehouse", str(demo_warehouse_path), "export", "--area", gm,
+                         "--indicator", "misdrijven_per_1000_inwoners", "--format", "pdf", "-o", str(target))
+    assert code == 0, err
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF") and page_count(data) == 1 and not has_raster_images(data)
+    assert demo_warehouse.areas.at[gm, "name"] in out and demo_warehouse.areas.at[gm, "name"] in pdf_text(data)
