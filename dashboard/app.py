@@ -91,17 +91,14 @@ def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
     @server.route(routes.EXPORT_PREFIX + "<fmt>/kaart/<level>/<parent>")
     def export(fmt: str, level: str, parent: str):
         """The view in the URL as a PNG, SVG or PDF, with title, legend, sources and marking."""
-        from dashboard.export import FORMATS, MEDIA_TYPES, ExportError, export_figure, export_meta, filename, \
-            load_geometry
-        from dashboard.views import map_view, resolve_state
+        from dashboard.export import FORMATS, MEDIA_TYPES, ExportError, filename, render_state
+        from dashboard.views import resolve_state
 
         if fmt not in FORMATS:
             abort(404)
         state = resolve_state(warehouse, routes.parse(f"/kaart/{level}/{parent}", request.query_string.decode()))
         try:
-            view = map_view(warehouse, state, scope_of_request())
-            meta = export_meta(warehouse, state, view)
-            body = export_figure(view, load_geometry(warehouse, state.level, state.parent), fmt=fmt, meta=meta)
+            body, meta, _ = render_state(warehouse, state, fmt, scope_of_request())
         except (NotFound, AccessDenied):
             abort(404)
         except ExportError as err:

@@ -672,3 +672,13 @@ def filename(meta: ExportMeta, fmt: Format) -> str:
     'ondermijningsbeeld-2024-11-28-1723.pdf'
     """
     return f"ondermijningsbeeld-{meta.exported_at.astimezone(TIMEZONE):%Y-%m-%d-%H%M}.{fmt}"
+
+
+def render_state(warehouse: "Warehouse", state: "MapState", fmt: Format, scope,
+                 marking: str | None = None) -> tuple[bytes, ExportMeta, "MapView"]:
+    """The map of a (resolved) view state as an image: what the export links and the CLI use."""
+    from dashboard.views import map_view
+
+    view = map_view(warehouse, state, scope)
+    meta = export_meta(warehouse, state, view, marking=marking)
+    return export_figure(view, load_geometry(warehouse, state.level, state.parent), fmt=fmt, meta=meta), meta, view

@@ -138,25 +138,38 @@ def cmd_table(args) -> int:
 
 
 def cmd_export(args) -> int:
-    """The map of an area (its sub-areas) as an image, as the dashboard's export links make it."""
+    """The map of an area (its sub-areas) as an image, as the dashboard's export links make it;
+    with ``--all-in`` one image per sub-area of that region or gemeente, into a folder."""
     from dashboard import routes
-    from dashboard.export import ExportError, export_figure, export_meta, load_geometry
-    from dashboard.views import map_view, resolve_state
+    from dashboard.export import ExportError, render_state
+    from dashboard.views import resolve_state
 
     wh = Warehouse(args.warehouse)
-    state = resolve_state(wh, routes.view_showing(routes.MapState(indicator=args.indicator, year=args.year),
-                                                  args.area.upper()))
     if args.indicator not in {i.id for i in wh.catalog.indicators}:
         raise KeyError(f"unknown indicator: {args.indicator!r}")
-    view = map_view(wh, state, Scope.everything())
+    if bool(args.area) == bool(args.all_in):
+        print("Give either --area CODE or --all-in REGION_OR_GEMEENTE.", file=sys.stderr)
+        return 2
+    base = routes.MapState(indicator=args.indicator, year=args.year)
+    if args.area:
+        jobs = [(args.area.upper(), args.output)]
+    else:
+        parent = wh.area(args.all_in.upper(), Scope.everything())["code"]
+        kids = wh.areas[(wh.areas["parent_code"] == parent) & ~wh.areas["is_water"]]["code"]
+        args.output.mkdir(parents=True, exist_ok=True)
+        jobs = [(code, args.output / f"{code}-{args.indicator}.{args.format}") for code in kids]
     try:
-        data = export_figure(view, load_geometry(wh, state.level, state.parent), fmt=args.format,
-                             meta=export_meta(wh, state, view))
+        for code, target in tqdm(jobs, desc="Exporteren", unit="kaart", file=sys.stderr, disable=len(jobs) < 2):
+            state = resolve_state(wh, routes.view_showing(base, code))
+            if not wh.view_exists(state.level, state.parent):
+                print(f"skipped {code}: no map of smaller areas", file=sys.stderr)
+                continue
+            data, _, view = render_state(wh, state, args.format, Scope.everything())
+            target.write_bytes(data)
+            print(f"{target} ({len(data):,} bytes): {view.heading}")
     except ExportError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    args.output.write_bytes(data)
-    print(f"{args.output} ({len(data):,} bytes): {view.heading}")
     return 0
 
 
@@ -206,7 +219,8 @@ def parser() -> argparse.ArgumentParser:
         "fetch", help="download the official CBS/PDOK/politie files for a year (needs internet)"))
 
     e = sub.add_parser("export", help="the map of an area as PNG, SVG or PDF")
-    e.add_argument("--area", required=True, help="area code: its sub-areas are drawn (a buurt: its wijk)")
+    e.add_argument("--area", help="area code: its sub-areas are drawn (a buurt: its wijk)")
+    e.add_argument("--all-in", metavar="CODE", help="one file per sub-area of this region or gemeente (-o is a folder)")
     e.add_argument("--indicator", required=True)
     e.add_argument("--year", type=int)
     e.add_argument("--format", choices=["png", "svg", "pdf"], default="pdf")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import subprocess
 import sys
@@ -120,3 +121,20 @@ def test_export_writes_the_map_of_an_area_as_pdf(capsys, demo_warehouse_path, de
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and page_count(data) == 1 and not has_raster_images(data)
     assert demo_warehouse.areas.at[gm, "name"] in out and demo_warehouse.areas.at[gm, "name"] in pdf_text(data)
+
+
+def test_export_all_in_a_region_writes_one_map_per_gemeente(capsys, demo_warehouse_path, demo_warehouse, tmp_path):
+    from tests.requirements import chromium_path
+
+    chromium_path()
+    areas = demo_warehouse.areas
+    region = areas.loc[areas["level"] == "regio", "code"].iloc[0]
+    gemeenten = sorted(areas[(areas["parent_code"] == region) & ~areas["is_water"]]["code"])
+    code, out, err = run(capsys, "--warehouse", str(demo_warehouse_path), "export", "--all-in", region,
+                         "--indicator", "misdrijven_per_1000_inwoners", "--format", "svg", "-o", str(tmp_path))
+    assert code == 0, err
+    written = sorted(p.name for p in tmp_path.glob("*.svg"))
+    assert written == [f"{gm}-misdrijven_per_1000_inwoners.svg" for gm in gemeenten]
+    for gm in gemeenten:
+        svg = html.unescape((tmp_path / f"{gm}-misdrijven_per_1000_inwoners.svg").read_text())
+        assert svg.lstrip().startswith("<svg") and areas.at[gm, "name"] in svg
