@@ -5,6 +5,7 @@ Besides Dash's own routes, the server has two of ours, both same-origin and cach
 - ``/geo/<build_id>/<level>/<parent>.json``: simplified GeoJSON per map view, served gzipped;
   the build id in the path makes it safe to cache for a year;
 - ``/export/<fmt>/kaart/<level>/<code>?...``: the view of that URL as PNG, SVG or PDF;
+- ``/download/<fmt>/kaart/<level>/<code>?...``: its table as CSV or XLSX;
 - ``/topojson/<name>.json``: an empty world topology for plotly's geo, so plotly never asks a
   CDN for one (our maps draw no base layer).
 """
@@ -105,6 +106,28 @@ def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
             return Response(str(err), status=503, mimetype="text/plain")
         return Response(body, mimetype=MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{filename(meta, fmt)}"'})
+
+    @server.route(routes.DOWNLOAD_PREFIX + "<fmt>/kaart/<level>/<parent>")
+    def download(fmt: str, level: str, parent: str):
+        """The table of the view in the URL, with a header block naming indicator, year and sources."""
+        from data_pipeline.downloads import export_filename, table_csv, table_header, table_xlsx
+        from dashboard.views import resolve_state
+
+        writers = {"csv": (table_csv, "text/csv"),
+                   "xlsx": (table_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+        if fmt not in writers:
+            abort(404)
+        state = resolve_state(warehouse, routes.parse(f"/kaart/{level}/{parent}", request.query_string.decode()))
+        try:
+            rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope_of_request())
+        except (NotFound, AccessDenied):
+            abort(404)
+        header = table_header(warehouse, state.indicator, state.year, level=state.level, parent=state.parent,
+                              lang=state.lang)
+        write, mimetype = writers[fmt]
+        name = export_filename(state.indicator, state.year, state.level, state.parent, fmt)
+        return Response(write(rows, header), mimetype=mimetype,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @server.route(routes.TOPOJSON_URL + "<name>.json")
     def topojson(name: str):

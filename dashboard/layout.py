@@ -6,7 +6,7 @@ translates them all when the language changes.
 
 from __future__ import annotations
 
-from dash import dcc, html
+from dash import dash_table, dcc, html
 
 from dashboard.i18n import t
 from dashboard.routes import ALPHAS, TOPOJSON_URL
@@ -145,6 +145,19 @@ def serve_layout(warehouse) -> html.Div:
                       for fmt in ("png", "svg", "pdf")],
                 ]),
             ]),
+        ]),
+        html.Details(className="table-box", children=[
+            text("table.summary", html.Summary),
+            html.Div(className="downloads", children=[
+                text("table.download", html.Span),
+                *[html.A(fmt.upper(), id=f"download-{fmt}", href="#", download="", className="export-link")
+                  for fmt in ("csv", "xlsx")],
+            ]),
+            dash_table.DataTable(
+                id="area-table", sort_action="native", filter_action="native", page_size=25,
+                style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "fontSize": "0.85rem"},
+                locale_format={"decimal": ",", "group": "."},
+            ),
         ]),
         html.P(id="source-line", className="source"),
         html.P(id="dataset-line", className="source"),

@@ -183,6 +183,14 @@ TOPOJSON_URL = "/topojson/"
 EXPORT_PREFIX = "/export/"
 
 
+DOWNLOAD_PREFIX = "/download/"
+
+
+def download_url(state: MapState, fmt: str) -> str:
+    """The table of the current view as CSV or XLSX: ``/download/<fmt>/kaart/...?...``."""
+    return f"{DOWNLOAD_PREFIX}{fmt}{href(state)}"
+
+
 def export_url(state: MapState, fmt: str) -> str:
     """The download of the current view as an image: ``/export/<fmt>/kaart/...?...``.
 

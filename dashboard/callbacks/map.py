@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dash import ALL, Input, Output, callback_context, dcc, html, no_update
+from dash.dash_table.Format import Format, Group, Scheme
 
 from dashboard import routes
 from dashboard.figures import empty_figure
@@ -48,6 +49,29 @@ def legend(entries: list[tuple[str, str]], title: str) -> list:
     return [html.Div(title, className="legend-title"),
             html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), label],
                              role="listitem") for colour, label in entries])]
+
+
+def table_outputs(warehouse: Warehouse, state: routes.MapState, scope) -> dict:
+    """The areas of the view as table rows: the same values and n.b. marks as the map."""
+    try:
+        rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
+    except (NotFound, AccessDenied):
+        return {"table_data": [], "table_columns": []}
+    ind = warehouse.catalog.get(state.indicator)
+    lang = state.lang
+    number = Format(precision=ind.decimals, scheme=Scheme.fixed, group=Group.yes)
+    count = Format(precision=0, scheme=Scheme.fixed, group=Group.yes)
+    columns = [
+        {"id": "name", "name": t("table.name", lang)}, {"id": "code", "name": t("table.code", lang)},
+        {"id": "value", "name": f"{ind.label(lang)} ({ind.unit(lang)})", "type": "numeric", "format": number},
+        {"id": "numerator", "name": t("table.numerator", lang), "type": "numeric", "format": count},
+        {"id": "denominator", "name": t("table.denominator", lang), "type": "numeric", "format": count},
+        {"id": "shown", "name": t("table.status", lang)},
+    ]
+    rows["shown"] = [t(f"table.status.{s}", lang) for s in rows["status"]]
+    data = rows[["name", "code", "value", "numerator", "denominator", "shown"]].astype(object)
+    data = data.where(data.notna(), None)
+    return {"table_data": data.to_dict("records"), "table_columns": columns}
 
 
 def dataset_line(warehouse: Warehouse, lang: str) -> str:
@@ -108,6 +132,8 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             hotspot_box=Output("hotspot-box", "style"),
             weights_out=Output({"type": "weight", "theme": ALL}, "value"),
             exports={fmt: Output(f"export-{fmt}", "href") for fmt in EXPORT_FORMATS},
+            downloads={fmt: Output(f"download-{fmt}", "href") for fmt in ("csv", "xlsx")},
+            table_data=Output("area-table", "data"), table_columns=Output("area-table", "columns"),
             controls=control_outputs,
         ),
         inputs=dict(
@@ -150,6 +176,8 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             weights_out=[state.weight(theme) for theme in themes],
             controls={cid: control_value(state, field) for cid, field in CONTROLS.items()},
             exports={fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
+            downloads={fmt: routes.download_url(state, fmt) for fmt in ("csv", "xlsx")},
+            **table_outputs(warehouse, state, scope_of_request()),
         )
 
     def _unchanged() -> dict:
@@ -157,7 +185,9 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
                 "division", "division_box", "breaks_box", "class_box", "score_box", "hotspot_box")
         return {**{k: no_update for k in keys}, "weights_out": [no_update] * len(themes),
                 "controls": {cid: no_update for cid in CONTROLS},
-                "exports": {fmt: no_update for fmt in EXPORT_FORMATS}}
+                "exports": {fmt: no_update for fmt in EXPORT_FORMATS},
+                "downloads": {fmt: no_update for fmt in ("csv", "xlsx")},
+                "table_data": no_update, "table_columns": no_update}
 
     index = {}
 

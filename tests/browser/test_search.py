@@ -25,7 +25,7 @@ def test_typing_part_of_a_name_and_choosing_it_opens_its_map(live_demo, demo_war
     page.goto(live_demo.url + "/kaart/regio/NL01")
     wait_for_codes(page, children(wh, "regio", "NL01"))
     page.locator("#search").click()          # opens the search popover
-    page.keyboard.type(typed)
+    page.locator("input.dash-dropdown-search").fill(typed)
     option = page.get_by_role("option", name=re.compile(re.escape(f"({target['code']})")))
     option.click()
     if level == "buurt":
