@@ -218,16 +218,23 @@ def _mercator_aspect(bounds: tuple[float, float, float, float]) -> float:
     return (merc(bounds[3]) - merc(bounds[1])) / width if width > 0 else 1.0
 
 
+#: Degrees by which plotly.js's geo draws lon/lat ranges narrower on each side (its clipPad).
+GEO_CLIP_PAD = 0.001
+
+
 def _framed_geo(geo: dict, bounds: tuple[float, float, float, float] | None) -> dict:
     """The on-screen geo, framed on the drawn areas so the map fills its box on the page.
 
     On screen ``fitbounds`` fits the areas into plotly's square geo frame; on paper the frame
     follows the areas (lon/lat ranges with a 2 % margin), which gives the map the page width.
+    plotly.js draws geo ranges ``GEO_CLIP_PAD`` degrees narrower on each side, so that much is
+    added too; without it the buurten of a small wijk are cropped.
     """
     if bounds is None:
         return geo
     x0, y0, x1, y1 = bounds
-    pad_x, pad_y = max((x1 - x0) * 0.02, 1e-4), max((y1 - y0) * 0.02, 1e-4)
+    pad_x = max((x1 - x0) * 0.02, 1e-4) + GEO_CLIP_PAD
+    pad_y = max((y1 - y0) * 0.02, 1e-4) + GEO_CLIP_PAD
     return {**geo, "fitbounds": False, "center": dict(lon=(x0 + x1) / 2, lat=(y0 + y1) / 2),
             "lonaxis": {**geo.get("lonaxis", {}), "range": [x0 - pad_x, x1 + pad_x]},
             "lataxis": {**geo.get("lataxis", {}), "range": [y0 - pad_y, y1 + pad_y]}}

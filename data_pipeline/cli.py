@@ -137,40 +137,69 @@ def cmd_table(args) -> int:
     return 0
 
 
+def _jobs(wh: Warehouse, args, name: str) -> list[tuple[str, Path]]:
+    """(area code, output file) for ``--area`` or for every sub-area of ``--all-in``."""
+    if bool(args.area) == bool(args.all_in):
+        raise ValueError("give either --area CODE or --all-in REGION_OR_GEMEENTE")
+    if args.area:
+        return [(args.area.upper(), args.output)]
+    parent = wh.area(args.all_in.upper(), Scope.everything())["code"]
+    kids = wh.areas[(wh.areas["parent_code"] == parent) & ~wh.areas["is_water"]]["code"]
+    args.output.mkdir(parents=True, exist_ok=True)
+    return [(code, args.output / name.format(code=code)) for code in kids]
+
+
+def _write_all(jobs: list[tuple[str, Path]], render, desc: str) -> int:
+    """Render each job with a progress bar; a browser that cannot start ends the run clearly."""
+    from dashboard.export import ExportError
+
+    try:
+        for code, target in tqdm(jobs, desc=desc, unit="bestand", file=sys.stderr, disable=len(jobs) < 2):
+            result = render(code)
+            if result is None:
+                print(f"skipped {code}: no map of smaller areas", file=sys.stderr)
+                continue
+            data, title = result
+            target.write_bytes(data)
+            print(f"{target} ({len(data):,} bytes): {title}")
+    except ExportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_export(args) -> int:
     """The map of an area (its sub-areas) as an image, as the dashboard's export links make it;
     with ``--all-in`` one image per sub-area of that region or gemeente, into a folder."""
     from dashboard import routes
-    from dashboard.export import ExportError, render_state
+    from dashboard.export import render_state
     from dashboard.views import resolve_state
 
     wh = Warehouse(args.warehouse)
     if args.indicator not in {i.id for i in wh.catalog.indicators}:
         raise KeyError(f"unknown indicator: {args.indicator!r}")
-    if bool(args.area) == bool(args.all_in):
-        print("Give either --area CODE or --all-in REGION_OR_GEMEENTE.", file=sys.stderr)
-        return 2
     base = routes.MapState(indicator=args.indicator, year=args.year)
-    if args.area:
-        jobs = [(args.area.upper(), args.output)]
-    else:
-        parent = wh.area(args.all_in.upper(), Scope.everything())["code"]
-        kids = wh.areas[(wh.areas["parent_code"] == parent) & ~wh.areas["is_water"]]["code"]
-        args.output.mkdir(parents=True, exist_ok=True)
-        jobs = [(code, args.output / f"{code}-{args.indicator}.{args.format}") for code in kids]
-    try:
-        for code, target in tqdm(jobs, desc="Exporteren", unit="kaart", file=sys.stderr, disable=len(jobs) < 2):
-            state = resolve_state(wh, routes.view_showing(base, code))
-            if not wh.view_exists(state.level, state.parent):
-                print(f"skipped {code}: no map of smaller areas", file=sys.stderr)
-                continue
-            data, _, view = render_state(wh, state, args.format, Scope.everything())
-            target.write_bytes(data)
-            print(f"{target} ({len(data):,} bytes): {view.heading}")
-    except ExportError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+
+    def render(code):
+        state = resolve_state(wh, routes.view_showing(base, code))
+        if not wh.view_exists(state.level, state.parent):
+            return None
+        data, _, view = render_state(wh, state, args.format, Scope.everything())
+        return data, view.heading
+
+    return _write_all(_jobs(wh, args, f"{{code}}-{args.indicator}.{args.format}"), render, "Exporteren")
+
+
+def cmd_briefing(args) -> int:
+    """A one-page A4 briefing sheet (PDF) per area: map, key indicators against region and NL,
+    trends and sources."""
+    from dashboard.briefing import briefing_pdf
+
+    wh = Warehouse(args.warehouse)
+    year = args.year or wh.years[-1]
+    render = lambda code: (briefing_pdf(wh, code, year, scope=Scope.everything()),  # noqa: E731
+                           f"{wh.areas.at[code, 'name']} ({code}), {year}")
+    return _write_all(_jobs(wh, args, f"{{code}}-briefing-{year}.pdf"), render, "Briefings")
 
 
 def ensure_warehouse(path: Path) -> Path:
@@ -226,6 +255,13 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["png", "svg", "pdf"], default="pdf")
     e.add_argument("-o", "--output", type=Path, required=True)
     e.set_defaults(func=cmd_export)
+
+    br = sub.add_parser("briefing", help="a one-page A4 briefing sheet (PDF) per area")
+    br.add_argument("--area", help="gemeente, wijk or regio code (a buurt: its wijk)")
+    br.add_argument("--all-in", metavar="CODE", help="one sheet per sub-area of this region or gemeente (-o is a folder)")
+    br.add_argument("--year", type=int)
+    br.add_argument("-o", "--output", type=Path, required=True)
+    br.set_defaults(func=cmd_briefing)
 
     s = sub.add_parser("serve", help="serve the dashboard")
     s.add_argument("--host", default="127.0.0.1")

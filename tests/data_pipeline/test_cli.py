@@ -138,3 +138,23 @@ def test_export_all_in_a_region_writes_one_map_per_gemeente(capsys, demo_warehou
     for gm in gemeenten:
         svg = html.unescape((tmp_path / f"{gm}-misdrijven_per_1000_inwoners.svg").read_text())
         assert svg.lstrip().startswith("<svg") and areas.at[gm, "name"] in svg
+
+
+def test_briefing_all_in_a_region_writes_one_one_page_pdf_per_gemeente(capsys, demo_warehouse_path, demo_warehouse,
+                                                                       tmp_path):
+    from tests.pdfinspect import page_count
+    from tests.pdfinspect import text as pdf_text
+    from tests.requirements import chromium_path
+
+    chromium_path()
+    areas = demo_warehouse.areas
+    region = areas.loc[areas["level"] == "regio", "code"].iloc[1]
+    gemeenten = sorted(areas[(areas["parent_code"] == region) & ~areas["is_water"]]["code"])
+    year = demo_warehouse.years[-1]
+    code, out, err = run(capsys, "--warehouse", str(demo_warehouse_path), "briefing", "--all-in", region,
+                         "-o", str(tmp_path))
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == [f"{gm}-briefing-{year}.pdf" for gm in gemeenten]
+    for gm in gemeenten:
+        data = (tmp_path / f"{gm}-briefing-{year}.pdf").read_bytes()
+        assert page_count(data) == 1 and gm in pdf_text(data)
