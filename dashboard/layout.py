@@ -147,7 +147,7 @@ def serve_layout(warehouse) -> html.Div:
             ]),
         ]),
         html.Details(className="table-box", children=[
-            text("table.summary", html.Summary),
+            html.Summary(text("table.summary"), id="table-summary"),
             html.Div(className="downloads", children=[
                 text("table.download", html.Span),
                 *[html.A(fmt.upper(), id=f"download-{fmt}", href="#", download="", className="export-link")

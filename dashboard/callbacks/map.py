@@ -133,7 +133,6 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             weights_out=Output({"type": "weight", "theme": ALL}, "value"),
             exports={fmt: Output(f"export-{fmt}", "href") for fmt in EXPORT_FORMATS},
             downloads={fmt: Output(f"download-{fmt}", "href") for fmt in ("csv", "xlsx")},
-            table_data=Output("area-table", "data"), table_columns=Output("area-table", "columns"),
             controls=control_outputs,
         ),
         inputs=dict(
@@ -177,7 +176,6 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             controls={cid: control_value(state, field) for cid, field in CONTROLS.items()},
             exports={fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
             downloads={fmt: routes.download_url(state, fmt) for fmt in ("csv", "xlsx")},
-            **table_outputs(warehouse, state, scope_of_request()),
         )
 
     def _unchanged() -> dict:
@@ -186,8 +184,18 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         return {**{k: no_update for k in keys}, "weights_out": [no_update] * len(themes),
                 "controls": {cid: no_update for cid in CONTROLS},
                 "exports": {fmt: no_update for fmt in EXPORT_FORMATS},
-                "downloads": {fmt: no_update for fmt in ("csv", "xlsx")},
-                "table_data": no_update, "table_columns": no_update}
+                "downloads": {fmt: no_update for fmt in ("csv", "xlsx")}}
+
+    @app.callback(Output("area-table", "data"), Output("area-table", "columns"),
+                  Input("table-summary", "n_clicks"), Input("url", "pathname"), Input("url", "search"))
+    def area_table(clicks, pathname, search):
+        """The table is filled only while it is open (an odd number of clicks on its summary),
+        so map navigation does not pay for it."""
+        if not clicks or clicks % 2 == 0:
+            return no_update, no_update
+        state = resolve_state(warehouse, routes.parse(pathname, search))
+        rows = table_outputs(warehouse, state, scope_of_request())
+        return rows["table_data"], rows["table_columns"]
 
     index = {}
 
