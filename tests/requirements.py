@@ -6,6 +6,7 @@ cannot hide behind a green run.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -32,3 +33,11 @@ def chromium_path() -> str:
     if not path:
         unavailable("headless Chromium is not installed (apt-get install -y chromium chromium-driver)")
     return str(path)
+
+
+def export_browser_path() -> str:
+    """Chromium and kaleido for image export, or skip (locally) / fail (on CI) with the reason."""
+    path = chromium_path()
+    if importlib.util.find_spec("kaleido") is None:
+        unavailable("kaleido 1.x is not installed (pip install 'kaleido>=1,<2')")
+    return path

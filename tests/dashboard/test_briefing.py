@@ -6,7 +6,6 @@ reader needs. Browser tests skip locally without Chromium and fail on CI (tests/
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from datetime import datetime, timezone
 
@@ -19,19 +18,12 @@ from data_pipeline.analysis import method_columns
 from data_pipeline.warehouse import NotFound, Scope
 from geodata.codes import LAND_CODE
 from tests import pdfinspect
-from tests.requirements import chromium_path as _chromium_path
-from tests.requirements import unavailable
+from tests.requirements import export_browser_path as chromium_path
 
 EVERYTHING = Scope.everything()
 MARKING = "Vertrouwelijk — alleen voor intern gebruik"
 NOW = datetime(2024, 11, 28, 16, 23, tzinfo=timezone.utc)
 
-
-def chromium_path() -> str:
-    path = _chromium_path()
-    if importlib.util.find_spec("kaleido") is None:
-        unavailable("kaleido 1.x is not installed (pip install 'kaleido>=1,<2')")
-    return path
 
 
 def flat(text: str) -> str:

@@ -8,7 +8,6 @@ Browser tests skip locally without Chromium and fail on CI (tests/requirements.p
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import json
 import os
 import socket
@@ -28,8 +27,7 @@ from dashboard.views import map_view, resolve_state
 from data_pipeline.warehouse import Scope
 from tests import pdfinspect
 from tests.recording_proxy import RecordingProxy
-from tests.requirements import chromium_path as _chromium_path
-from tests.requirements import unavailable
+from tests.requirements import export_browser_path as chromium_path
 
 EVERYTHING = Scope.everything()
 MARKING = "Vertrouwelijk — alleen voor intern gebruik"
@@ -37,13 +35,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 SUPPRESSED = ("BU00020100", "BU00020101")
 SUPPRESSED_VALUE = "50,0"  # 2 per 40 and 48 per 960 inhabitants, per 1.000: never on an image
 
-
-def chromium_path() -> str:
-    """Chromium and kaleido, or skip (locally) / fail (on CI) with the reason."""
-    path = _chromium_path()
-    if importlib.util.find_spec("kaleido") is None:
-        unavailable("kaleido 1.x is not installed (pip install 'kaleido>=1,<2')")
-    return path
 
 
 def rgb(colour: str) -> str:

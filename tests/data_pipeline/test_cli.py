@@ -110,7 +110,7 @@ def test_fetch_without_network_fails_fast_with_what_to_download_by_hand(capsys, 
 def test_export_writes_the_map_of_an_area_as_pdf(capsys, demo_warehouse_path, demo_warehouse, tmp_path):
     from tests.pdfinspect import has_raster_images, page_count
     from tests.pdfinspect import text as pdf_text
-    from tests.requirements import chromium_path
+    from tests.requirements import export_browser_path as chromium_path
 
     chromium_path()
     gm = demo_warehouse.areas.loc[demo_warehouse.areas["level"] == "gemeente", "code"].iloc[0]
@@ -124,7 +124,7 @@ def test_export_writes_the_map_of_an_area_as_pdf(capsys, demo_warehouse_path, de
 
 
 def test_export_all_in_a_region_writes_one_map_per_gemeente(capsys, demo_warehouse_path, demo_warehouse, tmp_path):
-    from tests.requirements import chromium_path
+    from tests.requirements import export_browser_path as chromium_path
 
     chromium_path()
     areas = demo_warehouse.areas
@@ -144,7 +144,7 @@ def test_briefing_all_in_a_region_writes_one_one_page_pdf_per_gemeente(capsys, d
                                                                        tmp_path):
     from tests.pdfinspect import page_count
     from tests.pdfinspect import text as pdf_text
-    from tests.requirements import chromium_path
+    from tests.requirements import export_browser_path as chromium_path
 
     chromium_path()
     areas = demo_warehouse.areas
