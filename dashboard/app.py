@@ -89,15 +89,20 @@ def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
             body = gzip.decompress(body)
         return Response(body, mimetype="application/json", headers=headers)
 
+    def requested_state(level: str, parent: str) -> routes.MapState:
+        """The view named by an export or download URL (its path tail and query string)."""
+        from dashboard.views import resolve_state
+
+        return resolve_state(warehouse, routes.parse(f"/kaart/{level}/{parent}", request.query_string.decode()))
+
     @server.route(routes.EXPORT_PREFIX + "<fmt>/kaart/<level>/<parent>")
     def export(fmt: str, level: str, parent: str):
         """The view in the URL as a PNG, SVG or PDF, with title, legend, sources and marking."""
         from dashboard.export import FORMATS, MEDIA_TYPES, ExportError, filename, render_state
-        from dashboard.views import resolve_state
 
         if fmt not in FORMATS:
             abort(404)
-        state = resolve_state(warehouse, routes.parse(f"/kaart/{level}/{parent}", request.query_string.decode()))
+        state = requested_state(level, parent)
         try:
             body, meta, _ = render_state(warehouse, state, fmt, scope_of_request())
         except (NotFound, AccessDenied):
@@ -111,13 +116,12 @@ def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
     def download(fmt: str, level: str, parent: str):
         """The table of the view in the URL, with a header block naming indicator, year and sources."""
         from data_pipeline.downloads import export_filename, table_csv, table_header, table_xlsx
-        from dashboard.views import resolve_state
 
         writers = {"csv": (table_csv, "text/csv"),
                    "xlsx": (table_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
         if fmt not in writers:
             abort(404)
-        state = resolve_state(warehouse, routes.parse(f"/kaart/{level}/{parent}", request.query_string.decode()))
+        state = requested_state(level, parent)
         try:
             rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope_of_request())
         except (NotFound, AccessDenied):

@@ -230,7 +230,7 @@ def _area_tree(year, mapping, kern, crime, inputs: _Inputs, report: JoinReport) 
         report.unmatched("buurt", outside, "figures", "area list", "gemeente not in the region mapping")
         buurten -= outside
 
-    wijk_layers = [l for l in _by_closeness([l for l in inputs.layers if l.level == "wijk"], year)]
+    wijk_layers = _by_closeness([l for l in inputs.layers if l.level == "wijk"], year)
     wijk_extra = pd.DataFrame(columns=["code", "name", "is_water"])
     if wijk_layers:
         best = wijk_layers[0].frame

@@ -176,8 +176,7 @@ def cmd_export(args) -> int:
     from dashboard.views import resolve_state
 
     wh = Warehouse(args.warehouse)
-    if args.indicator not in {i.id for i in wh.catalog.indicators}:
-        raise KeyError(f"unknown indicator: {args.indicator!r}")
+    wh.catalog.get(args.indicator)  # KeyError "unknown indicator" before any file is written
     base = routes.MapState(indicator=args.indicator, year=args.year)
 
     def render(code):

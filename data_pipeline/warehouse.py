@@ -366,11 +366,8 @@ class Warehouse:
         Columns: code, name, is_water, value, numerator, denominator, status, n_parts,
         n_parts_with_data. Areas without a value row get status ``missing``.
         """
-        parent_row = self.area(parent, scope)
-        if (level, parent_row["level"]) not in MAP_VIEWS:
-            raise NotFound(f"no {level} map inside {parent}")
+        column = self._view_column(level, parent, scope)  # from a fixed list, never user text
         self.catalog.get(indicator)
-        column = ANCESTOR_COLUMNS[parent_row["level"]]  # from a fixed list, never user text
         sql = f"""
             SELECT a.code, a.name, a.is_water, v.value, v.numerator, v.denominator,
                    coalesce(v.status, 'missing') AS status, v.n_parts, v.n_parts_with_data
@@ -399,12 +396,17 @@ class Warehouse:
 
     def view_areas(self, level: str, parent: str, scope: Scope) -> pd.DataFrame:
         """The areas of a map view: code, name, is_water (in code order)."""
-        parent_row = self.area(parent, scope)
-        if (level, parent_row["level"]) not in MAP_VIEWS:
-            raise NotFound(f"no {level} map inside {parent}")
-        column = ANCESTOR_COLUMNS[parent_row["level"]]
+        column = self._view_column(level, parent, scope)
         inside = (self.areas["level"] == level) & (self.areas[column] == parent)
         return self.areas.loc[inside, ["code", "name", "is_water"]].sort_values("code").reset_index(drop=True)
+
+    def _view_column(self, level: str, parent: str, scope: Scope) -> str:
+        """The ancestor column that selects the ``level`` areas of a map view inside ``parent``
+        (after checking the view exists and the viewer may see it)."""
+        parent_level = self.area(parent, scope)["level"]
+        if (level, parent_level) not in MAP_VIEWS:
+            raise NotFound(f"no {level} map inside {parent}")
+        return ANCESTOR_COLUMNS[parent_level]
 
     def _values_for_codes(self, codes: list[str], indicator: str, year: int) -> pd.DataFrame:
         self.catalog.get(indicator)

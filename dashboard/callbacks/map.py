@@ -51,12 +51,12 @@ def legend(entries: list[tuple[str, str]], title: str) -> list:
                              role="listitem") for colour, label in entries])]
 
 
-def table_outputs(warehouse: Warehouse, state: routes.MapState, scope) -> dict:
-    """The areas of the view as table rows: the same values and n.b. marks as the map."""
+def table_rows(warehouse: Warehouse, state: routes.MapState, scope) -> tuple[list[dict], list[dict]]:
+    """The areas of the view as table data and columns: the same values and n.b. marks as the map."""
     try:
         rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
     except (NotFound, AccessDenied):
-        return {"table_data": [], "table_columns": []}
+        return [], []
     ind = warehouse.catalog.get(state.indicator)
     lang = state.lang
     number = Format(precision=ind.decimals, scheme=Scheme.fixed, group=Group.yes)
@@ -71,7 +71,7 @@ def table_outputs(warehouse: Warehouse, state: routes.MapState, scope) -> dict:
     rows["shown"] = [t(f"table.status.{s}", lang) for s in rows["status"]]
     data = rows[["name", "code", "value", "numerator", "denominator", "shown"]].astype(object)
     data = data.where(data.notna(), None)
-    return {"table_data": data.to_dict("records"), "table_columns": columns}
+    return data.to_dict("records"), columns
 
 
 def dataset_line(warehouse: Warehouse, lang: str) -> str:
@@ -194,8 +194,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         if not clicks or clicks % 2 == 0:
             return no_update, no_update
         state = resolve_state(warehouse, routes.parse(pathname, search))
-        rows = table_outputs(warehouse, state, scope_of_request())
-        return rows["table_data"], rows["table_columns"]
+        return table_rows(warehouse, state, scope_of_request())
 
     index = {}
 
