@@ -38,6 +38,8 @@ class Indicator:
     source: str
     table_id: str
     min_count: float = 0.0
+    explain_nl: str = ""
+    explain_en: str = ""
 
     @property
     def is_count(self) -> bool:
@@ -54,6 +56,10 @@ class Indicator:
 
     def unit(self, lang: str) -> str:
         return self.unit_en if lang == "en" else self.unit_nl
+
+    def explanation(self, lang: str) -> str:
+        """Plain-language explanation for non-specialists (English for "en", else Dutch)."""
+        return self.explain_en if lang == "en" else self.explain_nl
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,9 @@ class Catalog:
         return pd.DataFrame([{f.name: getattr(i, f.name) for f in fields(Indicator)} for i in self.indicators])
 
 
-def parse_catalog(text: str) -> Catalog:
+def parse_catalog(text: str, *, require_explanations: bool = False) -> Catalog:
+    """Parse catalog TOML. With ``require_explanations`` every indicator needs a non-empty
+    ``explain_nl`` and ``explain_en`` (the shipped catalog is loaded that way)."""
     raw = tomllib.loads(text)
     themes = raw["themes"]
     indicators = []
@@ -94,6 +102,10 @@ def parse_catalog(text: str) -> Catalog:
             raise ValueError(f"indicator {ind.id!r} has unknown theme {ind.theme!r}")
         if ind.direction not in DIRECTIONS:
             raise ValueError(f"indicator {ind.id!r} has unknown direction {ind.direction!r}")
+        if require_explanations:
+            for name in ("explain_nl", "explain_en"):
+                if not isinstance(getattr(ind, name), str) or not getattr(ind, name).strip():
+                    raise ValueError(f"indicator {ind.id!r} has no {name}")
         seen.add((ind.dataset, ind.id))
         indicators.append(ind)
     return Catalog(themes, tuple(indicators))
@@ -101,4 +113,4 @@ def parse_catalog(text: str) -> Catalog:
 
 @cache
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
-    return parse_catalog(path.read_text(encoding="utf-8"))
+    return parse_catalog(path.read_text(encoding="utf-8"), require_explanations=True)

@@ -1,0 +1,109 @@
+"""The catalog's plain-language explanations (for the gemeente page) and how the parser checks them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from indicators.catalog import CATALOG_PATH, Indicator, load_catalog, parse_catalog
+
+CATALOG = load_catalog()
+IDS = [f"{i.dataset}:{i.id}" for i in CATALOG.indicators]
+
+ONE_INDICATOR = """
+[themes]
+drugs = {{ nl = "Drugs", en = "Drugs" }}
+
+[[indicator]]
+id = "x_per_1000"
+theme = "drugs"
+label_nl = "X"
+label_en = "X"
+unit_nl = "per 1.000 inwoners"
+unit_en = "per 1,000 inhabitants"
+numerator = "x"
+denominator = "inwoners"
+multiplier = 1000
+direction = "higher_is_worse"
+min_denominator = 100
+dataset = "test"
+source = "Testbron"
+table_id = "T-1"
+{extra}"""
+BOTH = 'explain_nl = "Het aantal X per 1.000 inwoners."\nexplain_en = "The number of X per 1,000 inhabitants."\n'
+
+
+def sentences(text: str) -> int:
+    # "10.000" and "1,000" have no space after the separator, so they do not end a sentence
+    return len(re.findall(r"[.!?](?:\s|$)", text.strip()))
+
+
+def test_the_shipped_catalog_has_both_datasets():
+    assert {i.dataset for i in CATALOG.indicators} >= {"demo", "cbs"}
+    assert len(CATALOG.indicators) >= 30
+
+
+@pytest.mark.parametrize("ind", CATALOG.indicators, ids=IDS)
+def test_every_indicator_explains_itself_in_dutch_and_english(ind: Indicator):
+    nl, en = ind.explain_nl.strip(), ind.explain_en.strip()
+    assert nl and en
+    assert nl != en
+    for text in (nl, en):
+        assert text not in (ind.label_nl.strip(), ind.label_en.strip())
+        assert 1 <= sentences(text) <= 3, text
+
+
+CONTEXT = [i for i in CATALOG.indicators if i.direction == "neutral"]
+
+
+@pytest.mark.parametrize("ind", CONTEXT, ids=[f"{i.dataset}:{i.id}" for i in CONTEXT])
+def test_context_indicators_say_they_are_context_only(ind: Indicator):
+    assert "context" in ind.explain_nl.lower() and "risicosignaal" in ind.explain_nl
+    assert "context" in ind.explain_en.lower() and "risk signal" in ind.explain_en
+
+
+def test_explanation_picks_the_language():
+    ind = CATALOG.for_dataset("demo").get("misdrijven_per_1000_inwoners")
+    assert ind.explanation("en") == ind.explain_en
+    assert ind.explanation("nl") == ind.explain_nl
+    assert ind.explanation("en") != ind.explanation("nl")
+
+
+def test_explanations_reach_the_catalog_frame():
+    frame = CATALOG.to_frame()
+    assert {"explain_nl", "explain_en"} <= set(frame.columns)
+    assert (frame["explain_nl"].str.len() > 0).all() and (frame["explain_en"].str.len() > 0).all()
+
+
+def test_indicators_built_directly_need_no_explanation():
+    ind = Indicator("a", "drugs", "A", "A", "", "", "n", "d", 1000.0, "higher_is_worse", 0.0, "doc", "", "")
+    assert ind.explanation("nl") == "" and ind.explanation("en") == ""
+
+
+def test_parser_reads_both_explanations():
+    ind = parse_catalog(ONE_INDICATOR.format(extra=BOTH), require_explanations=True).get("x_per_1000")
+    assert ind.explanation("nl") == "Het aantal X per 1.000 inwoners."
+    assert ind.explanation("en") == "The number of X per 1,000 inhabitants."
+
+
+@pytest.mark.parametrize("missing", ["explain_nl", "explain_en"])
+def test_parser_rejects_an_indicator_without_an_explanation(missing):
+    extra = "".join(line + "\n" for line in BOTH.splitlines() if not line.startswith(missing))
+    with pytest.raises(ValueError, match=rf"'x_per_1000'.*{missing}"):
+        parse_catalog(ONE_INDICATOR.format(extra=extra), require_explanations=True)
+
+
+def test_parser_rejects_a_blank_explanation():
+    extra = BOTH.replace('"Het aantal X per 1.000 inwoners."', '"  "')
+    with pytest.raises(ValueError, match=r"'x_per_1000'.*explain_nl"):
+        parse_catalog(ONE_INDICATOR.format(extra=extra), require_explanations=True)
+
+
+def test_the_shipped_catalog_is_loaded_strictly(tmp_path):
+    text = CATALOG_PATH.read_text(encoding="utf-8")
+    first = re.search(r'^explain_nl = ".*"\n', text, flags=re.M)
+    stripped = tmp_path / "catalog.toml"
+    stripped.write_text(text[:first.start()] + text[first.end():], encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"'{CATALOG.indicators[0].id}'.*explain_nl"):
+        load_catalog(stripped)
