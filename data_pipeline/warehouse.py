@@ -294,7 +294,8 @@ class Warehouse:
             self.years: list[int] = query(con, "SELECT DISTINCT year FROM observations ORDER BY year")["year"].tolist()
             ind = query(con, "SELECT * FROM indicators ORDER BY position")
             themes = query(con, "SELECT * FROM themes ORDER BY position")
-        fields = [f for f in Indicator.__dataclass_fields__]
+        # Fields a warehouse built by an older version lacks keep their defaults.
+        fields = [f for f in Indicator.__dataclass_fields__ if f in ind.columns]
         self.catalog = Catalog(
             {t.theme: {"nl": t.label_nl, "en": t.label_en} for t in themes.itertuples()},
             tuple(Indicator(**{f: getattr(row, f) for f in fields}) for row in ind.itertuples()),

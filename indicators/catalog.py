@@ -85,9 +85,8 @@ class Catalog:
         return pd.DataFrame([{f.name: getattr(i, f.name) for f in fields(Indicator)} for i in self.indicators])
 
 
-def parse_catalog(text: str, *, require_explanations: bool = False) -> Catalog:
-    """Parse catalog TOML. With ``require_explanations`` every indicator needs a non-empty
-    ``explain_nl`` and ``explain_en`` (the shipped catalog is loaded that way)."""
+def parse_catalog(text: str) -> Catalog:
+    """Parse catalog TOML; every indicator needs a non-empty ``explain_nl`` and ``explain_en``."""
     raw = tomllib.loads(text)
     themes = raw["themes"]
     indicators = []
@@ -102,10 +101,9 @@ def parse_catalog(text: str, *, require_explanations: bool = False) -> Catalog:
             raise ValueError(f"indicator {ind.id!r} has unknown theme {ind.theme!r}")
         if ind.direction not in DIRECTIONS:
             raise ValueError(f"indicator {ind.id!r} has unknown direction {ind.direction!r}")
-        if require_explanations:
-            for name in ("explain_nl", "explain_en"):
-                if not isinstance(getattr(ind, name), str) or not getattr(ind, name).strip():
-                    raise ValueError(f"indicator {ind.id!r} has no {name}")
+        for name in ("explain_nl", "explain_en"):
+            if not isinstance(getattr(ind, name), str) or not getattr(ind, name).strip():
+                raise ValueError(f"indicator {ind.id!r} has no {name}")
         seen.add((ind.dataset, ind.id))
         indicators.append(ind)
     return Catalog(themes, tuple(indicators))
@@ -113,4 +111,4 @@ def parse_catalog(text: str, *, require_explanations: bool = False) -> Catalog:
 
 @cache
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
-    return parse_catalog(path.read_text(encoding="utf-8"), require_explanations=True)
+    return parse_catalog(path.read_text(encoding="utf-8"))

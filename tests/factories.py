@@ -31,6 +31,8 @@ min_denominator = 100
 dataset = "test"
 source = "Testbron"
 table_id = "TEST-1"
+explain_nl = "Het aantal misdrijven per 1.000 inwoners."
+explain_en = "The number of crimes per 1,000 inhabitants."
 """
 
 # buurt code -> (inwoners, misdrijven); None = missing. Wijk WK000101 has one buurt with
@@ -102,4 +104,6 @@ min_denominator = 0
 dataset = "test"
 source = "Testbron"
 table_id = "TEST-2"
+explain_nl = "Het aantal inwoners (context)."
+explain_en = "The number of inhabitants (context)."
 """

@@ -82,7 +82,7 @@ def test_indicators_built_directly_need_no_explanation():
 
 
 def test_parser_reads_both_explanations():
-    ind = parse_catalog(ONE_INDICATOR.format(extra=BOTH), require_explanations=True).get("x_per_1000")
+    ind = parse_catalog(ONE_INDICATOR.format(extra=BOTH)).get("x_per_1000")
     assert ind.explanation("nl") == "Het aantal X per 1.000 inwoners."
     assert ind.explanation("en") == "The number of X per 1,000 inhabitants."
 
@@ -91,13 +91,13 @@ def test_parser_reads_both_explanations():
 def test_parser_rejects_an_indicator_without_an_explanation(missing):
     extra = "".join(line + "\n" for line in BOTH.splitlines() if not line.startswith(missing))
     with pytest.raises(ValueError, match=rf"'x_per_1000'.*{missing}"):
-        parse_catalog(ONE_INDICATOR.format(extra=extra), require_explanations=True)
+        parse_catalog(ONE_INDICATOR.format(extra=extra))
 
 
 def test_parser_rejects_a_blank_explanation():
     extra = BOTH.replace('"Het aantal X per 1.000 inwoners."', '"  "')
     with pytest.raises(ValueError, match=r"'x_per_1000'.*explain_nl"):
-        parse_catalog(ONE_INDICATOR.format(extra=extra), require_explanations=True)
+        parse_catalog(ONE_INDICATOR.format(extra=extra))
 
 
 def test_the_shipped_catalog_is_loaded_strictly(tmp_path):
