@@ -6,8 +6,11 @@ control cannot be bypassed, and takes the viewer's scope like every read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from data_pipeline.warehouse import Scope, Warehouse, query
@@ -85,6 +88,50 @@ def hotspot_view(warehouse: Warehouse, level: str, parent: str, indicator: str, 
     return frame.merge(result[["code", "category", "p_value"]], on="code", how="left")
 
 
+#: The comparison columns of :func:`indicator_comparisons` that the CLI table and
+#: :func:`area_profile` show, in this order.
+COMPARISON_COLUMNS = ("parent_value", "regio_value", "nl_value", "peer_group", "peer_value", "rank", "n_ranked",
+                      "percentile")
+
+
+@lru_cache(maxsize=64)  # about 2 MB each for the full country
+def _indicator_comparisons(warehouse: Warehouse, indicator: str, year: int) -> pd.DataFrame:
+    """The cached frame behind :func:`indicator_comparisons`; shared, so never modify it."""
+    warehouse.catalog.get(indicator)
+    with warehouse.cursor() as con:
+        values = query(con, """
+            SELECT code, CASE WHEN status = 'ok' THEN value END AS value
+            FROM indicator_values WHERE indicator = ? AND year = ?""", [indicator, int(year)])
+    everything = warehouse.areas[["code", "level", "parent_code", "regio_code", "land_code"]].reset_index(drop=True)
+    values = everything.merge(values, on="code", how="left")
+    return comparisons(values, everything, peer_groups(warehouse.attributes())).set_index("code")
+
+
+def indicator_comparisons(warehouse: Warehouse, indicator: str, year: int) -> pd.DataFrame:
+    """Every area of every level compared with its parent, region, NL and peers, for one
+    indicator in one year (see :func:`indicators.compare.comparisons`).
+
+    Only shown values (status ``ok``) take part; suppressed and missing values are NaN and are
+    never ranked nor counted as 0. The frame is computed once per (warehouse, indicator, year)
+    and cached; the CLI ``table`` (:func:`method_columns`) and :func:`area_profile` read the
+    same computation, so they always agree.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by area ``code`` (all areas, water included), with columns ``level``,
+        ``value``, ``parent_code``, ``parent_value``, ``regio_value``, ``nl_value``,
+        ``peer_group``, ``peer_value``, ``rank``, ``n_ranked``, ``percentile``. A copy: the
+        caller may modify it.
+
+    Raises
+    ------
+    KeyError
+        For an indicator that is not in the warehouse's catalog.
+    """
+    return _indicator_comparisons(warehouse, indicator, int(year)).copy()
+
+
 def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indicator: str, year: int) -> pd.DataFrame:
     """The method's columns for rows of one level (as from ``Warehouse.table``): comparisons,
     class, hotspot category, composite score and its contributions.
@@ -99,14 +146,8 @@ def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indica
       when it does not enter the score) and ``theme_<theme>`` per theme.
     """
     out = table.copy()
-    with warehouse.cursor() as con:
-        values = query(con, "SELECT code, value FROM indicator_values WHERE indicator = ? AND year = ?",
-                       [indicator, int(year)])
-    everything = warehouse.areas[["code", "level", "parent_code", "regio_code", "land_code"]].reset_index(drop=True)
-    values = everything.merge(values, on="code", how="left")
-    compared = comparisons(values, everything, peer_groups(warehouse.attributes())).set_index("code")
-    for column in ("parent_value", "regio_value", "nl_value", "peer_group", "peer_value", "rank", "n_ranked",
-                   "percentile"):
+    compared = _indicator_comparisons(warehouse, indicator, int(year))
+    for column in COMPARISON_COLUMNS:
         out[column] = out["code"].map(compared[column])
 
     shown = out["status"] == "ok"
@@ -127,3 +168,240 @@ def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indica
     for theme in result.theme_scores.columns:
         out[f"theme_{theme}"] = out["code"].map(result.theme_scores[theme])
     return out
+
+
+# --------------------------------------------------------------------------- one area
+
+#: Columns of :func:`area_profile`, in this order.
+PROFILE_COLUMNS = ["indicator", "value", "status", "numerator", "denominator", "parent_code", *COMPARISON_COLUMNS]
+
+
+def area_profile(warehouse: Warehouse, code: str, year: int, indicators: Sequence[str],
+                 scope: Scope) -> pd.DataFrame:
+    """One area's published values and comparisons for several indicators in one year.
+
+    The numbers are exactly those of the area's row in the CLI ``table`` for each indicator
+    (the same value row as :meth:`Warehouse.table` and the same cached
+    :func:`indicator_comparisons`). One query reads the area's own values of all indicators;
+    the comparisons are computed once per indicator and year, so the first call for an
+    indicator/year is slower than the next ones.
+
+    Parameters
+    ----------
+    code : str
+        The area; checked against ``scope`` (``AccessDenied``) and the tree (``NotFound``).
+    indicators : sequence of str
+        Indicator ids, in the order of the rows; ``KeyError`` for an id not in the catalog.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator (in the given order), columns :data:`PROFILE_COLUMNS`:
+        ``indicator``, ``value``, ``status`` (``ok``/``suppressed``/``missing``),
+        ``numerator``, ``denominator`` (value, numerator and denominator are NaN unless the
+        status is ``ok``), ``parent_code``, ``parent_value``, ``regio_value``, ``nl_value``,
+        ``peer_group``, ``peer_value``, ``rank``, ``n_ranked``, ``percentile``.
+    """
+    warehouse.area(code, scope)
+    ids = list(indicators)
+    for indicator in ids:
+        warehouse.catalog.get(indicator)
+    year = int(year)
+    with warehouse.cursor() as con:
+        own = query(con, """
+            SELECT indicator, value, numerator, denominator, status
+            FROM indicator_values
+            WHERE code = ? AND year = ? AND indicator IN (SELECT unnest(?::VARCHAR[]))""",
+                    [code, year, list(dict.fromkeys(ids))]).set_index("indicator").reindex(ids)
+    own["status"] = own["status"].fillna("missing")
+    shown = (own["status"] == "ok").to_numpy()
+    out = pd.DataFrame({"indicator": pd.Series(ids, dtype=object),
+                        "status": pd.Series(own["status"].to_numpy(), dtype=object)})
+    for column in ("value", "numerator", "denominator"):
+        out[column] = np.where(shown, own[column].to_numpy(dtype=float), np.nan)
+    out["parent_code"] = warehouse.areas.at[code, "parent_code"]
+    rows = [_indicator_comparisons(warehouse, indicator, year).loc[code] for indicator in ids]
+    for column in COMPARISON_COLUMNS:
+        out[column] = pd.Series([row[column] for row in rows], dtype=object)
+    out = out[PROFILE_COLUMNS]
+    numeric = ["parent_value", "regio_value", "nl_value", "peer_value", "rank", "percentile"]
+    out[numeric] = out[numeric].astype(float)
+    out["n_ranked"] = out["n_ranked"].astype(int)
+    return out
+
+
+def trends(warehouse: Warehouse, codes: Sequence[str], indicators: Sequence[str], scope: Scope) -> pd.DataFrame:
+    """Published values of some areas and indicators over every year of the warehouse.
+
+    One query for everything. Every code is checked against ``scope`` (``AccessDenied``) and
+    the tree (``NotFound``); an unknown indicator raises ``KeyError``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long: ``code``, ``indicator``, ``year``, ``value``, ``status``; exactly one row per
+        code × indicator × year of ``warehouse.years`` (codes and indicators in the given order
+        without repeats, years ascending). A combination without a value row has status
+        ``missing``; ``value`` is NaN unless the status is ``ok`` (never 0).
+    """
+    codes = list(dict.fromkeys(codes))
+    ids = list(dict.fromkeys(indicators))
+    for code in codes:
+        warehouse.area(code, scope)
+    for indicator in ids:
+        warehouse.catalog.get(indicator)
+    with warehouse.cursor() as con:
+        found = query(con, """
+            SELECT code, indicator, year, value, status FROM indicator_values
+            WHERE code IN (SELECT unnest(?::VARCHAR[])) AND indicator IN (SELECT unnest(?::VARCHAR[]))""",
+                      [codes, ids])
+    grid = pd.MultiIndex.from_product([codes, ids, [int(y) for y in warehouse.years]],
+                                      names=["code", "indicator", "year"])
+    found["year"] = found["year"].astype(int)
+    out = found.set_index(["code", "indicator", "year"]).reindex(grid).reset_index()
+    out["status"] = out["status"].fillna("missing").astype(object)
+    out["value"] = out["value"].astype(float).where(out["status"] == "ok")
+    return out[["code", "indicator", "year", "value", "status"]]
+
+
+def change_view(warehouse: Warehouse, level: str, parent: str, indicator: str, year: int, since: int,
+                scope: Scope) -> pd.DataFrame:
+    """The areas of a map view with the absolute change of an indicator from ``since`` to ``year``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :meth:`Warehouse.map_values` frame of ``year`` (``code``, ``name``, ``is_water``,
+        ``numerator``, ``denominator``, ``n_parts``, ``n_parts_with_data`` are those of
+        ``year``) with
+
+        - ``value_now``, ``value_since``: the shown values in ``year`` and ``since``;
+        - ``value``: ``value_now - value_since``, in the indicator's own unit (e.g. per 1.000
+          inhabitants: a change in that rate, not a percentage change);
+        - ``status``: ``ok`` only when both years are shown; otherwise ``suppressed`` when
+          either year is suppressed, else ``missing``. ``value`` is NaN unless ``ok``;
+        - ``status_now``, ``status_since``: the status in each year.
+
+    Raises
+    ------
+    ValueError
+        When ``since`` is not before ``year`` or is not a year of the warehouse.
+    """
+    year, since = int(year), int(since)
+    if since >= year:
+        raise ValueError(f"since ({since}) must be before year ({year})")
+    if since not in warehouse.years:
+        raise ValueError(f"no data for {since}; years: {warehouse.years}")
+    now = warehouse.map_values(level, parent, indicator, year, scope)
+    then = warehouse.map_values(level, parent, indicator, since, scope).set_index("code")
+    out = now.rename(columns={"value": "value_now", "status": "status_now"})
+    out["value_since"] = out["code"].map(then["value"]).astype(float)
+    out["status_since"] = out["code"].map(then["status"]).fillna("missing")
+    both = (out["status_now"] == "ok") & (out["status_since"] == "ok")
+    either_suppressed = (out["status_now"] == "suppressed") | (out["status_since"] == "suppressed")
+    out["status"] = np.where(both, "ok", np.where(either_suppressed, "suppressed", "missing"))
+    out["value_now"] = out["value_now"].astype(float).where(out["status_now"] == "ok")
+    out["value_since"] = out["value_since"].where(out["status_since"] == "ok")
+    out["value"] = (out["value_now"] - out["value_since"]).where(both)
+    return out[["code", "name", "is_water", "value", "value_now", "value_since", "numerator", "denominator",
+                "status", "status_now", "status_since", "n_parts", "n_parts_with_data"]]
+
+
+#: Columns of :func:`standouts`, in this order.
+STANDOUT_COLUMNS = ["indicator", "value", "reference_value", "reference", "ratio", "worse"]
+
+
+def standouts(warehouse: Warehouse, code: str, year: int, scope: Scope, n: int = 5) -> pd.DataFrame:
+    """The indicators on which an area differs most from comparable areas.
+
+    Candidates are the indicators that may enter a composite score
+    (:func:`indicators.composite.eligible_indicators`): rates (no counts) with a direction
+    (not ``neutral``), and never anything about ethnicity or migration background. For each,
+    the area's shown value is compared with a reference: the median of its peer group
+    (``reference`` = ``"peers"``) where the area has a peer value for that indicator (gemeenten
+    with a known urbanity class and size), else the NL value (``"nl"``). An indicator is
+    skipped when the area's value is not shown or the reference is NaN or 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most ``n`` rows, columns :data:`STANDOUT_COLUMNS`: ``indicator``, ``value``,
+        ``reference_value``, ``reference``, ``ratio`` (value / reference_value) and ``worse``
+        (True when the difference points the bad way: ratio > 1 for ``higher_is_worse``,
+        ratio < 1 for ``higher_is_better``), sorted by ``abs(log(ratio))`` descending (a value
+        of 0 counts as the largest difference; ties keep catalog order).
+    """
+    warehouse.area(code, scope)
+    candidates = eligible_indicators(warehouse.catalog.indicators)
+    if not candidates or n <= 0:
+        return pd.DataFrame(columns=STANDOUT_COLUMNS)
+    profile = area_profile(warehouse, code, year, [i.id for i in candidates], scope)
+    peers = profile["peer_value"].notna()
+    out = pd.DataFrame({
+        "indicator": profile["indicator"],
+        "value": profile["value"],
+        "reference_value": profile["peer_value"].where(peers, profile["nl_value"]),
+        "reference": np.where(peers, "peers", "nl"),
+    })
+    out = out[(profile["status"] == "ok") & out["value"].notna() & out["reference_value"].notna()
+              & (out["reference_value"] != 0)].copy()
+    out["ratio"] = out["value"] / out["reference_value"]
+    higher_is_worse = out["indicator"].map({i.id: i.direction == "higher_is_worse" for i in candidates})
+    out["worse"] = ((out["ratio"] > 1) & higher_is_worse) | ((out["ratio"] < 1) & ~higher_is_worse)
+    with np.errstate(divide="ignore"):
+        distance = np.abs(np.log(out["ratio"].to_numpy(dtype=float)))
+    order = np.argsort(-distance, kind="stable")
+    return out.iloc[order[:n]][STANDOUT_COLUMNS].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    """One area's composite score and how it is made up.
+
+    Attributes
+    ----------
+    code, level, year : the area, its level (the score is standardised over that level) and year.
+    score : float
+        The composite score (higher = stronger risk signal; *risk signal, not proof*).
+    coverage : float
+        Share (0..1) of the total theme weight that had data.
+    contributions : pandas.Series
+        Indicator id -> its part of ``score`` (they sum to ``score``), indicators without a
+        value left out, largest absolute contribution first. Named ``contribution``.
+    theme_scores : pandas.Series
+        Theme -> the theme's score (NaN for a theme without data).
+    """
+
+    code: str
+    level: str
+    year: int
+    score: float
+    coverage: float
+    contributions: pd.Series
+    theme_scores: pd.Series
+
+
+def composite_breakdown(warehouse: Warehouse, code: str, year: int, method: str = "z",
+                        weights: tuple[tuple[str, float], ...] = (), stabilise: bool = False, *,
+                        scope: Scope = Scope.everything()) -> ScoreBreakdown | None:
+    """The composite score of one area with the contribution of each indicator.
+
+    Uses :func:`composite` at the area's own level (so the same cached computation as the
+    score map). ``scope`` is checked (``AccessDenied``, ``NotFound``); pass the viewer's.
+
+    Returns
+    -------
+    ScoreBreakdown or None
+        None when the area has no score (too little data, or water).
+    """
+    level = warehouse.area(code, scope)["level"]
+    result = composite(warehouse, level, year, method, weights, stabilise)
+    score = result.score.get(code, np.nan)
+    if pd.isna(score):
+        return None
+    contributions = result.contributions.loc[code].dropna().astype(float)
+    contributions = contributions.iloc[np.argsort(-contributions.abs().to_numpy(), kind="stable")]
+    return ScoreBreakdown(code=code, level=level, year=int(year), score=float(score),
+                          coverage=float(result.coverage.get(code, np.nan)),
+                          contributions=contributions.rename("contribution"),
+                          theme_scores=result.theme_scores.loc[code].astype(float).rename("theme_score"))
