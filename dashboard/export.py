@@ -53,7 +53,7 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from dashboard.figures import NO_DATA_COLOUR, WATER_COLOUR
+from dashboard.figures import GEO_CLIP_PAD, NO_DATA_COLOUR, WATER_COLOUR, mercator_middle
 
 if TYPE_CHECKING:
     from dashboard.routes import MapState
@@ -218,24 +218,36 @@ def _mercator_aspect(bounds: tuple[float, float, float, float]) -> float:
     return (merc(bounds[3]) - merc(bounds[1])) / width if width > 0 else 1.0
 
 
-#: Degrees by which plotly.js's geo draws lon/lat ranges narrower on each side (its clipPad).
-GEO_CLIP_PAD = 0.001
+def screen_extent(geo: dict) -> tuple[float, float, float, float] | None:
+    """The extent a user panned/zoomed to, as the on-screen figure carries it (None: fitted).
+
+    >>> screen_extent({"fitbounds": False, "lonaxis": {"range": [4.799, 5.001]}, "lataxis": {"range": [52.299, 52.401]}})
+    (4.8, 52.3, 5.0, 52.4)
+    >>> screen_extent({"fitbounds": "locations"}) is None
+    True
+    """
+    lon, lat = (geo.get(axis, {}).get("range") for axis in ("lonaxis", "lataxis"))
+    if geo.get("fitbounds") is not False or not lon or not lat:
+        return None
+    pad = GEO_CLIP_PAD  # the figure widens its ranges by this much (choropleth_figure)
+    return tuple(round(v, 6) for v in (lon[0] + pad, lat[0] + pad, lon[1] - pad, lat[1] - pad))
 
 
-def _framed_geo(geo: dict, bounds: tuple[float, float, float, float] | None) -> dict:
-    """The on-screen geo, framed on the drawn areas so the map fills its box on the page.
+def _framed_geo(geo: dict, bounds: tuple[float, float, float, float] | None, margin: float = 0.02) -> dict:
+    """The on-screen geo, framed on ``bounds`` so the map fills its box on the page.
 
     On screen ``fitbounds`` fits the areas into plotly's square geo frame; on paper the frame
-    follows the areas (lon/lat ranges with a 2 % margin), which gives the map the page width.
+    follows the areas (lon/lat ranges with a 2 % margin), which gives the map the page width;
+    a panned/zoomed extent is framed as it is (``margin=0``).
     plotly.js draws geo ranges ``GEO_CLIP_PAD`` degrees narrower on each side, so that much is
     added too; without it the buurten of a small wijk are cropped.
     """
     if bounds is None:
         return geo
     x0, y0, x1, y1 = bounds
-    pad_x = max((x1 - x0) * 0.02, 1e-4) + GEO_CLIP_PAD
-    pad_y = max((y1 - y0) * 0.02, 1e-4) + GEO_CLIP_PAD
-    return {**geo, "fitbounds": False, "center": dict(lon=(x0 + x1) / 2, lat=(y0 + y1) / 2),
+    pad_x = max((x1 - x0) * margin, 1e-4) + GEO_CLIP_PAD
+    pad_y = max((y1 - y0) * margin, 1e-4) + GEO_CLIP_PAD
+    return {**geo, "fitbounds": False, "center": dict(lon=(x0 + x1) / 2, lat=mercator_middle(y0, y1)),
             "lonaxis": {**geo.get("lonaxis", {}), "range": [x0 - pad_x, x1 + pad_x]},
             "lataxis": {**geo.get("lataxis", {}), "range": [y0 - pad_y, y1 + pad_y]}}
 
@@ -320,7 +332,9 @@ def compose_figure(view: "MapView", geojson: dict, meta: ExportMeta, *, width_px
     traces = _embedded_traces(view, geojson)
     key = (view.figure.data[0].featureidkey or "properties.code").removeprefix("properties.") if traces else "code"
     shown = {code for trace in traces for code in (trace.locations or ())}
-    bounds = _bounds(geojson, shown, key)
+    screen_geo = view.figure.layout.geo.to_plotly_json()
+    extent = screen_extent(screen_geo)
+    bounds = extent or _bounds(geojson, shown, key)
     map_top, map_width = page.y, page.inner
     map_height = map_width * min(1.25, max(0.35, _mercator_aspect(bounds) if bounds else 1.0))
     page.y += map_height + 12
@@ -358,7 +372,7 @@ def compose_figure(view: "MapView", geojson: dict, meta: ExportMeta, *, width_px
               for b in page.boxes]
 
     fig = go.Figure(traces)
-    geo = _framed_geo(view.figure.layout.geo.to_plotly_json(), bounds)
+    geo = _framed_geo(screen_geo, bounds, margin=0 if extent else 0.02)
     geo.update(domain=dict(x=[fx(page.margin), fx(page.margin + map_width)],
                            y=[fy(map_top + map_height), fy(map_top)]))
     fig.update_layout(

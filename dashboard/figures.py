@@ -9,6 +9,7 @@ borrow a colour from the classes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -16,6 +17,9 @@ import plotly.graph_objects as go
 
 from dashboard.formatting import format_number, format_value
 from dashboard.i18n import t
+
+#: Degrees by which plotly.js's geo draws lon/lat ranges narrower on each side (its clipPad).
+GEO_CLIP_PAD = 0.001
 
 NO_DATA_COLOUR = "#bdbdbd"
 WATER_COLOUR = "#dbe8f3"
@@ -90,9 +94,23 @@ def _trace(frame: pd.DataFrame, geojson_url: str, z: list, colorscale: list, zma
     )
 
 
+def mercator_middle(south: float, north: float) -> float:
+    """The latitude halfway between two others on a Mercator map (plotly centres a map there).
+
+    >>> round(mercator_middle(50.0, 54.0), 4)
+    52.0323
+    """
+    merc = math.log(math.tan(math.pi / 4 + math.radians(south) / 2)) / 2 + \
+        math.log(math.tan(math.pi / 4 + math.radians(north) / 2)) / 2
+    return math.degrees(2 * math.atan(math.exp(merc)) - math.pi / 2)
+
+
 def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[str], *,
-                      uirevision: str = "") -> go.Figure:
+                      uirevision: str = "", extent: Sequence[float] = ()) -> go.Figure:
     """A choropleth of ``frame`` on the polygons at ``geojson_url``.
+
+    The map is fitted to the areas, or shows ``extent`` (west, south, east, north in degrees)
+    when given: the view a user panned or zoomed to.
 
     ``frame`` has columns code, is_water, status, klass (class index 0..k-1 into ``colours``,
     <NA> where there is none) and hover (the hover text). Areas with a class are drawn in their
@@ -109,9 +127,15 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[s
         if mask.any():
             part = frame[mask]
             traces.append(_trace(part, geojson_url, [0] * len(part), [[0, colour], [1, colour]], 0.5))
+    geo = dict(visible=False, fitbounds="locations", projection_type="mercator", bgcolor="rgba(0,0,0,0)")
+    if extent:
+        west, south, east, north = extent
+        pad = GEO_CLIP_PAD  # so that exactly the extent is drawn
+        geo.update(fitbounds=False, lonaxis_range=[west - pad, east + pad], lataxis_range=[south - pad, north + pad],
+                   center=dict(lon=(west + east) / 2, lat=mercator_middle(south, north)))
     fig = go.Figure(traces)
     fig.update_layout(
-        geo=dict(visible=False, fitbounds="locations", projection_type="mercator", bgcolor="rgba(0,0,0,0)"),
+        geo=geo,
         margin=dict(l=0, r=0, t=0, b=0),
         separators=",.",
         showlegend=False,

@@ -137,6 +137,7 @@ def serve_layout(warehouse) -> html.Div:
         html.P(id="map-notice", className="notice", role="status"),
         html.Div(className="map-row", children=[
             dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
+            dcc.Store(id="map-extent"),
             html.Div(className="side", children=[
                 html.Div(id="legend", className="legend", role="list", **{"aria-label": "legenda"}),
                 html.Div(className="exports", children=[

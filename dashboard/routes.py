@@ -5,8 +5,9 @@ A map view is ``/kaart/<niveau>/<code>?indicator=<id>&jaar=<year>[&...]``: the a
 ``taal`` (en), ``modus`` (waarde | score | hotspots), ``klassen`` (kwantielen | gelijk |
 natuurlijk | handmatig), ``k`` (3..9), ``grenzen`` (manual upper bounds, ``;``-separated),
 ``gewichten`` (theme weights, ``drugs:2,economie:0``), ``score`` (z | percentiel),
-``hotspot`` (gi | moran), ``alfa`` (significance level) and ``stabiliseer`` (ja: shrink small
-areas toward their parent in the composite score).
+``hotspot`` (gi | moran), ``alfa`` (significance level), ``stabiliseer`` (ja: shrink small
+areas toward their parent in the composite score) and ``uitsnede`` (the visible map extent after
+panning or zooming: west,south,east,north in degrees).
 
 >>> state = parse("/kaart/wijk/GM0363", "?indicator=x&jaar=2023&taal=en")
 >>> state.level, state.parent, state.indicator, state.year, state.lang
@@ -59,6 +60,7 @@ class MapState:
     hotspot: str = "gi"
     alpha: float = 0.05
     stabilise: bool = False
+    extent: tuple[float, ...] = ()   # (west, south, east, north) the user panned/zoomed to
 
     def weight(self, theme: str) -> float:
         return dict(self.weights).get(theme, 1.0)
@@ -82,6 +84,16 @@ def _k(text: str) -> int | None:
 def parse_breaks(text: str) -> tuple[float, ...] | None:
     values = [_number(part) for part in text.split(";") if part]
     return tuple(sorted(values)) if values and None not in values else None
+
+
+def parse_extent(text: str) -> tuple[float, ...] | None:
+    """``west,south,east,north`` in degrees, or None when it is not a box."""
+    values = [_number(part) for part in text.split(",")]
+    if len(values) != 4 or None in values:
+        return None
+    west, south, east, north = values
+    ok = -180 <= west < east <= 180 and -90 <= south < north <= 90
+    return tuple(values) if ok else None
 
 
 def _weights(text: str) -> tuple[tuple[str, float], ...] | None:
@@ -111,6 +123,7 @@ OPTIONAL = {
     "hotspot": ("hotspot", _choice(HOTSPOT_METHODS), str),
     "alpha": ("alfa", lambda text: _number(text) if _number(text) in ALPHAS else None, _fmt_number),
     "stabilise": ("stabiliseer", lambda text: True if text == "ja" else None, lambda v: "ja"),
+    "extent": ("uitsnede", parse_extent, lambda v: ",".join(f"{x:.5f}" for x in v)),
 }
 
 
@@ -150,18 +163,25 @@ def href(state: MapState) -> str:
     return path(state) + search(state)
 
 
+def moved(state: MapState, level: str, parent: str) -> MapState:
+    """The state showing another map: a pan/zoom extent belongs to the map it was made on."""
+    if (level, parent) == (state.level, state.parent):
+        return state
+    return replace(state, level=level, parent=parent, extent=())
+
+
 def drill_down(state: MapState, code: str) -> MapState | None:
     """The view that opens when ``code`` is clicked, or ``None`` at the bottom of the tree."""
     below = DRILL.get(level_of(code))
-    return replace(state, level=below, parent=code) if below else None
+    return moved(state, below, code) if below else None
 
 
 def view_of_area(state: MapState, code: str) -> MapState:
     """The map a breadcrumb for ``code`` opens: its children (the land keeps its division)."""
     if code == LAND_CODE:
         level = state.level if state.parent == LAND_CODE else DEFAULT_LEVEL
-        return replace(state, level=level, parent=code)
-    return replace(state, level=DRILL[level_of(code)], parent=code)
+        return moved(state, level, code)
+    return moved(state, DRILL[level_of(code)], code)
 
 
 def view_showing(state: MapState, code: str) -> MapState:
@@ -171,7 +191,7 @@ def view_showing(state: MapState, code: str) -> MapState:
     ('buurt', 'WK036300')
     """
     if level_of(code) == "buurt":
-        return replace(state, level="buurt", parent=wijk_of(code))
+        return moved(state, "buurt", wijk_of(code))
     return view_of_area(state, code)
 
 

@@ -58,6 +58,17 @@ def source_line(warehouse: Warehouse, indicator_id: str, lang: str) -> str:
              boundary_year=warehouse.meta["boundary_year"], attribution=warehouse.meta["attribution"])
 
 
+def ui_revision(state: routes.MapState) -> str:
+    """The figure's uirevision: plotly keeps the user's pan/zoom while this stays the same, and
+    takes the figure's own framing when it changes (another map, or an extent from the URL)."""
+    key = f"{state.level}/{state.parent}"
+    return key + "@" + ",".join(map(str, state.extent)) if state.extent else key
+
+
+def _figure(frame: pd.DataFrame, url: str, colours: list[str], state: routes.MapState) -> go.Figure:
+    return choropleth_figure(frame, url, colours, uirevision=ui_revision(state), extent=state.extent)
+
+
 def _classes(values: pd.Series, state: routes.MapState):
     """Classes of the shown values; manual breaks that do not work fall back to quantiles."""
     try:
@@ -83,7 +94,7 @@ def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
     heading = t("map.heading", state.lang, indicator=ind.label(state.lang),
                 levels=t(f"levels.{state.level}", state.lang),
                 area=area_name(warehouse, state.parent, state.lang), year=state.year)
-    return MapView(choropleth_figure(frame, url, colours, uirevision=f"{state.level}/{state.parent}"),
+    return MapView(_figure(frame, url, colours, state),
                    legend_entries(colours, labels, frame, state.lang), ind.unit(state.lang), heading,
                    source_line(warehouse, state.indicator, state.lang), problem)
 
@@ -114,7 +125,7 @@ def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
                sources=sources)
     heading = t("map.heading_score", lang, levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), year=state.year)
-    return MapView(choropleth_figure(frame, url, colours, uirevision=f"{state.level}/{state.parent}"),
+    return MapView(_figure(frame, url, colours, state),
                    legend_entries(colours, labels, frame, lang), t("score.unit", lang), heading, source, problem)
 
 
@@ -133,7 +144,7 @@ def hotspots_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope
     labels = [t(f"category.{c}", lang) for c in categories]
     heading = t("map.heading_hotspot", lang, indicator=ind.label(lang), levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), year=state.year)
-    return MapView(choropleth_figure(frame, url, colours, uirevision=f"{state.level}/{state.parent}"),
+    return MapView(_figure(frame, url, colours, state),
                    legend_entries(colours, labels, frame, lang), t(f"hotspot.{state.hotspot}", lang), heading,
                    source_line(warehouse, state.indicator, lang))
 

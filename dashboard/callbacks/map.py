@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import ALL, Input, Output, callback_context, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, callback_context, dcc, html, no_update
 from dash.dash_table.Format import Format, Group, Scheme
 
 from dashboard import routes
@@ -100,11 +100,15 @@ def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: d
     if isinstance(trigger, dict):  # a theme weight slider; sliders are laid out in `themes` order
         weights = tuple((th, float(w)) for th, w in zip(themes, inputs["weights"]) if w is not None and w != 1)
         return replace(state, weights=weights)
+    if trigger == "map-extent":  # the user panned or zoomed: keep the extent, for links and exports
+        seen = inputs["extent"] or {}
+        moved_to = replace(state, extent=routes.parse_extent(",".join(map(str, seen.get("extent") or ()))) or ())
+        return moved_to if on_screen(moved_to, seen) and moved_to != state else None
     if trigger == "search":
         code = inputs["search"]
         return routes.view_showing(state, code) if code in warehouse.areas.index else None
     if trigger == "division":
-        return replace(state, level=inputs["division"]) if state.parent == LAND_CODE else None
+        return routes.moved(state, inputs["division"], state.parent) if state.parent == LAND_CODE else None
     value = inputs[trigger]
     if value is None or (trigger == "indicator" and str(value).startswith("theme:")):
         return None
@@ -118,6 +122,9 @@ def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: d
 
 def register(app, warehouse: Warehouse, scope_of_request) -> None:
     themes = score_themes(warehouse.catalog)
+    # After a pan or zoom, the browser works out the visible extent (assets/map.js).
+    app.clientside_callback(ClientsideFunction("ondermijning", "visibleExtent"),
+                            Output("map-extent", "data"), Input("map", "relayoutData"))
     control_outputs = {cid: Output(cid, "value") for cid in CONTROLS}
 
     @app.callback(
@@ -138,14 +145,16 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         inputs=dict(
             pathname=Input("url", "pathname"), search=Input("url", "search"), click=Input("map", "clickData"),
             division=Input("division", "value"), found=Input("search", "value"),
+            extent=Input("map-extent", "data"),
             controls={cid: Input(cid, "value") for cid in CONTROLS},
             weights=Input({"type": "weight", "theme": ALL}, "value"),
         ),
     )
-    def navigate(pathname, search, click, division, found, controls, weights):
+    def navigate(pathname, search, click, division, found, extent, controls, weights):
         trigger = callback_context.triggered_id
         current = routes.parse(pathname, search)
-        inputs = {"click": click, "division": division, "search": found, "weights": weights, **controls}
+        inputs = {"click": click, "division": division, "search": found, "extent": extent, "weights": weights,
+                  **controls}
         state = state_after(warehouse, current, trigger, inputs, themes)
         if state is None:
             return {"notice": no_update, **_unchanged()}
@@ -153,6 +162,15 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             code = clicked_area(warehouse, click)
             return {**_unchanged(), "notice": t("map.no_deeper", current.lang, area=warehouse.areas.at[code, "name"])}
         state = resolve_state(warehouse, state)
+        if trigger in ("url", "map-extent") and on_screen(state, extent):
+            # The map already shows this extent (the user just panned or zoomed): drawing it again
+            # would only disturb the view, so only the URL and the links follow.
+            new_path, new_search = routes.path(state), routes.search(state)
+            return {**_unchanged(), "notice": no_update,
+                    "pathname": no_update if pathname == new_path else new_path,
+                    "search": no_update if search == new_search else new_search,
+                    "exports": {fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
+                    "downloads": {fmt: routes.download_url(state, fmt) for fmt in ("csv", "xlsx")}}
         try:
             view = map_view(warehouse, state, scope_of_request())
             figure, heading, source, notice = view.figure, view.heading, view.source, view.notice
@@ -239,6 +257,13 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             [warehouse.catalog.themes[theme][lang] for theme in themes],
             t("lang.switch", lang), routes.href(replace(state, lang=other)), dataset_line(warehouse, lang),
         )
+
+
+def on_screen(state: routes.MapState, seen: dict | None) -> bool:
+    """Whether the map's last reported pan/zoom extent is the state's extent, on the same map."""
+    seen = seen or {}
+    return (bool(state.extent) and str(seen.get("view", "")).split("@")[0] == f"{state.level}/{state.parent}"
+            and routes.parse_extent(",".join(map(str, seen.get("extent") or ()))) == state.extent)
 
 
 def control_value(state: routes.MapState, field: str):

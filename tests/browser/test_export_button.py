@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.mapdriver import children, wait_for_codes
@@ -23,3 +25,41 @@ def test_the_export_link_downloads_the_current_view(live_demo, demo_warehouse, r
     data = target.read_bytes()
     assert magic in data[:200] and target.suffix == f".{fmt}"
     assert recording.foreign_requests() == []
+
+
+VISIBLE_EXTENT = """() => { const gd = document.querySelector('#map .js-plotly-plot');
+  const s = gd._fullLayout.geo._subplot, x = s.xaxis, y = s.yaxis;
+  const nw = s.projection.invert([x._offset, y._offset]);
+  const se = s.projection.invert([x._offset + x._length, y._offset + y._length]);
+  return [nw[0], se[1], se[0], nw[1]]; }"""
+
+
+def test_a_zoomed_view_goes_into_the_url_and_the_export_and_a_shared_link_restores_it(
+        live_demo, demo_warehouse, recording, browser):
+    wh, page = demo_warehouse, recording.page
+    gemeente = wh.areas[wh.areas["level"] == "gemeente"]["code"].iloc[0]
+    page.goto(f"{live_demo.url}/kaart/wijk/{gemeente}?indicator=misdrijven_per_1000_inwoners")
+    wait_for_codes(page, children(wh, "wijk", gemeente))
+    fitted = page.evaluate(VISIBLE_EXTENT)
+    box = page.locator("#map .geo").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
+    for _ in range(2):
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(300)
+    page.wait_for_url(re.compile(r"uitsnede="))
+    page.wait_for_function("() => document.querySelector('#export-pdf').href.includes('uitsnede=')")
+    zoomed = page.evaluate(VISIBLE_EXTENT)
+    assert zoomed[2] - zoomed[0] < 0.8 * (fitted[2] - fitted[0])      # it really zoomed in
+    in_url = [float(v) for v in re.search(r"uitsnede=([^&]+)", page.url).group(1).split(",")]
+    assert in_url == pytest.approx(zoomed, abs=2e-5)
+    assert re.search(r"uitsnede=([^&]+)", page.get_attribute("#export-pdf", "href")).group(1) == \
+        re.search(r"uitsnede=([^&]+)", page.url).group(1)
+
+    shared = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        shared.goto(page.url)
+        wait_for_codes(shared, children(wh, "wijk", gemeente))
+        assert shared.evaluate(VISIBLE_EXTENT) == pytest.approx(zoomed, abs=2e-5)
+    finally:
+        shared.close()
+    assert recording.foreign_requests() == [] and recording.errors == []

@@ -390,3 +390,19 @@ def test_export_timings(gm1, demo_warehouse, proxy, capsys):
     with capsys.disabled():
         print(f"\nexport timings (kaleido {importlib.metadata.version('kaleido')}, {os.cpu_count()} CPUs):\n"
               + "\n".join(lines))
+
+
+def test_a_panned_or_zoomed_view_is_exported_with_exactly_its_extent(tiny_warehouse):
+    fitted_state, fitted = view_of(tiny_warehouse, "buurt", "GM0001")
+    geojson = export.load_geometry(tiny_warehouse, "buurt", "GM0001")
+    west, south, east, north = export._bounds(geojson, set(fitted.figure.data[0].locations))
+    extent = (west, south, (west + east) / 2, (south + north) / 2)   # zoomed in on one corner
+    state, view = view_of(tiny_warehouse, "buurt", "GM0001", extent=extent)
+    assert export.screen_extent(view.figure.layout.geo.to_plotly_json()) == pytest.approx(extent)
+    meta = export.export_meta(tiny_warehouse, state, view)
+    geo = export.compose_figure(view, geojson, meta).layout.geo
+    pad = export.GEO_CLIP_PAD + 1e-4
+    assert list(geo.lonaxis.range) == pytest.approx([extent[0] - pad, extent[2] + pad])
+    assert list(geo.lataxis.range) == pytest.approx([extent[1] - pad, extent[3] + pad])
+    fitted_geo = export.compose_figure(fitted, geojson, export.export_meta(tiny_warehouse, fitted_state, fitted)).layout.geo
+    assert fitted_geo.lonaxis.range[1] > geo.lonaxis.range[1] + 0.1 * (east - west)   # the whole area, with a margin
