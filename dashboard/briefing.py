@@ -365,8 +365,8 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
 
 # -- layout --------------------------------------------------------------------------------------
 
-class _Sheet(export._Page):
-    """:class:`dashboard.export._Page` plus table cells at any anchor and hairlines."""
+class _Sheet(export.Page):
+    """:class:`dashboard.export.Page` plus table cells at any anchor and hairlines."""
 
     def __init__(self, width: float, margin: float):
         super().__init__(width, margin)
@@ -380,8 +380,8 @@ class _Sheet(export._Page):
             chars = max(6, int(width / (size * (0.62 if bold else 0.58))))
             lines = textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=True) or [""]
         else:
-            lines = export._wrap(text, width, size, bold)
-        body = "<br>".join(export._escape(line) for line in lines)
+            lines = export.wrap(text, width, size, bold)
+        body = "<br>".join(export.escape(line) for line in lines)
         self.texts.append(dict(text=f"<b>{body}</b>" if bold else body, px=(x, self.y if y is None else y),
                                align=align, font=dict(size=size, color=colour, family=FONT)))
         return len(lines)
@@ -409,10 +409,10 @@ def _header(page: _Sheet, b: Briefing) -> None:
     if meta.marking:
         page.text(meta.marking, 10, bold=True, colour=MARKING_COLOUR, align="center", gap=6)
     page.text(b.title, 18, bold=True, gap=2)
-    page.text(f"{b.place} · {export._label(b.lang, 'boundary_year')} {meta.boundary_year}", 12,
+    page.text(f"{b.place} · {export.label(b.lang, 'boundary_year')} {meta.boundary_year}", 12,
               colour=MUTED_COLOUR, gap=2)
     if meta.demo:
-        page.text(export._label(b.lang, "demo"), 12, bold=True, colour=DEMO_COLOUR, gap=2)
+        page.text(export.label(b.lang, "demo"), 12, bold=True, colour=DEMO_COLOUR, gap=2)
     if b.requested_line:
         page.text(b.requested_line, 9.5, colour=TEXT_COLOUR, gap=2)
     page.y += 2
@@ -471,8 +471,8 @@ def _footer(page: _Sheet, b: Briefing) -> None:
         if text:
             page.text(text, size, bold=bold, colour=TEXT_COLOUR if bold else MUTED_COLOUR, gap=1)
     stamp = meta.exported_at.astimezone(export.TIMEZONE)
-    page.text(f"{export._label(lang, 'exported')} {stamp:%d-%m-%Y %H:%M} {stamp.tzname()} (Europe/Amsterdam)"
-              f" · {export._label(lang, 'product')}" + (f" · {export._label(lang, 'demo')}" if meta.demo else ""),
+    page.text(f"{export.label(lang, 'exported')} {stamp:%d-%m-%Y %H:%M} {stamp.tzname()} (Europe/Amsterdam)"
+              f" · {export.label(lang, 'product')}" + (f" · {export.label(lang, 'demo')}" if meta.demo else ""),
               size, colour=MUTED_COLOUR, gap=1)
     if meta.marking:
         page.y += 3
@@ -488,7 +488,7 @@ def _layout(b: Briefing, band_height: float) -> tuple[_Sheet, _Band]:
     _band_headings(page, b, band)
     band.top = page.y
     page.y += band_height + 8
-    export._legend(page, b.view.legend, b.meta.unit, b.lang)
+    export.draw_legend(page, b.view.legend, b.meta.unit, b.lang)
     page.y += 4
     _table(page, b)
     _footer(page, b)
@@ -561,14 +561,14 @@ def compose_briefing(b: Briefing) -> go.Figure:
         return 1 - px / height
 
     # The map, as the image export composes it: embedded geometry, framed on the drawn areas.
-    traces = export._embedded_traces(b.view, b.geojson)
+    traces = export.embedded_traces(b.view, b.geojson)
     key = (b.view.figure.data[0].featureidkey or "properties.code").removeprefix("properties.") if traces else "code"
     shown = {code for trace in traces for code in (trace.locations or ())}
-    bounds = export._bounds(b.geojson, shown, key)
+    bounds = export.drawn_bounds(b.geojson, shown, key)
     # Framed on the drawn areas as in the image export, in a box of their own shape centred in its part of
     # the band.
-    geo = export._framed_geo(b.view.figure.layout.geo.to_plotly_json(), bounds)
-    aspect = export._mercator_aspect(bounds) if bounds else band.height / band.map_width
+    geo = export.framed_geo(b.view.figure.layout.geo.to_plotly_json(), bounds)
+    aspect = export.mercator_aspect(bounds) if bounds else band.height / band.map_width
     map_w = min(band.map_width, band.height / aspect)
     map_h = map_w * aspect
     left, top = page.margin + (band.map_width - map_w) / 2, band.top + (band.height - map_h) / 2
@@ -580,7 +580,7 @@ def compose_briefing(b: Briefing) -> go.Figure:
                         xanchor=a["align"], yanchor="top", align=a["align"], showarrow=False, font=a["font"])
                    for a in page.texts]
     if b.meta.demo:
-        annotations.append(dict(text=export._escape(export._label(b.lang, "watermark")),
+        annotations.append(dict(text=export.escape(export.label(b.lang, "watermark")),
                                 x=fx(page.margin + band.map_width / 2), y=fy(band.top + band.height / 2),
                                 xref="paper", yref="paper", xanchor="center", yanchor="middle", showarrow=False,
                                 textangle=-28, font=dict(size=round(band.map_width / 15), family=FONT,

@@ -129,7 +129,7 @@ def export_meta(warehouse: "Warehouse", state: "MapState", view: "MapView", *, m
     if state.mode == "score":
         caveat = t("score.caveat", lang)
     elif state.mode == "hotspots" and state.level in HOTSPOT_LEVELS:
-        caveat = _label(lang, "caveat_hotspots")
+        caveat = label(lang, "caveat_hotspots")
     attribution = meta.get("attribution", "")
     return ExportMeta(
         title=view.heading, unit=view.legend_title, boundary_year=str(meta["boundary_year"]), sources=view.source,
@@ -172,22 +172,22 @@ def css_width(fmt: Format, width_mm: float = A4_WIDTH_MM, dpi: float = 300) -> f
 
 # -- composition --------------------------------------------------------------------------------
 
-def _label(lang: str, key: str) -> str:
+def label(lang: str, key: str) -> str:
     return LABELS.get(lang, LABELS["nl"])[key]
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Plain text for plotly's pseudo-HTML labels."""
     return html.escape(text, quote=False)
 
 
-def _wrap(text: str, width_px: float, size: float, bold: bool = False) -> list[str]:
+def wrap(text: str, width_px: float, size: float, bold: bool = False) -> list[str]:
     """Lines of ``text`` that fit ``width_px`` in DejaVu Sans at ``size`` px (a safe estimate)."""
     chars = max(10, int(width_px / (size * (0.66 if bold else 0.6))))
     return textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False) or [""]
 
 
-def _bounds(geojson: dict, locations: set[str], key: str = "code") -> tuple[float, float, float, float] | None:
+def drawn_bounds(geojson: dict, locations: set[str], key: str = "code") -> tuple[float, float, float, float] | None:
     """(min lon, min lat, max lon, max lat) of the features drawn, or ``None`` when there are none."""
     xs, ys = [], []
 
@@ -205,10 +205,10 @@ def _bounds(geojson: dict, locations: set[str], key: str = "code") -> tuple[floa
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
-def _mercator_aspect(bounds: tuple[float, float, float, float]) -> float:
+def mercator_aspect(bounds: tuple[float, float, float, float]) -> float:
     """Height / width of ``bounds`` in Web Mercator.
 
-    >>> round(_mercator_aspect((3.3, 50.7, 7.2, 53.6)), 2)  # the Netherlands
+    >>> round(mercator_aspect((3.3, 50.7, 7.2, 53.6)), 2)  # the Netherlands
     1.21
     """
     def merc(lat):
@@ -233,7 +233,7 @@ def screen_extent(geo: dict) -> tuple[float, float, float, float] | None:
     return tuple(round(v, 6) for v in (lon[0] + pad, lat[0] + pad, lon[1] - pad, lat[1] - pad))
 
 
-def _framed_geo(geo: dict, bounds: tuple[float, float, float, float] | None, margin: float = 0.02) -> dict:
+def framed_geo(geo: dict, bounds: tuple[float, float, float, float] | None, margin: float = 0.02) -> dict:
     """The on-screen geo, framed on ``bounds`` so the map fills its box on the page.
 
     On screen ``fitbounds`` fits the areas into plotly's square geo frame; on paper the frame
@@ -252,7 +252,7 @@ def _framed_geo(geo: dict, bounds: tuple[float, float, float, float] | None, mar
             "lataxis": {**geo.get("lataxis", {}), "range": [y0 - pad_y, y1 + pad_y]}}
 
 
-class _Page:
+class Page:
     """Places text, boxes and the map top to bottom, in CSS pixels from the top-left corner."""
 
     def __init__(self, width: float, margin: float):
@@ -266,8 +266,8 @@ class _Page:
 
     def text(self, text: str, size: float, *, x: float | None = None, width: float | None = None, bold=False,
              colour=TEXT_COLOUR, align="left", advance=True, gap: float = 0.0) -> float:
-        lines = _wrap(text, width or self.inner, size, bold)
-        body = "<br>".join(_escape(line) for line in lines)
+        lines = wrap(text, width or self.inner, size, bold)
+        body = "<br>".join(escape(line) for line in lines)
         x = self.margin if x is None else x
         anchor = {"left": x, "center": self.width / 2, "right": self.width - self.margin}[align]
         self.texts.append(dict(text=f"<b>{body}</b>" if bold else body, px=(anchor, self.y), align=align,
@@ -281,10 +281,10 @@ class _Page:
         self.boxes.append(dict(x=x, y=y, w=w, h=h, colour=colour))
 
 
-def _legend(page: _Page, entries: list[tuple[str, str]], title: str, lang: str) -> None:
+def draw_legend(page: Page, entries: list[tuple[str, str]], title: str, lang: str) -> None:
     """Swatches with their labels: classes in columns of up to 5, then the n.b./water keys."""
     size, row, swatch_w, swatch_h = 11.0, 18.0, 24.0, 12.0
-    page.text(f"{_label(lang, 'legend')} — {title}" if title else _label(lang, "legend"), 12, bold=True, gap=4)
+    page.text(f"{label(lang, 'legend')} — {title}" if title else label(lang, "legend"), 12, bold=True, gap=4)
     keys = [e for e in entries if e[0] in (NO_DATA_COLOUR, WATER_COLOUR)]
     classes = [e for e in entries if e not in keys]
     columns = [classes[i:i + 5] for i in range(0, len(classes), 5)] + ([keys] if keys else [])
@@ -294,15 +294,15 @@ def _legend(page: _Page, entries: list[tuple[str, str]], title: str, lang: str) 
     top = page.y
     for c, column in enumerate(columns):
         x = page.margin + c * col_width
-        for r, (colour, label) in enumerate(column):
+        for r, (colour, text) in enumerate(column):
             y = top + r * row
             page.box(x, y + (row - swatch_h) / 2 - 1, swatch_w, swatch_h, colour)
             page.y = y
-            page.text(label, size, x=x + swatch_w + 6, width=col_width - swatch_w - 12, advance=False)
+            page.text(text, size, x=x + swatch_w + 6, width=col_width - swatch_w - 12, advance=False)
     page.y = top + max(len(col) for col in columns) * row + 6
 
 
-def _embedded_traces(view: "MapView", geojson: dict) -> list[go.Choropleth]:
+def embedded_traces(view: "MapView", geojson: dict) -> list[go.Choropleth]:
     """The on-screen traces with the geometry inlined and nothing to hover (no values in the file)."""
     traces = []
     for trace in view.figure.data:
@@ -319,35 +319,35 @@ def compose_figure(view: "MapView", geojson: dict, meta: ExportMeta, *, width_px
     """The stand-alone export figure of ``view`` (``width_px`` CSS pixels wide; default A4 width)."""
     width = width_px or css_width("svg")
     lang = meta.lang
-    page = _Page(width, margin=round(width * 0.05))
+    page = Page(width, margin=round(width * 0.05))
     if meta.marking:
         page.text(meta.marking, 10, bold=True, colour=MARKING_COLOUR, align="center", gap=6)
     page.text(meta.title, 18, bold=True, gap=2)
-    subtitle = f"{_label(lang, 'unit')}: {meta.unit} · {_label(lang, 'boundary_year')} {meta.boundary_year}"
+    subtitle = f"{label(lang, 'unit')}: {meta.unit} · {label(lang, 'boundary_year')} {meta.boundary_year}"
     page.text(subtitle, 12, colour=MUTED_COLOUR, gap=2)
     if meta.demo:
-        page.text(_label(lang, "demo"), 12, bold=True, colour=DEMO_COLOUR, gap=2)
+        page.text(label(lang, "demo"), 12, bold=True, colour=DEMO_COLOUR, gap=2)
     page.y += 8
 
-    traces = _embedded_traces(view, geojson)
+    traces = embedded_traces(view, geojson)
     key = (view.figure.data[0].featureidkey or "properties.code").removeprefix("properties.") if traces else "code"
     shown = {code for trace in traces for code in (trace.locations or ())}
     screen_geo = view.figure.layout.geo.to_plotly_json()
     extent = screen_extent(screen_geo)
-    bounds = extent or _bounds(geojson, shown, key)
+    bounds = extent or drawn_bounds(geojson, shown, key)
     map_top, map_width = page.y, page.inner
-    map_height = map_width * min(1.25, max(0.35, _mercator_aspect(bounds) if bounds else 1.0))
+    map_height = map_width * min(1.25, max(0.35, mercator_aspect(bounds) if bounds else 1.0))
     page.y += map_height + 12
 
-    _legend(page, view.legend, meta.unit, lang)
+    draw_legend(page, view.legend, meta.unit, lang)
     page.y += 6
     footer = [(meta.caveat, True), (meta.notice, False), (meta.sources, False), (meta.attribution, False)]
     for text, bold in footer:
         if text:
             page.text(text, 9.5, bold=bold, colour=TEXT_COLOUR if bold else MUTED_COLOUR, gap=2)
     stamp = meta.exported_at.astimezone(TIMEZONE)
-    page.text(f"{_label(lang, 'exported')} {stamp:%d-%m-%Y %H:%M} {stamp.tzname()} (Europe/Amsterdam)"
-              f" · {_label(lang, 'product')}" + (f" · {_label(lang, 'demo')}" if meta.demo else ""),
+    page.text(f"{label(lang, 'exported')} {stamp:%d-%m-%Y %H:%M} {stamp.tzname()} (Europe/Amsterdam)"
+              f" · {label(lang, 'product')}" + (f" · {label(lang, 'demo')}" if meta.demo else ""),
               9.5, colour=MUTED_COLOUR, gap=2)
     if meta.marking:
         page.y += 4
@@ -364,7 +364,7 @@ def compose_figure(view: "MapView", geojson: dict, meta: ExportMeta, *, width_px
                         xanchor=a["align"], yanchor="top", align=a["align"], showarrow=False, font=a["font"])
                    for a in page.texts]
     if meta.demo:
-        annotations.append(dict(text=_escape(_label(lang, "watermark")), x=0.5, y=fy(map_top + map_height / 2),
+        annotations.append(dict(text=escape(label(lang, "watermark")), x=0.5, y=fy(map_top + map_height / 2),
                                 xref="paper", yref="paper", showarrow=False, textangle=-28,
                                 font=dict(size=round(width / 22), color="rgba(179, 88, 6, 0.14)", family=FONT)))
     shapes = [dict(type="rect", xref="paper", yref="paper", x0=fx(b["x"]), x1=fx(b["x"] + b["w"]),
@@ -372,7 +372,7 @@ def compose_figure(view: "MapView", geojson: dict, meta: ExportMeta, *, width_px
               for b in page.boxes]
 
     fig = go.Figure(traces)
-    geo = _framed_geo(screen_geo, bounds, margin=0 if extent else 0.02)
+    geo = framed_geo(screen_geo, bounds, margin=0 if extent else 0.02)
     geo.update(domain=dict(x=[fx(page.margin), fx(page.margin + map_width)],
                            y=[fy(map_top + map_height), fy(map_top)]))
     fig.update_layout(
@@ -440,14 +440,14 @@ def _quiet_chromium():
 def _page_generator(**kwargs):
     from kaleido import PageGenerator  # noqa: PLC0415
 
-    class Page(PageGenerator):
+    class KaleidoPage(PageGenerator):
         # kaleido prints PDFs with 0.1 inch margins around an image the size of the page, which
         # shifts the figure and cuts its right and bottom edge: CSS page margins win over those.
         header = PageGenerator.header.replace(
             "<title>Kaleido-fier</title>",
             "<title>Ondermijningsbeeld</title>\n        <style>@page { margin: 0 }</style>")
 
-    return Page(**kwargs)
+    return KaleidoPage(**kwargs)
 
 
 class Renderer:
@@ -663,7 +663,7 @@ def _svg_in_mm(svg: bytes, width_mm: float, height_px: float, width_px: float, t
         if start >= 0:
             stop = root.index('"', start + len(attr) + 3)
             root = root[:start] + f' {attr}="{value:.2f}mm' + root[stop:]
-    return (root + f"><title>{_escape(title)}</title>" + text[end + 1:]).encode("utf-8")
+    return (root + f"><title>{escape(title)}</title>" + text[end + 1:]).encode("utf-8")
 
 
 def export_figure(view: "MapView", geojson: dict, *, fmt: Format, meta: ExportMeta, width_mm: float = A4_WIDTH_MM,

@@ -131,7 +131,7 @@ def test_the_map_frame_leaves_room_for_plotlys_clip_pad(tiny_warehouse):
     """plotly.js draws geo ranges less 0.001° per side: without room for that a wijk's buurten are cropped."""
     b = briefing.briefing_data(tiny_warehouse, "WK000101", 2024, scope=EVERYTHING)
     fig = briefing.compose_briefing(b)
-    x0, y0, x1, y1 = export._bounds(b.geojson, {c for t in b.view.figure.data for c in t.locations})
+    x0, y0, x1, y1 = export.drawn_bounds(b.geojson, {c for t in b.view.figure.data for c in t.locations})
     lon, lat = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
     pad = export.GEO_CLIP_PAD
     assert lon[0] + pad < x0 and lon[1] - pad > x1 and lat[0] + pad < y0 and lat[1] - pad > y1

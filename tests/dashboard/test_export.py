@@ -395,7 +395,7 @@ def test_export_timings(gm1, demo_warehouse, proxy, capsys):
 def test_a_panned_or_zoomed_view_is_exported_with_exactly_its_extent(tiny_warehouse):
     fitted_state, fitted = view_of(tiny_warehouse, "buurt", "GM0001")
     geojson = export.load_geometry(tiny_warehouse, "buurt", "GM0001")
-    west, south, east, north = export._bounds(geojson, set(fitted.figure.data[0].locations))
+    west, south, east, north = export.drawn_bounds(geojson, set(fitted.figure.data[0].locations))
     extent = (west, south, (west + east) / 2, (south + north) / 2)   # zoomed in on one corner
     state, view = view_of(tiny_warehouse, "buurt", "GM0001", extent=extent)
     assert export.screen_extent(view.figure.layout.geo.to_plotly_json()) == pytest.approx(extent)
