@@ -1,7 +1,8 @@
 """Class breaks and colour palettes for choropleth maps.
 
-:func:`classify` turns the values of one indicator into classes with one of four
-methods (:data:`METHODS`); :meth:`Classes.class_of` puts values into those classes and
+:func:`classify` turns the values of one indicator into classes with one of the methods in
+:data:`METHODS`; :func:`change_classes` (method ``"symmetric"``) classifies changes for a
+diverging map; :meth:`Classes.class_of` puts values into those classes and
 :func:`palette` gives a colour-blind-safe ColorBrewer colour for each class.
 
 >>> values = pd.Series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dtype=float)
@@ -30,7 +31,7 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
-METHODS = ("quantiles", "equal_interval", "natural_breaks", "manual")
+METHODS = ("quantiles", "equal_interval", "natural_breaks", "manual", "symmetric")
 
 #: The number of classes the automatic methods accept (ColorBrewer has palettes for 3..9).
 MIN_K, MAX_K = 3, 9
@@ -132,9 +133,11 @@ def classify(
         ``"quantiles"`` (about as many areas in each class; mapclassify ``Quantiles``),
         ``"equal_interval"`` (classes of equal width; mapclassify ``EqualInterval``),
         ``"natural_breaks"`` (Jenks: groups of similar values; mapclassify
-        ``NaturalBreaks``, see Notes) or ``"manual"`` (the breaks in `manual`).
+        ``NaturalBreaks``, see Notes), ``"manual"`` (the breaks in `manual`) or
+        ``"symmetric"`` (changes for a diverging map: :func:`change_classes`).
     k : int
-        The number of classes, 3 to 9; not used with ``"manual"``.
+        The number of classes, 3 to 9; not used with ``"manual"``. ``"symmetric"``
+        lowers an even `k` by one.
     manual : sequence of float, optional
         With ``method="manual"`` only: the upper bounds of the classes. They are sorted;
         the data minimum is added below them when it is lower than the first break, and
@@ -169,6 +172,7 @@ def classify(
       :data:`NATURAL_BREAKS_SEED` for the call and restored afterwards (under a lock):
       the same values always give the same breaks. The upper bounds are class maxima.
     * Manual: the user's breaks are kept as given, so a class may be empty.
+    * Symmetric: ``change_classes(values, k)``; see there.
     * No values at all: ``Classes(method, ())`` with ``k == 0``.
 
     Examples
@@ -188,13 +192,11 @@ def classify(
     else:
         if manual is not None:
             raise ValueError(f"manual breaks are only used with method='manual', not {method!r}")
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not MIN_K <= k <= MAX_K:
-            raise ValueError(f"k must be a whole number from {MIN_K} to {MAX_K}, got {k!r}")
+        _check_k(k)
+    if method == "symmetric":
+        return change_classes(values, k)
 
-    x = _as_floats(values)
-    if np.isinf(x).any():
-        raise ValueError("values must be finite numbers or NaN; found an infinite value")
-    data = np.sort(x[~np.isnan(x)])
+    data = _finite_sorted(values)
     if data.size == 0:
         return Classes(method, ())
 
@@ -211,6 +213,109 @@ def classify(
     else:
         bounds = (data[0], *_natural_breaks_upper_bounds(data, k))
     return Classes(method, tuple(float(b) for b in bounds))
+
+
+def change_classes(values: pd.Series, k: int = 5) -> Classes:
+    """Classes of changes for a diverging map: symmetric around 0, a neutral middle class.
+
+    The changes (value now minus value then) are classified by their size, the same way
+    on both sides of zero, so that with ``palette(classes.k, "diverging")`` the colour
+    says the direction: the light neutral middle colour for the smallest changes, one
+    hue for increases and the other for decreases, darker for larger changes.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Changes; may be negative. NaN or ``<NA>`` for no value (left out). Infinite
+        values are an error.
+    k : int
+        The number of classes, 3 to 9. An even `k` is lowered by one: the classes are
+        a neutral middle class with ``n = (k - 1) // 2`` classes on each side.
+
+    Returns
+    -------
+    Classes
+        Method ``"symmetric"``, an odd ``Classes.k`` (possibly less than `k`, see Notes),
+        with the neutral class in the middle at index ``Classes.k // 2``.
+
+    Raises
+    ------
+    ValueError
+        For `k` outside 3..9 or infinite values.
+
+    Notes
+    -----
+    * Thresholds: let ``a`` be the sorted sizes ``|change|`` of the N non-missing changes
+      and ``t_i = a[floor((N - 1) * (i + 1) / (n + 1))]`` for ``i = 0..n`` (counting
+      from 0; numpy's ``"lower"`` quantile at ``(i + 1) / (n + 1)``, computed exactly in
+      integers). Each threshold is a size in the data; ``t_n`` is the largest. The
+      neutral class holds the changes from ``-t_0`` to ``t_0``, roughly the
+      ``1 / (n + 1)`` smallest; the i-th class above it the changes above ``t_(i-1)`` up
+      to ``t_i``, the i-th class below it the mirror image. Each pair of mirrored
+      classes holds roughly ``1 / (n + 1)`` of the areas, split between the two sides
+      as the data are (a side may hold none, e.g. when no change is negative).
+    * Bounds: ``(-t_n, -t_(n-1)', ..., -t_0', t_0, t_1, ..., t_n)``, where ``-t'`` is
+      the float just below ``-t`` (``np.nextafter(-t, -inf)``: 1 unit in the last
+      place, invisible when rounded for printing; below a threshold of 0 it is the tiny
+      ``-5e-324``, which prints as ``-0.0``). With the rule of :meth:`Classes.class_of` (a
+      value equal to an upper bound belongs to that class) a change of exactly ``-t_i``
+      therefore falls in the mirror class of ``+t_i``: both ``-t_0`` and ``t_0`` are
+      neutral, and ``class_of(-x) == k - 1 - class_of(x)`` for every change ``x``.
+    * Ties: repeated thresholds are merged, on both sides at once, so the result has
+      fewer classes but stays odd and symmetric. A threshold of 0 (many changes of 0)
+      gives a neutral class holding only the changes of exactly 0.
+    * If the ties leave a single threshold ``t > 0`` (nearly all changes have the same
+      size) the neutral class would hold every area and hide the direction; then
+      ``t_0`` becomes the largest size below ``t``, or 0 if there is none, which gives
+      three classes: decreases, the neutral class, increases.
+    * All changes 0: one class, bounds ``(0.0, 0.0)``. No values at all:
+      ``Classes("symmetric", ())`` with ``k == 0``.
+
+    Examples
+    --------
+    >>> changes = pd.Series([-4.0, -2, -1, 0, 0, 1, 1, 2, 3, 6, None])
+    >>> classes = change_classes(changes, k=5)
+    >>> [round(b, 9) for b in classes.bounds]
+    [-6.0, -2.0, -1.0, 1.0, 2.0, 6.0]
+    >>> classes.bounds[1] == float(np.nextafter(-2.0, -np.inf))  # so -2.0 is in class 1
+    True
+    >>> classes.class_of(changes).tolist()
+    [0, 1, 2, 2, 2, 2, 2, 3, 4, 4, <NA>]
+    >>> palette(classes.k, "diverging")[2]  # the neutral class
+    '#f7f7f7'
+    >>> change_classes(pd.Series([0.0, 0.0, np.nan])).bounds
+    (0.0, 0.0)
+    """
+    _check_k(k)
+    k = k - 1 if k % 2 == 0 else k
+    n = (k - 1) // 2
+    sizes = np.sort(np.abs(_finite_sorted(values)))
+    if sizes.size == 0:
+        return Classes("symmetric", ())
+    if sizes[-1] == 0:
+        return Classes("symmetric", (0.0, 0.0))
+    positions = (sizes.size - 1) * np.arange(1, n + 2) // (n + 1)  # exact, in integers
+    thresholds = np.unique(sizes[positions])
+    if thresholds.size == 1:  # one size for nearly all: keep the two directions apart
+        smaller = sizes[sizes < thresholds[0]]
+        thresholds = np.array([smaller[-1] if smaller.size else 0.0, thresholds[0]])
+    just_below = np.nextafter(-thresholds[-2::-1], -np.inf)
+    bounds = (-thresholds[-1], *just_below, *thresholds)
+    return Classes("symmetric", tuple(float(b) for b in bounds))
+
+
+def _check_k(k: int) -> None:
+    """A ValueError unless `k` is a whole number from :data:`MIN_K` to :data:`MAX_K`."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not MIN_K <= k <= MAX_K:
+        raise ValueError(f"k must be a whole number from {MIN_K} to {MAX_K}, got {k!r}")
+
+
+def _finite_sorted(values: pd.Series) -> np.ndarray:
+    """The non-missing values, sorted; a ValueError for an infinite value."""
+    x = _as_floats(values)
+    if np.isinf(x).any():
+        raise ValueError("values must be finite numbers or NaN; found an infinite value")
+    return np.sort(x[~np.isnan(x)])
 
 
 def _as_floats(values: pd.Series) -> np.ndarray:

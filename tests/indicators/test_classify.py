@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.colors
 import pytest
 
-from indicators.classify import DIVERGING, METHODS, SEQUENTIAL, Classes, classify, palette
+from indicators.classify import DIVERGING, METHODS, SEQUENTIAL, Classes, change_classes, classify, palette
 
 AUTOMATIC = ("quantiles", "equal_interval", "natural_breaks")
 
@@ -199,6 +199,161 @@ def test_classes_validate_their_bounds():
     with pytest.raises(ValueError, match="at least one upper bound"):
         Classes("manual", (1.0,))
     assert Classes("manual", (1, 1)).bounds == (1.0, 1.0)  # one class holding only 1
+
+
+# --- change_classes: symmetric classes of changes -----------------------------------------
+
+
+def _below(x: float) -> float:
+    return float(np.nextafter(x, -np.inf))
+
+
+def _assert_symmetric(classes: Classes) -> None:
+    """Odd k, bounds mirrored around 0 (inner negative ones 1 ulp lower), 0 in the middle class."""
+    b = classes.bounds
+    k = classes.k
+    assert classes.method == "symmetric"
+    assert k % 2 == 1
+    assert b[0] == -b[-1]
+    for i in range(1, k // 2 + 1):  # negative upper bounds: the mirrored positive ones, just below
+        assert b[i] == _below(-b[k - i]), (i, b)
+    assert b[k // 2] < 0 <= b[k // 2 + 1]
+    assert classes.class_of(pd.Series([0.0])).tolist() == [k // 2]
+
+
+def _assert_mirrored(classes: Classes, x: np.ndarray) -> None:
+    """A change and its negative land in mirrored classes; the sign decides the side."""
+    x = np.asarray(x, dtype=float)
+    k = classes.k
+    up = classes.class_of(pd.Series(x)).to_numpy(dtype=int)
+    down = classes.class_of(pd.Series(-x)).to_numpy(dtype=int)
+    assert (down == k - 1 - up).all()
+    assert (up[x < 0] <= k // 2).all() and (up[x > 0] >= k // 2).all()
+
+
+def test_change_classes_by_hand():
+    changes = pd.Series([-4.0, -2, -1, 0, 0, 1, 1, 2, 3, 6, np.nan])
+    # sizes 0 0 1 1 1 2 2 3 4 6: positions 3, 6, 9 of 0..9 -> thresholds 1, 2, 6
+    classes = change_classes(changes, k=5)
+    assert classes.bounds == (-6.0, _below(-2.0), _below(-1.0), 1.0, 2.0, 6.0)
+    assert classes.class_of(changes).tolist() == [0, 1, 2, 2, 2, 2, 2, 3, 4, 4, pd.NA]
+    # exactly on a threshold: -1 is neutral like +1, -2 in the mirror class of +2
+    assert classes.class_of(pd.Series([-1.0, 1.0, -2.0, 2.0, -6.0, 6.0])).tolist() == [2, 2, 1, 3, 0, 4]
+
+
+def test_change_classes_are_classify_symmetric():
+    changes = pd.Series(np.random.default_rng(5).normal(size=200))
+    assert classify(changes, "symmetric", k=7) == change_classes(changes, k=7)
+    assert classify(changes, "symmetric", k=6) == change_classes(changes, k=5)
+    assert "symmetric" in METHODS
+
+
+@pytest.mark.parametrize("k", range(3, 10))
+@pytest.mark.parametrize("seed", range(4))
+def test_change_classes_are_symmetric_and_follow_the_sign(k, seed):
+    rng = np.random.default_rng(seed)
+    changes = np.round(rng.normal(0.5, 3, size=500), 1)  # rounding makes ties and exact zeros
+    changes[rng.choice(500, size=30, replace=False)] = np.nan
+    classes = change_classes(pd.Series(changes), k=k)
+    _assert_symmetric(classes)
+    assert classes.k == (k if k % 2 else k - 1)  # continuous data: no classes lost
+    present = changes[~np.isnan(changes)]
+    assert classes.bounds[-1] == np.abs(present).max()
+    # every value, its negative, every bound and its negative, and 0
+    probes = np.concatenate([present, classes.bounds, [0.0]])
+    _assert_mirrored(classes, probes)
+    # the neutral class holds about 1 / (n + 1) of the areas, the smallest changes
+    n = classes.k // 2
+    codes = classes.class_of(pd.Series(present)).to_numpy(dtype=int)
+    assert abs((codes == n).mean() - 1 / (n + 1)) < 0.05
+    assert np.abs(present[codes == n]).max() < np.abs(present[codes != n]).min()
+
+
+@pytest.mark.parametrize(("k", "expected"), [(4, 3), (6, 5), (8, 7), (3, 3), (9, 9)])
+def test_change_classes_lower_an_even_k(k, expected):
+    classes = change_classes(pd.Series(np.linspace(-10, 10, 101)), k=k)
+    assert classes.k == expected
+
+
+@pytest.mark.parametrize("k", [2, 10, 1, 0, 5.0, True, "5"])
+def test_change_classes_k_must_be_3_to_9(k):
+    with pytest.raises(ValueError, match="k must be a whole number from 3 to 9"):
+        change_classes(pd.Series(np.arange(-5.0, 6.0)), k=k)
+
+
+def test_change_classes_refuse_infinite_values():
+    with pytest.raises(ValueError, match="infinite"):
+        change_classes(pd.Series([-1.0, 2.0, -np.inf]))
+    with pytest.raises(ValueError, match="infinite"):
+        classify(pd.Series([-1.0, 2.0, np.inf]), "symmetric")
+
+
+def test_change_classes_ignore_missing_values():
+    changes = pd.Series([-3.0, None, -1.0, 0.0, 2.0, np.nan, 5.0], dtype="Float64")
+    classes = change_classes(changes, k=5)
+    assert classes == change_classes(changes.dropna(), k=5)
+    assert classes.class_of(changes).isna().tolist() == [False, True, False, False, False, True, False]
+
+
+def test_change_classes_of_nothing_and_of_zeros():
+    assert change_classes(pd.Series([np.nan, None], dtype=float)) == Classes("symmetric", ())
+    zeros = change_classes(pd.Series([0.0, -0.0, 0.0, np.nan]))
+    assert zeros.bounds == (0.0, 0.0) and zeros.k == 1
+    assert zeros.class_of(pd.Series([0.0, -0.0])).tolist() == [0, 0]
+    assert palette(zeros.k, "diverging") == ["#f7f7f7"]  # the neutral colour
+
+
+@pytest.mark.parametrize("value", [3.0, -3.0])
+def test_equal_changes_keep_their_direction(value):
+    # one size for all: the neutral class shrinks to 0 so the direction still shows
+    changes = pd.Series([value] * 6)
+    classes = change_classes(changes, k=7)
+    _assert_symmetric(classes)
+    assert classes.bounds == (-3.0, _below(0.0), 0.0, 3.0)
+    assert classes.class_of(changes).tolist() == [2 if value > 0 else 0] * 6
+    _assert_mirrored(classes, [3.0, 0.0, 1.5])
+
+
+def test_changes_of_one_size_but_a_few_keep_the_few_neutral():
+    changes = pd.Series([1.0, -5.0, 5.0, 5.0, -5.0, 5.0])  # sizes 1 5 5 5 5 5
+    classes = change_classes(changes, k=5)
+    assert classes.bounds == (-5.0, _below(-1.0), 1.0, 5.0)
+    assert classes.class_of(changes).tolist() == [1, 0, 2, 2, 0, 2]
+
+
+def test_only_increases_still_give_symmetric_classes():
+    changes = pd.Series(np.arange(1.0, 31.0))
+    classes = change_classes(changes, k=5)
+    _assert_symmetric(classes)
+    # sizes 1..30: positions 9, 19, 29 -> thresholds 10, 20, 30
+    assert classes.bounds == (-30.0, _below(-20.0), _below(-10.0), 10.0, 20.0, 30.0)
+    assert classes.class_of(changes).value_counts().sort_index().to_dict() == {2: 10, 3: 10, 4: 10}
+
+
+def test_many_zero_changes_give_a_neutral_class_of_exactly_zero():
+    changes = pd.Series([0.0] * 12 + [-2.0, -1.0, 1.0, 3.0, 4.0])
+    classes = change_classes(changes, k=5)
+    _assert_symmetric(classes)
+    # sizes 0 x12, 1 1 2 3 4: positions 5, 10 -> 0, 0; 16 -> 4: thresholds 0, 4
+    assert classes.bounds == (-4.0, _below(0.0), 0.0, 4.0)
+    assert classes.class_of(changes).tolist() == [1] * 12 + [0, 0, 2, 2, 2]
+
+
+def test_tied_thresholds_merge_on_both_sides():
+    changes = pd.Series([-2.0, -2.0, 2.0, 2.0, 2.0, -2.0, 1.0, -9.0, 9.0])
+    # sizes 1 2 2 2 2 2 2 9 9 with k=7 (n=3): positions 2, 4, 6, 8 -> 2, 2, 2, 9
+    classes = change_classes(changes, k=7)
+    _assert_symmetric(classes)
+    assert classes.bounds == (-9.0, _below(-2.0), 2.0, 9.0)
+    assert classes.class_of(changes).tolist() == [1, 1, 1, 1, 1, 1, 1, 0, 2]
+
+
+def test_integer_changes():
+    changes = pd.Series([-3, -1, 0, 1, 2, None, 5], dtype="Int64")
+    classes = change_classes(changes, k=3)
+    # sizes 0 1 1 2 3 5: positions 2, 5 -> 1, 5
+    assert classes.bounds == (-5.0, _below(-1.0), 1.0, 5.0)
+    assert classes.class_of(changes).tolist() == [0, 1, 1, 1, 2, pd.NA, 2]
 
 
 # --- palettes -----------------------------------------------------------------------------
