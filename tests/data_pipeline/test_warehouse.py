@@ -115,6 +115,13 @@ def test_map_values_cover_every_child_area(demo_warehouse):
     assert set(frame["status"]) <= {"ok", "missing", "suppressed"}
 
 
+def test_indicator_values_are_stored_in_code_order(demo_warehouse_path):
+    # so that looking up one area's rows skips the row groups of all others
+    stored = values(demo_warehouse_path, "SELECT code, indicator, year FROM indicator_values ORDER BY rowid")
+    assert len(stored) > 0
+    assert stored.equals(stored.sort_values(["code", "indicator", "year"]).reset_index(drop=True))
+
+
 def test_geometry_file_per_view_holds_exactly_the_view_areas(demo_warehouse):
     wh = demo_warehouse
     for level, parent_level in MAP_VIEWS:
