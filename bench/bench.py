@@ -21,7 +21,7 @@ import tempfile
 import threading
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import cycle, islice
 from pathlib import Path
 from time import perf_counter
@@ -228,13 +228,13 @@ class Sent:
 
 class MapCallback:
     """Posts to ``/_dash-update-component`` what the browser sends for the app's callback that
-    updates ``map.figure``: the output spec, the outputs, every input with its current value and
+    updates ``output`` (``map.figure`` unless told otherwise): the output spec, the outputs, every input with its current value and
     ``changedPropIds``. The Flask test client runs the whole request in this process."""
 
-    def __init__(self, app: dash.Dash):
+    def __init__(self, app: dash.Dash, output: str = "map.figure"):
         self.client = app.server.test_client()
         dependencies = self.client.get("/_dash-dependencies").get_json()
-        self.callback = next(cb for cb in dependencies if "map.figure" in self.output_ids(cb["output"]))
+        self.callback = next(cb for cb in dependencies if output in self.output_ids(cb["output"]))
 
     @staticmethod
     def output_ids(spec: str) -> list[str]:
@@ -299,6 +299,8 @@ def navigate_inputs(warehouse: Warehouse, view: View) -> tuple[dict[str, object]
     theme weight sliders (pattern-matching inputs)."""
     state = default_state(warehouse, *view.shown_before)
     click = {"points": [{"location": view.parent}]} if view.clicked_in else None
+    if click:  # a click on the area whose profile is open drills in (the first click only selects it)
+        state = replace(state, area=view.parent)
     values = {
         "url.pathname": routes.path(state), "url.search": routes.search(state), "map.clickData": click,
         "division.value": state.level if state.parent == LAND_CODE else "regio",
@@ -509,6 +511,7 @@ class Site:
     base: str
     url_of: Callable[[str, str], str]             # (level, parent) -> path and query
     drawn_codes: Callable[[str, str], list[str]]  # (level, parent) -> codes of the drawn areas
+    select_first: bool = False                    # a click selects an area; a second click drills in
 
 
 class BrowserBench:
@@ -563,6 +566,10 @@ class BrowserBench:
             point = page.evaluate(POINT_INSIDE_JS, wijk)
             if point is None:  # not drawn (plain leaves out areas without a value) or too small to hit
                 continue
+            if site.select_first:  # our map: the first click opens the profile, a click on it again drills in
+                page.mouse.click(*point)
+                page.wait_for_url(f"**gebied={wijk}**")
+                point = page.evaluate(POINT_INSIDE_JS, wijk)
             page.evaluate(ARM_CLICK_JS)
             page.mouse.click(*point)
             painted = self.painted(page, site.drawn_codes("buurt", wijk))
@@ -583,7 +590,7 @@ def run_browser(app: dash.Dash, plain: PlainBaseline, plain_dash: dash.Dash, war
         bench = BrowserBench(browser)
         sites = {
             "ours": Site(ours_base, lambda level, parent: routes.href(default_state(warehouse, level, parent)),
-                         lambda level, parent: view_codes(warehouse, level, parent)),
+                         lambda level, parent: view_codes(warehouse, level, parent), select_first=True),
             "plain": Site(plain_base, plain_path, plain.drawn_codes),
         }
         paint = {name: bench.first_paint(site, "gemeente", LAND_CODE, loads) for name, site in sites.items()}
@@ -655,6 +662,45 @@ def run_exports(warehouse: Warehouse, views: list[View], repeat: int = 5) -> Non
                  "later: the same export repeated on the running browser"])
 
 
+# --------------------------------------------------------------------------- 6. panels and table
+
+
+def run_panels(app: dash.Dash, warehouse: Warehouse, views: list[View], repeat: int) -> None:
+    """Server time of the callbacks beside the map, through Dash's HTTP endpoint like section 2:
+    the profile panel (one area's indicators against its references, trend, score breakdown),
+    the comparison (three areas, every indicator, trends) and the area table, on the national
+    gemeente map and on one gemeente's buurten."""
+    gemeente = next(v.parent for v in views if v.level == "wijk")
+    areas = warehouse.areas
+    land = areas[~areas["is_water"].astype(bool)]
+    buurt = land[(land["level"] == "buurt") & (land["gemeente_code"] == gemeente)]["code"].iloc[0]
+    gemeenten = land[land["level"] == "gemeente"]["code"].tolist()
+    national = default_state(warehouse, "gemeente", LAND_CODE)
+    buurten = default_state(warehouse, "buurt", gemeente)
+    cases = [
+        ("profile", "profile.children", replace(national, area=gemeente), "national gemeente map, a gemeente"),
+        ("profile", "profile.children", replace(buurten, area=buurt), "a gemeente's buurten, a buurt"),
+        ("compare", "compare.children", replace(national, compare=tuple(gemeenten[:3])), "three gemeenten"),
+        ("table", "area-table.data", national, "national gemeente map"),
+        ("table", "area-table.data", buurten, "a gemeente's buurten"),
+    ]
+    rows = []
+    for name, output, state, where in cases:
+        callback = MapCallback(app, output)
+        values = {"url.pathname": routes.path(state), "url.search": routes.search(state), "table-summary.n_clicks": 1}
+        times, response = timed(callback.request(values, "url.search"), repeat)
+        sent = Sent.of(response)
+        assert json.loads(sent.raw)["response"], f"{name}: empty response"
+        p95 = percentile(times, 95)
+        rows.append([name, where, f"{percentile(times, 50):.1f}", f"{p95:.1f}", kb(len(sent.wire)),
+                     verdict(p95, 50)])
+    print_table("6. Profile, comparison and table callbacks: server time, ms",
+                ["callback", "view", "p50", "p95", "KB sent", "< 50 ms"], rows,
+                [f"{repeat} requests each after one warm-up; comparisons per indicator and year are cached",
+                 "after their first use (the first profile of a year costs about 1 s more).",
+                 "No plain counterpart: plotly's documentation has no profile, comparison or table."])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ondermijningsbeeld-bench-") as tmp:
@@ -671,6 +717,7 @@ def main(argv: list[str] | None = None) -> int:
         plain_callback = MapCallback(plain_dash)
         theirs = {view: measure_plain(plain, plain_callback, view, args.repeat) for view in views}
         print_server_tables(ours, theirs, warehouse, args.repeat)
+        run_panels(app, warehouse, views, args.repeat)
 
         if not args.browser:
             print("\n4. Browser: skipped (--no-browser)")

@@ -21,6 +21,7 @@ import dash
 from flask import Flask, Response, abort, request
 
 from dashboard import routes
+from dashboard.callbacks import areas as area_callbacks
 from dashboard.callbacks import map as map_callbacks
 from dashboard.i18n import t
 from dashboard.layout import serve_layout
@@ -64,6 +65,7 @@ def create_app(warehouse: Warehouse | Path | str, scope_of_request=everyone) -> 
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     app.layout = serve_layout(warehouse)
     map_callbacks.register(app, warehouse, scope_of_request)
+    area_callbacks.register(app, warehouse, scope_of_request)
     _register_static(app.server, warehouse, scope_of_request)
     app.server.config["warehouse"] = warehouse
     return app

@@ -24,6 +24,7 @@ GEO_CLIP_PAD = 0.001
 NO_DATA_COLOUR = "#bdbdbd"
 WATER_COLOUR = "#dbe8f3"
 BORDER_COLOUR = "#ffffff"
+HIGHLIGHT_COLOUR = "#1b1b1b"
 
 #: Hotspot categories and their colours (red/blue, never red/green).
 CATEGORY_COLOURS = {
@@ -98,7 +99,7 @@ def mercator_middle(south: float, north: float) -> float:
     """The latitude halfway between two others on a Mercator map (plotly centres a map there).
 
     >>> round(mercator_middle(50.0, 54.0), 4)
-    52.0323
+    52.0447
     """
     merc = math.log(math.tan(math.pi / 4 + math.radians(south) / 2)) / 2 + \
         math.log(math.tan(math.pi / 4 + math.radians(north) / 2)) / 2
@@ -106,11 +107,12 @@ def mercator_middle(south: float, north: float) -> float:
 
 
 def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[str], *,
-                      uirevision: str = "", extent: Sequence[float] = ()) -> go.Figure:
+                      uirevision: str = "", extent: Sequence[float] = (), highlight: str | None = None) -> go.Figure:
     """A choropleth of ``frame`` on the polygons at ``geojson_url``.
 
     The map is fitted to the areas, or shows ``extent`` (west, south, east, north in degrees)
-    when given: the view a user panned or zoomed to.
+    when given: the view a user panned or zoomed to. ``highlight`` (an area code of the map)
+    gets a dark outline: the area whose profile is open.
 
     ``frame`` has columns code, is_water, status, klass (class index 0..k-1 into ``colours``,
     <NA> where there is none) and hover (the hover text). Areas with a class are drawn in their
@@ -127,6 +129,10 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[s
         if mask.any():
             part = frame[mask]
             traces.append(_trace(part, geojson_url, [0] * len(part), [[0, colour], [1, colour]], 0.5))
+    if highlight is not None and (frame["code"] == highlight).any():
+        outline = _trace(frame[frame["code"] == highlight], geojson_url, [0], [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], 0.5)
+        outline.update(marker_line_color=HIGHLIGHT_COLOUR, marker_line_width=3, hoverinfo="skip", hovertemplate=None)
+        traces.append(outline)
     geo = dict(visible=False, fitbounds="locations", projection_type="mercator", bgcolor="rgba(0,0,0,0)")
     if extent:
         west, south, east, north = extent

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dash import dash_table, dcc, html
 
 from dashboard.i18n import t
-from dashboard.routes import ALPHAS, TOPOJSON_URL
+from dashboard.routes import ALPHAS, MODES, TOPOJSON_URL
 
 GRAPH_CONFIG = {
     "topojsonURL": TOPOJSON_URL,  # plotly's world topojson comes from us, never from a CDN
@@ -38,6 +38,13 @@ def indicator_options(catalog, lang: str) -> list[dict]:
     return options
 
 
+def legend(entries: list[tuple[str, str]], title: str) -> list:
+    """A map legend: title, then a swatch and label per (colour, label) entry."""
+    return [html.Div(title, className="legend-title"),
+            html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), label],
+                             role="listitem") for colour, label in entries])]
+
+
 def choice_options(prefix: str, values, lang: str) -> list[dict]:
     return [{"label": t(f"{prefix}.{v}", lang), "value": v} for v in values]
 
@@ -52,22 +59,10 @@ def _control(label_key: str, component, wide: bool = False, **props):
     return html.Label([text(label_key), component], className="control wide" if wide else "control", **props)
 
 
-def serve_layout(warehouse) -> html.Div:
-    lang = "nl"
-    demo = warehouse.meta.get("kind") == "demo"
+def map_page(warehouse, lang: str = "nl") -> html.Div:
+    """The analyst's map: search, controls, map with legend and exports, panels and table."""
     catalog = warehouse.catalog
-    return html.Div(className="page", children=[
-        dcc.Location(id="url", refresh=False),
-        html.Header(className="header", children=[
-            html.Div([
-                text("app.title", html.H1),
-                text("app.subtitle", html.P, className="subtitle"),
-            ]),
-            html.Div(className="header-right", children=[
-                text("dataset.demo", className="badge demo") if demo else text("dataset.real", className="badge"),
-                dcc.Link(t("lang.switch", lang), id="lang-link", href="/"),
-            ]),
-        ]),
+    return html.Div(id="map-page", children=[
         html.Div(className="search", children=[
             dcc.Dropdown(id="search", options=[], searchable=True, clearable=True,
                          placeholder=t("search.placeholder", lang)),
@@ -88,9 +83,11 @@ def serve_layout(warehouse) -> html.Div:
         html.Div(className="controls", children=[
             html.Div(className="control", children=[
                 text("control.mode"),
-                dcc.RadioItems(id="mode", inline=True,
-                               options=choice_options("mode", ("waarde", "score", "hotspots"), lang)),
+                dcc.RadioItems(id="mode", inline=True, options=choice_options("mode", MODES, lang)),
             ]),
+            _control("control.since", dcc.Dropdown(id="since", clearable=False, searchable=False,
+                                                   options=[{"label": str(y), "value": y} for y in warehouse.years]),
+                     id="since-box"),
             html.Div(id="class-box", className="controls inner", children=[
                 _control("control.classes", dcc.Dropdown(
                     id="class-method", clearable=False, searchable=False,
@@ -147,6 +144,8 @@ def serve_layout(warehouse) -> html.Div:
                 ]),
             ]),
         ]),
+        html.Section(id="profile", className="panel profile", **{"aria-live": "polite"}),
+        html.Section(id="compare", className="panel compare"),
         html.Details(className="table-box", children=[
             html.Summary(text("table.summary"), id="table-summary"),
             html.Div(className="downloads", children=[
@@ -161,5 +160,25 @@ def serve_layout(warehouse) -> html.Div:
             ),
         ]),
         html.P(id="source-line", className="source"),
+    ])
+
+
+def serve_layout(warehouse) -> html.Div:
+    lang = "nl"
+    demo = warehouse.meta.get("kind") == "demo"
+    return html.Div(className="page", children=[
+        dcc.Location(id="url", refresh=False),
+        html.Header(className="header", children=[
+            html.Div([
+                text("app.title", html.H1),
+                text("app.subtitle", html.P, className="subtitle"),
+            ]),
+            html.Div(className="header-right", children=[
+                text("dataset.demo", className="badge demo") if demo else text("dataset.real", className="badge"),
+                dcc.Link(t("lang.switch", lang), id="lang-link", href="/"),
+            ]),
+        ]),
+        html.Div(id="gemeente-page", className="gemeente-page"),
+        map_page(warehouse, lang),
         html.P(id="dataset-line", className="source"),
     ])

@@ -6,8 +6,12 @@ A map view is ``/kaart/<niveau>/<code>?indicator=<id>&jaar=<year>[&...]``: the a
 natuurlijk | handmatig), ``k`` (3..9), ``grenzen`` (manual upper bounds, ``;``-separated),
 ``gewichten`` (theme weights, ``drugs:2,economie:0``), ``score`` (z | percentiel),
 ``hotspot`` (gi | moran), ``alfa`` (significance level), ``stabiliseer`` (ja: shrink small
-areas toward their parent in the composite score) and ``uitsnede`` (the visible map extent after
-panning or zooming: west,south,east,north in degrees).
+areas toward their parent in the composite score), ``uitsnede`` (the visible map extent after
+panning or zooming: west,south,east,north in degrees), ``gebied`` (the area whose profile is
+open), ``vergelijk`` (2-4 areas of one level side by side, ``;``-separated) and ``sinds`` (the
+first year of the ``verandering`` mode: the change since that year).
+
+The gemeente page for policymakers is ``/gemeente/<code>?jaar=<year>[&indicator=<id>][&taal=en]``.
 
 >>> state = parse("/kaart/wijk/GM0363", "?indicator=x&jaar=2023&taal=en")
 >>> state.level, state.parent, state.indicator, state.year, state.lang
@@ -21,6 +25,9 @@ panning or zooming: west,south,east,north in degrees).
 ('score', (('drugs', 2.0), ('economie', 0.0)), 7, (1.5, 3.0))
 >>> parse(path(custom), search(custom)) == custom
 True
+>>> page = parse("/gemeente/gm0363", "?jaar=2023")
+>>> page.page, page.level, page.parent, href(page)
+('gemeente', 'wijk', 'GM0363', '/gemeente/GM0363?jaar=2023')
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ DRILL = {"regio": "gemeente", "gemeente": "wijk", "wijk": "buurt"}
 DEFAULT_LEVEL = "regio"
 
 
-MODES = ("waarde", "score", "hotspots")
+MODES = ("waarde", "score", "hotspots", "verandering")
+PAGES = ("kaart", "gemeente")
+MAX_COMPARED = 4
 CLASS_METHODS = ("kwantielen", "gelijk", "natuurlijk", "handmatig")
 SCORE_METHODS = ("z", "percentiel")
 HOTSPOT_METHODS = ("gi", "moran")
@@ -61,6 +70,10 @@ class MapState:
     alpha: float = 0.05
     stabilise: bool = False
     extent: tuple[float, ...] = ()   # (west, south, east, north) the user panned/zoomed to
+    area: str | None = None          # the area whose profile is open
+    compare: tuple[str, ...] = ()    # areas of one level, side by side
+    since: int | None = None         # "verandering" mode: the change since this year
+    page: str = "kaart"              # "kaart" (the map) or "gemeente" (the page for one gemeente)
 
     def weight(self, theme: str) -> float:
         return dict(self.weights).get(theme, 1.0)
@@ -96,6 +109,21 @@ def parse_extent(text: str) -> tuple[float, ...] | None:
     return tuple(values) if ok else None
 
 
+def _code(text: str) -> str | None:
+    text = text.strip().upper()
+    return text if text.isalnum() else None
+
+
+def _codes(text: str) -> tuple[str, ...] | None:
+    codes = [_code(part) for part in text.split(";") if part.strip()]
+    codes = tuple(dict.fromkeys(c for c in codes if c))[:MAX_COMPARED]
+    return codes or None
+
+
+def _year(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) == 4 else None
+
+
 def _weights(text: str) -> tuple[tuple[str, float], ...] | None:
     pairs = []
     for item in text.split(","):
@@ -124,15 +152,20 @@ OPTIONAL = {
     "alpha": ("alfa", lambda text: _number(text) if _number(text) in ALPHAS else None, _fmt_number),
     "stabilise": ("stabiliseer", lambda text: True if text == "ja" else None, lambda v: "ja"),
     "extent": ("uitsnede", parse_extent, lambda v: ",".join(f"{x:.5f}" for x in v)),
+    "area": ("gebied", _code, str),
+    "compare": ("vergelijk", _codes, ";".join),
+    "since": ("sinds", _year, str),
 }
 
 
 def parse(pathname: str | None, search: str | None) -> MapState:
     """Read a state from a URL; unknown parts fall back to defaults (validated later)."""
     parts = [p for p in (pathname or "").split("/") if p]
-    level, parent = DEFAULT_LEVEL, LAND_CODE
+    level, parent, page = DEFAULT_LEVEL, LAND_CODE, "kaart"
     if len(parts) == 3 and parts[0] == "kaart":
         level, parent = parts[1], parts[2].upper()
+    elif len(parts) == 2 and parts[0] == "gemeente":
+        level, parent, page = "wijk", parts[1].upper(), "gemeente"
     query = parse_qs((search or "").lstrip("?"))
     year = query.get("jaar", [None])[0]
     optional = {}
@@ -142,10 +175,12 @@ def parse(pathname: str | None, search: str | None) -> MapState:
             if value is not None:
                 optional[name] = value
     return MapState(level=level, parent=parent, indicator=query.get("indicator", [None])[0],
-                    year=int(year) if year and year.isdigit() else None, **optional)
+                    year=int(year) if year and year.isdigit() else None, page=page, **optional)
 
 
 def path(state: MapState) -> str:
+    if state.page == "gemeente":
+        return f"/gemeente/{state.parent}"
     return f"/kaart/{state.level}/{state.parent}"
 
 
@@ -195,6 +230,46 @@ def view_showing(state: MapState, code: str) -> MapState:
     return view_of_area(state, code)
 
 
+def selected(state: MapState, code: str) -> MapState:
+    """A click on an area: the first click opens its profile, a click on the open one drills in.
+
+    >>> s = MapState(level="wijk", parent="GM0363")
+    >>> selected(s, "WK036301").area, selected(selected(s, "WK036301"), "WK036301").level
+    ('WK036301', 'buurt')
+    """
+    if state.area == code:
+        return drill_down(state, code) or state
+    return replace(state, area=code)
+
+
+def with_compared(state: MapState, code: str) -> MapState:
+    """``code`` added to the comparison: areas of one level, at most :data:`MAX_COMPARED`
+    (the oldest goes); an area of another level starts a new comparison.
+
+    >>> with_compared(MapState(compare=("GM0001", "GM0002")), "WK000101").compare
+    ('WK000101',)
+    >>> with_compared(MapState(compare=("GM0001", "GM0002", "GM0003", "GM0004")), "GM0005").compare
+    ('GM0002', 'GM0003', 'GM0004', 'GM0005')
+    """
+    kept = [c for c in state.compare if level_of(c) == level_of(code) and c != code]
+    return replace(state, compare=tuple([*kept, code][-MAX_COMPARED:]))
+
+
+def without_compared(state: MapState, code: str) -> MapState:
+    return replace(state, compare=tuple(c for c in state.compare if c != code))
+
+
+def gemeente_page(state: MapState, code: str) -> MapState:
+    """The policymaker's page of a gemeente, in the same language and year."""
+    return MapState(level="wijk", parent=code, indicator=state.indicator, year=state.year, lang=state.lang,
+                    page="gemeente")
+
+
+def map_of(state: MapState) -> MapState:
+    """The analyst's map for what a page shows (the gemeente's wijken, with its profile open)."""
+    return replace(state, page="kaart", area=state.area or state.parent) if state.page != "kaart" else state
+
+
 def geometry_url(build_id: str, level: str, parent: str) -> str:
     return f"/geo/{build_id}/{level}/{parent}.json"
 
@@ -208,7 +283,7 @@ DOWNLOAD_PREFIX = "/download/"
 
 def download_url(state: MapState, fmt: str) -> str:
     """The table of the current view as CSV or XLSX: ``/download/<fmt>/kaart/...?...``."""
-    return f"{DOWNLOAD_PREFIX}{fmt}{href(state)}"
+    return f"{DOWNLOAD_PREFIX}{fmt}{href(replace(state, page='kaart'))}"
 
 
 def export_url(state: MapState, fmt: str) -> str:
@@ -217,4 +292,4 @@ def export_url(state: MapState, fmt: str) -> str:
     >>> export_url(MapState(level="wijk", parent="GM0363", indicator="x", year=2024), "pdf")
     '/export/pdf/kaart/wijk/GM0363?indicator=x&jaar=2024'
     """
-    return f"{EXPORT_PREFIX}{fmt}{href(state)}"
+    return f"{EXPORT_PREFIX}{fmt}{href(replace(state, page='kaart'))}"

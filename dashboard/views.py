@@ -17,10 +17,10 @@ from dashboard.figures import (CATEGORY_COLOURS, choropleth_figure, class_bounds
                                legend_entries)
 from dashboard.formatting import format_number
 from dashboard.i18n import t
-from data_pipeline.analysis import composite_view, hotspot_view
+from data_pipeline.analysis import change_view, composite_view, hotspot_view
 from data_pipeline.warehouse import NotFound, Scope, Warehouse
 from geodata.codes import LAND_CODE
-from indicators.classify import classify, palette
+from indicators.classify import change_classes, classify, palette
 
 CLASS_METHODS = {"kwantielen": "quantiles", "gelijk": "equal_interval", "natuurlijk": "natural_breaks",
                  "handmatig": "manual"}
@@ -41,11 +41,25 @@ class MapView:
 
 
 def resolve_state(warehouse: Warehouse, state: routes.MapState) -> routes.MapState:
-    """Fill in defaults for a missing or unknown indicator or year."""
+    """Fill in defaults for a missing or unknown indicator or year, and drop what does not
+    exist: an unknown selected or compared area (compared areas keep the first one's level),
+    a "since" year that is not an earlier year of the warehouse."""
     ids = [i.id for i in warehouse.catalog.indicators]
     indicator = state.indicator if state.indicator in ids else ids[0]
     year = state.year if state.year in warehouse.years else warehouse.years[-1]
-    return replace(state, indicator=indicator, year=year)
+    areas = warehouse.areas
+
+    def known(code):
+        return code in areas.index and code != LAND_CODE and not areas.at[code, "is_water"]
+
+    area = state.area if state.area and known(state.area) else None
+    compare = tuple(c for c in state.compare if known(c))
+    compare = tuple(c for c in compare if areas.at[c, "level"] == areas.at[compare[0], "level"]) if compare else ()
+    earlier = [y for y in warehouse.years if y < year]
+    since = state.since if state.since in earlier else None
+    if state.mode == "verandering" and since is None and earlier:
+        since = earlier[0]
+    return replace(state, indicator=indicator, year=year, area=area, compare=compare, since=since)
 
 
 def area_name(warehouse: Warehouse, code: str, lang: str) -> str:
@@ -66,7 +80,8 @@ def ui_revision(state: routes.MapState) -> str:
 
 
 def _figure(frame: pd.DataFrame, url: str, colours: list[str], state: routes.MapState) -> go.Figure:
-    return choropleth_figure(frame, url, colours, uirevision=ui_revision(state), extent=state.extent)
+    return choropleth_figure(frame, url, colours, uirevision=ui_revision(state), extent=state.extent,
+                             highlight=state.area)
 
 
 def _classes(values: pd.Series, state: routes.MapState):
@@ -149,6 +164,53 @@ def hotspots_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope
                    source_line(warehouse, state.indicator, lang))
 
 
+def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
+    """The change of one indicator since an earlier year, on a diverging palette around 0.
+
+    An area has a change only when both years are shown; classes are symmetric around 0
+    (:func:`indicators.classify.change_classes`) unless the user set manual breaks."""
+    lang = state.lang
+    ind = warehouse.catalog.get(state.indicator)
+    frame = change_view(warehouse, state.level, state.parent, state.indicator, state.year, state.since, scope)
+    shown = (frame["status"] == "ok") & ~frame["is_water"]
+    if state.classes == "handmatig" and state.breaks:
+        classes, problem = _classes(frame.loc[shown, "value"], state)
+    else:
+        classes, problem = change_classes(frame.loc[shown, "value"], state.k), ""
+    colours = palette(classes.k, "diverging") if classes.k else []
+    frame["klass"] = classes.class_of(frame["value"].where(shown))
+    unit = ind.unit(lang)
+    hovers = []
+    for row in frame.itertuples(index=False):
+        if row.is_water:
+            text = t("map.water", lang)
+        elif row.status == "ok":
+            text = t("hover.change", lang, change=signed(row.value, ind.decimals), unit=unit, since=state.since,
+                     then=format_number(row.value_since, ind.decimals), year=state.year,
+                     now=format_number(row.value_now, ind.decimals))
+        else:
+            text = t(f"hover.{'suppressed' if row.status == 'suppressed' else 'missing'}", lang)
+        hovers.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
+    frame["hover"] = hovers
+    labels = [f"{signed(lo, ind.decimals)} – {signed(hi, ind.decimals)}"
+              for lo, hi in zip(classes.bounds, classes.bounds[1:])]
+    heading = t("map.heading_change", lang, indicator=ind.label(lang), levels=t(f"levels.{state.level}", lang),
+                area=area_name(warehouse, state.parent, lang), since=state.since, year=state.year)
+    return MapView(_figure(frame, url, colours, state), legend_entries(colours, labels, frame, lang),
+                   t("change.unit", lang, unit=unit), heading, source_line(warehouse, state.indicator, lang),
+                   problem or t("change.note", lang, since=state.since, year=state.year))
+
+
+def signed(value: float, decimals: int) -> str:
+    """A change with its sign: ``+1,5``, ``-0,3``, ``0,0``.
+
+    >>> signed(1.5, 1), signed(-0.25, 2), signed(0.0, 1)
+    ('+1,5', '-0,25', '0,0')
+    """
+    text = format_number(value, decimals)
+    return "+" + text if value > 0 and text.strip("0,.") else text
+
+
 def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapView:
     """The view for one resolved state (raises NotFound / AccessDenied)."""
     if not warehouse.view_exists(state.level, state.parent):
@@ -156,6 +218,12 @@ def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapV
     url = routes.geometry_url(warehouse.meta["build_id"], state.level, state.parent)
     if state.mode == "score":
         return score_view(warehouse, state, scope, url)
+    if state.mode == "verandering":
+        if state.since is not None:
+            return change_map_view(warehouse, state, scope, url)
+        view = value_view(warehouse, state, scope, url)
+        view.notice = t("change.one_year", state.lang)
+        return view
     if state.mode == "hotspots":
         if state.level in HOTSPOT_LEVELS:
             return hotspots_map_view(warehouse, state, scope, url)

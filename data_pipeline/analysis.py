@@ -329,7 +329,7 @@ def standouts(warehouse: Warehouse, code: str, year: int, scope: Scope, n: int =
         ``reference_value``, ``reference``, ``ratio`` (value / reference_value) and ``worse``
         (True when the difference points the bad way: ratio > 1 for ``higher_is_worse``,
         ratio < 1 for ``higher_is_better``), sorted by ``abs(log(ratio))`` descending (a value
-        of 0 counts as the largest difference; ties keep catalog order).
+        of 0 comes after every other; ties keep catalog order).
     """
     warehouse.area(code, scope)
     candidates = eligible_indicators(warehouse.catalog.indicators)
@@ -348,8 +348,11 @@ def standouts(warehouse: Warehouse, code: str, year: int, scope: Scope, n: int =
     out["ratio"] = out["value"] / out["reference_value"]
     higher_is_worse = out["indicator"].map({i.id: i.direction == "higher_is_worse" for i in candidates})
     out["worse"] = ((out["ratio"] > 1) & higher_is_worse) | ((out["ratio"] < 1) & ~higher_is_worse)
+    ratio = out["ratio"].to_numpy(dtype=float)
     with np.errstate(divide="ignore"):
-        distance = np.abs(np.log(out["ratio"].to_numpy(dtype=float)))
+        # A value of 0 (often a rare event that did not happen this year) comes last: it is a
+        # count too small to say how far the area is from its reference.
+        distance = np.where(ratio > 0, np.abs(np.log(np.where(ratio > 0, ratio, 1.0))), -1.0)
     order = np.argsort(-distance, kind="stable")
     return out.iloc[order[:n]][STANDOUT_COLUMNS].reset_index(drop=True)
 

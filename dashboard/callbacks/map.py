@@ -16,7 +16,7 @@ from dash.dash_table.Format import Format, Group, Scheme
 from dashboard import routes
 from dashboard.figures import empty_figure
 from dashboard.i18n import t
-from dashboard.layout import choice_options, indicator_options, score_themes
+from dashboard.layout import choice_options, indicator_options, legend, score_themes
 from dashboard.views import area_name, map_view, resolve_state
 from data_pipeline.search import AreaIndex, normalise
 from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
@@ -26,7 +26,7 @@ from geodata.codes import LAND_CODE
 CONTROLS = {
     "indicator": "indicator", "year": "year", "mode": "mode", "class-method": "classes", "class-k": "k",
     "class-breaks": "breaks", "score-method": "score_method", "hotspot-method": "hotspot",
-    "hotspot-alpha": "alpha", "stabilise": "stabilise",
+    "hotspot-alpha": "alpha", "stabilise": "stabilise", "since": "since",
 }
 HIDDEN = {"display": "none"}
 EXPORT_FORMATS = ("png", "svg", "pdf")
@@ -43,12 +43,6 @@ def breadcrumbs(warehouse: Warehouse, state: routes.MapState) -> list:
             items.append(dcc.Link(name, href=routes.href(routes.view_of_area(state, code)), className="crumb"))
             items.append(html.Span("›", className="crumb-sep"))
     return items
-
-
-def legend(entries: list[tuple[str, str]], title: str) -> list:
-    return [html.Div(title, className="legend-title"),
-            html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), label],
-                             role="listitem") for colour, label in entries])]
 
 
 def table_rows(warehouse: Warehouse, state: routes.MapState, scope) -> tuple[list[dict], list[dict]]:
@@ -96,7 +90,7 @@ def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: d
         return state
     if trigger == "map":
         code = clicked_area(warehouse, inputs["click"])
-        return (routes.drill_down(state, code) or state) if code else None
+        return routes.selected(state, code) if code else None
     if isinstance(trigger, dict):  # a theme weight slider; sliders are laid out in `themes` order
         weights = tuple((th, float(w)) for th, w in zip(themes, inputs["weights"]) if w is not None and w != 1)
         return replace(state, weights=weights)
@@ -106,7 +100,7 @@ def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: d
         return moved_to if on_screen(moved_to, seen) and moved_to != state else None
     if trigger == "search":
         code = inputs["search"]
-        return routes.view_showing(state, code) if code in warehouse.areas.index else None
+        return replace(routes.view_showing(state, code), area=code) if code in warehouse.areas.index else None
     if trigger == "division":
         return routes.moved(state, inputs["division"], state.parent) if state.parent == LAND_CODE else None
     value = inputs[trigger]
@@ -136,7 +130,8 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             notice=Output("map-notice", "children"), found=Output("search", "value"),
             division=Output("division", "value"), division_box=Output("division-box", "style"),
             breaks_box=Output("breaks-box", "style"), class_box=Output("class-box", "style"), score_box=Output("score-box", "style"),
-            hotspot_box=Output("hotspot-box", "style"),
+            hotspot_box=Output("hotspot-box", "style"), since_box=Output("since-box", "style"),
+            since_options=Output("since", "options"),
             weights_out=Output({"type": "weight", "theme": ALL}, "value"),
             exports={fmt: Output(f"export-{fmt}", "href") for fmt in EXPORT_FORMATS},
             downloads={fmt: Output(f"download-{fmt}", "href") for fmt in ("csv", "xlsx")},
@@ -153,6 +148,8 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
     def navigate(pathname, search, click, division, found, extent, controls, weights):
         trigger = callback_context.triggered_id
         current = routes.parse(pathname, search)
+        if current.page != "kaart":   # another page is open; the map waits
+            return {"notice": no_update, **_unchanged()}
         inputs = {"click": click, "division": division, "search": found, "extent": extent, "weights": weights,
                   **controls}
         state = state_after(warehouse, current, trigger, inputs, themes)
@@ -190,6 +187,8 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             class_box=HIDDEN if state.mode == "hotspots" else {},
             score_box={} if state.mode == "score" else HIDDEN,
             hotspot_box={} if state.mode == "hotspots" else HIDDEN,
+            since_box={} if state.mode == "verandering" else HIDDEN,
+            since_options=[{"label": str(y), "value": y, "disabled": y >= state.year} for y in warehouse.years],
             weights_out=[state.weight(theme) for theme in themes],
             controls={cid: control_value(state, field) for cid, field in CONTROLS.items()},
             exports={fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
@@ -198,7 +197,8 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
 
     def _unchanged() -> dict:
         keys = ("pathname", "search", "figure", "click_reset", "found", "heading", "source", "crumbs", "legend",
-                "division", "division_box", "breaks_box", "class_box", "score_box", "hotspot_box")
+                "division", "division_box", "breaks_box", "class_box", "score_box", "hotspot_box", "since_box",
+                "since_options")
         return {**{k: no_update for k in keys}, "weights_out": [no_update] * len(themes),
                 "controls": {cid: no_update for cid in CONTROLS},
                 "exports": {fmt: no_update for fmt in EXPORT_FORMATS},

@@ -307,7 +307,7 @@ def test_standouts_compare_a_gemeente_with_its_peers_and_a_buurt_with_nl(demo_wa
         assert result["reference"].tolist() == ["peers" if p else "nl" for p in has_peers]
         assert result["reference_value"].tolist() == profile["peer_value"].where(has_peers, profile["nl_value"]).tolist()
         assert result["value"].tolist() == profile["value"].tolist()
-        distance = [abs(math.log(r)) if r > 0 else math.inf for r in result["ratio"]]
+        distance = [abs(math.log(r)) if r > 0 else -1 for r in result["ratio"]]   # a value of 0 comes last
         assert distance == sorted(distance, reverse=True)
         everything = standouts(wh, code, year, EVERYTHING, n=100)
         assert everything["indicator"].tolist()[:4] == result["indicator"].tolist()

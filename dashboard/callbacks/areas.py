@@ -1,0 +1,60 @@
+"""Callbacks for what is shown about areas rather than the map: the profile panel, the
+comparison and the gemeente page. Each follows the URL only; the panels' own links change it.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, html
+
+from dashboard import routes
+from dashboard.gemeente import gemeente_page
+from dashboard.i18n import t
+from dashboard.panels import compare_panel, profile_panel
+from dashboard.views import resolve_state
+from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
+
+HIDDEN = {"display": "none"}
+
+
+def _shown(make, warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tuple[list, dict]:
+    try:
+        return make(warehouse, state, scope), {}
+    except (NotFound, AccessDenied) as err:
+        return [html.P(t("error.not_found", state.lang, detail=str(err)), className="notice")], {}
+
+
+def profile_output(warehouse: Warehouse, pathname: str | None, search: str | None, scope: Scope):
+    """The profile panel's children and style for a URL (hidden when no area is selected)."""
+    state = resolve_state(warehouse, routes.parse(pathname, search))
+    if state.page != "kaart" or not state.area:
+        return [], HIDDEN
+    return _shown(profile_panel, warehouse, state, scope)
+
+
+def compare_output(warehouse: Warehouse, pathname: str | None, search: str | None, scope: Scope):
+    """The comparison's children and style for a URL (hidden when nothing is compared)."""
+    state = resolve_state(warehouse, routes.parse(pathname, search))
+    if state.page != "kaart" or not state.compare:
+        return [], HIDDEN
+    return _shown(compare_panel, warehouse, state, scope)
+
+
+def register(app, warehouse: Warehouse, scope_of_request) -> None:
+    @app.callback(Output("profile", "children"), Output("profile", "style"),
+                  Input("url", "pathname"), Input("url", "search"))
+    def profile(pathname, search):
+        return profile_output(warehouse, pathname, search, scope_of_request())
+
+    @app.callback(Output("compare", "children"), Output("compare", "style"),
+                  Input("url", "pathname"), Input("url", "search"))
+    def compare(pathname, search):
+        return compare_output(warehouse, pathname, search, scope_of_request())
+
+    @app.callback(Output("gemeente-page", "children"), Output("gemeente-page", "style"),
+                  Output("map-page", "style"), Input("url", "pathname"), Input("url", "search"))
+    def page(pathname, search):
+        state = routes.parse(pathname, search)
+        if state.page != "gemeente":
+            return [], HIDDEN, {}
+        children, _ = _shown(gemeente_page, warehouse, state, scope_of_request())
+        return children, {}, HIDDEN

@@ -1,0 +1,228 @@
+"""The panels beside the map: one area's profile and a comparison of 2-4 areas.
+
+Pure functions from a resolved :class:`~dashboard.routes.MapState` to Dash components. The
+numbers come from :mod:`data_pipeline.analysis` (the same rows as the CLI ``table``); every
+action in a panel is a link to another URL, so the URL stays the single truth and every panel
+can be shared and restored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard import routes
+from dashboard.formatting import MISSING, format_count, format_number
+from dashboard.i18n import t
+from dashboard.views import SCORE_METHODS, area_name
+from data_pipeline.analysis import area_profile, composite_breakdown, trends
+from data_pipeline.warehouse import Scope, Warehouse
+from indicators.catalog import Indicator
+
+TREND_CONFIG = {"displayModeBar": False, "responsive": True}
+LINE_COLOURS = ("#2166ac", "#b2182b", "#1b7837", "#762a83")
+REFERENCE_COLOUR = "#7f7f7f"
+REFERENCE_DASHES = ("dash", "dot")
+MAX_CONTRIBUTIONS = 8
+
+
+def _shown(value: float, status: str, decimals: int, lang: str) -> str:
+    """A value as the map shows it: Dutch number, or why there is none."""
+    if status == "ok" and not pd.isna(value):
+        return format_number(value, decimals)
+    return t("table.status.suppressed" if status == "suppressed" else "table.status.missing", lang)
+
+
+def _reference(value: float, decimals: int) -> str:
+    return format_number(value, decimals)
+
+
+def theme_indicators(warehouse: Warehouse, indicator: str) -> list[Indicator]:
+    """The indicators of the chosen indicator's theme, in catalog order."""
+    theme = warehouse.catalog.get(indicator).theme
+    return [i for i in warehouse.catalog.indicators if i.theme == theme]
+
+
+def _cell(text: str, column: str, header: bool = False):
+    return (html.Th if header else html.Td)(text, className=f"col-{column}")
+
+
+def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> html.Table:
+    """The area's values of the theme's indicators beside its parent, region, NL and peers,
+    with its rank and percentile among all areas of its level."""
+    lang, code = state.lang, state.area
+    level = warehouse.areas.at[code, "level"]
+    indicators = theme_indicators(warehouse, state.indicator)
+    rows = area_profile(warehouse, code, state.year, [i.id for i in indicators], scope)
+    parent = warehouse.areas.at[code, "parent_code"]
+    columns = [("value", area_name(warehouse, code, lang))]
+    if warehouse.areas.at[parent, "level"] not in ("land", "regio"):
+        columns.append(("parent_value", area_name(warehouse, parent, lang)))
+    if level != "regio":
+        columns.append(("regio_value", area_name(warehouse, warehouse.areas.at[code, "regio_code"], lang)))
+    columns.append(("nl_value", t("level.land", lang)))
+    if rows["peer_value"].notna().any():
+        columns.append(("peer_value", t("profile.peers", lang)))
+    head = html.Tr([_cell(t("profile.indicator", lang), "indicator", True)]
+                   + [_cell(label, key, True) for key, label in columns]
+                   + [_cell(t("profile.rank", lang, levels=t(f"levels.{level}", lang)), "rank", True),
+                      _cell(t("profile.percentile", lang), "percentile", True)])
+    body = []
+    for ind, row in zip(indicators, rows.itertuples(index=False)):
+        cells = [html.Td([ind.label(lang), html.Span(f" ({ind.unit(lang)})", className="unit")],
+                         className="col-indicator")]
+        cells.append(_cell(_shown(row.value, row.status, ind.decimals, lang), "value"))
+        cells += [_cell(_reference(getattr(row, key), ind.decimals), key) for key, _ in columns[1:]]
+        ranked = not pd.isna(row.rank)
+        cells.append(_cell(t("profile.rank_of", lang, rank=int(row.rank), n=format_count(row.n_ranked))
+                           if ranked else MISSING, "rank"))
+        cells.append(_cell(format_number(row.percentile, 0) if ranked else MISSING, "percentile"))
+        body.append(html.Tr(cells, **{"data-indicator": ind.id}))
+    peer_note = ""
+    if rows["peer_group"].notna().any():
+        peer_note = t("profile.peer_note", lang, group=rows["peer_group"].dropna().iloc[0])
+    return html.Div([html.Table([html.Thead(head), html.Tbody(body)], className="profile-table"),
+                     html.P(t("profile.rank_note", lang) + (" " + peer_note if peer_note else ""),
+                            className="help")])
+
+
+def trend_figure(warehouse: Warehouse, codes: list[str], indicator: str, lang: str, scope: Scope,
+                 reference: list[str] = ()) -> go.Figure:
+    """One indicator over all years: a line per area in ``codes``, dashed grey lines for the
+    ``reference`` areas (e.g. the parent and NL). Years without a shown value are gaps."""
+    ind = warehouse.catalog.get(indicator)
+    all_codes = list(dict.fromkeys([*codes, *reference]))
+    long = trends(warehouse, all_codes, [indicator], scope)
+    fig = go.Figure()
+    dashes = iter(REFERENCE_DASHES)
+    for i, code in enumerate(all_codes):
+        part = long[long["code"] == code].sort_values("year")
+        is_reference = code in reference and code not in codes
+        name = area_name(warehouse, code, lang)
+        fig.add_scatter(
+            x=part["year"], y=part["value"], mode="lines+markers", name=name, connectgaps=False,
+            line=dict(color=REFERENCE_COLOUR if is_reference else LINE_COLOURS[i % len(LINE_COLOURS)],
+                      dash=next(dashes, "dot") if is_reference else "solid", width=1.5 if is_reference else 2.5),
+            hovertemplate=f"{name} %{{x}}: %{{y:,.{ind.decimals}f}} {ind.unit(lang)}<extra></extra>",
+        )
+    fig.update_layout(
+        height=230, margin=dict(l=48, r=8, t=28, b=28), template="none", separators=",.",
+        title=dict(text=f"{ind.label(lang)} ({ind.unit(lang)})", font=dict(size=13), x=0, xanchor="left"),
+        legend=dict(orientation="h", y=-0.2), xaxis=dict(dtick=1, tickformat="d"),
+        font=dict(family="DejaVu Sans, Arial, sans-serif", size=11), paper_bgcolor="white",
+    )
+    return fig
+
+
+def score_breakdown(warehouse: Warehouse, state: routes.MapState, scope: Scope):
+    """The area's composite risk signal and the indicators that make it up, largest first."""
+    lang = state.lang
+    result = composite_breakdown(warehouse, state.area, state.year, SCORE_METHODS[state.score_method],
+                                 state.weights, state.stabilise, scope=scope)
+    if result is None:
+        return html.P(t("profile.no_score", lang), className="help")
+    parts = result.contributions.iloc[:MAX_CONTRIBUTIONS]
+    widest = max(parts.abs().max(), 1e-9)
+    items = []
+    for indicator, value in parts.items():
+        width = f"{abs(value) / widest * 100:.0f}%"
+        items.append(html.Li([
+            html.Span(warehouse.catalog.get(indicator).label(lang), className="bar-label"),
+            html.Span(html.Span(className="bar " + ("up" if value > 0 else "down"), style={"width": width}),
+                      className="bar-track"),
+            html.Span(format_number(value, 2), className="bar-value"),
+        ], **{"data-indicator": indicator}))
+    return html.Div([
+        html.P(t("profile.score", lang, score=format_number(result.score, 2),
+                 coverage=format_number(result.coverage * 100, 0)), className="score-line"),
+        html.Ul(items, className="bars"),
+        html.P(t("score.caveat", lang), className="caveat"),
+    ])
+
+
+def _links(warehouse: Warehouse, state: routes.MapState) -> list:
+    lang, code = state.lang, state.area
+    level = warehouse.areas.at[code, "level"]
+    links = []
+    below = routes.drill_down(state, code)
+    if below and warehouse.view_exists(below.level, below.parent):
+        links.append(dcc.Link(t("profile.open", lang, levels=t(f"levels.{below.level}", lang)),
+                              href=routes.href(below), id="profile-drill"))
+    if code in state.compare:
+        links.append(html.Span(t("profile.in_compare", lang), className="muted"))
+    else:
+        links.append(dcc.Link(t("profile.add_compare", lang), href=routes.href(routes.with_compared(state, code)),
+                              id="profile-compare"))
+    if level == "gemeente":
+        links.append(dcc.Link(t("profile.gemeente_page", lang),
+                              href=routes.href(routes.gemeente_page(state, code)), id="profile-page"))
+    links.append(dcc.Link("×", href=routes.href(replace(state, area=None)), id="profile-close",
+                          title=t("profile.close", lang), className="close"))
+    return links
+
+
+def profile_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> list:
+    """The profile of ``state.area``: heading with actions, values against references, trend
+    and, where the area has a composite score, its breakdown."""
+    lang, code = state.lang, state.area
+    level = warehouse.areas.at[code, "level"]
+    parent = warehouse.areas.at[code, "parent_code"]
+    place = t("profile.place", lang, level=t(f"level1.{level}", lang), parent=area_name(warehouse, parent, lang))
+    theme = warehouse.catalog.themes[warehouse.catalog.get(state.indicator).theme][lang]
+    reference = [p for p in (parent, warehouse.areas.at[code, "land_code"]) if p != code]
+    return [
+        html.Div([html.H3(f"{area_name(warehouse, code, lang)} ({code})", id="profile-title"),
+                  html.Div(_links(warehouse, state), className="panel-links")], className="panel-head"),
+        html.P(f"{place} · {state.year} · {t('profile.theme', lang, theme=theme)}", className="help"),
+        profile_table(warehouse, state, scope),
+        dcc.Graph(id="profile-trend", config=TREND_CONFIG,
+                  figure=trend_figure(warehouse, [code], state.indicator, lang, scope, reference)),
+        html.H4(t("profile.score_title", lang)),
+        score_breakdown(warehouse, state, scope),
+    ]
+
+
+def compare_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> list:
+    """The compared areas side by side: every indicator by theme, and one trend chart."""
+    lang, codes = state.lang, list(state.compare)
+    chips = [html.Span([f"{area_name(warehouse, c, lang)} ({c}) ",
+                        dcc.Link("×", href=routes.href(routes.without_compared(state, c)),
+                                 title=t("compare.remove", lang), className="close")],
+                       className="chip", **{"data-code": c})
+             for c in codes]
+    head = [html.H3(t("compare.title", lang, year=state.year), id="compare-title"),
+            html.Div([*chips, dcc.Link(t("compare.clear", lang), href=routes.href(replace(state, compare=())),
+                                        className="muted")], className="panel-links")]
+    if len(codes) < 2:
+        return [html.Div(head, className="panel-head"), html.P(t("compare.hint", lang), className="help")]
+    indicators = list(warehouse.catalog.indicators)
+    ids = [i.id for i in indicators]
+    profiles = {c: area_profile(warehouse, c, state.year, ids, scope).set_index("indicator") for c in codes}
+    nl = profiles[codes[0]]["nl_value"]
+    header = html.Tr([_cell(t("profile.indicator", lang), "indicator", True)]
+                     + [html.Th(area_name(warehouse, c, lang), **{"data-code": c}) for c in codes]
+                     + [_cell(t("level.land", lang), "nl_value", True)])
+    body, theme = [], None
+    for ind in indicators:
+        if ind.theme != theme:
+            theme = ind.theme
+            body.append(html.Tr(html.Th(warehouse.catalog.themes[theme][lang], colSpan=len(codes) + 2),
+                                className="theme-row"))
+        cells = [html.Td([ind.label(lang), html.Span(f" ({ind.unit(lang)})", className="unit")],
+                         className="col-indicator")]
+        for c in codes:
+            row = profiles[c].loc[ind.id]
+            cells.append(html.Td(_shown(row["value"], row["status"], ind.decimals, lang), **{"data-code": c}))
+        cells.append(_cell(_reference(nl[ind.id], ind.decimals), "nl_value"))
+        body.append(html.Tr(cells, className="current" if ind.id == state.indicator else None,
+                            **{"data-indicator": ind.id}))
+    land = warehouse.areas.at[codes[0], "land_code"]
+    return [
+        html.Div(head, className="panel-head"),
+        html.Table([html.Thead(header), html.Tbody(body)], className="compare-table", id="compare-table"),
+        dcc.Graph(id="compare-trend", config=TREND_CONFIG,
+                  figure=trend_figure(warehouse, codes, state.indicator, lang, scope, [land])),
+    ]
