@@ -11,6 +11,9 @@ from dash import dash_table, dcc, html
 from dashboard.i18n import t
 from dashboard.routes import ALPHAS, MODES, TOPOJSON_URL
 
+#: Shown by a callback when needed; hidden from the start so that nothing shifts the map later.
+HIDDEN = {"display": "none"}
+
 GRAPH_CONFIG = {
     "topojsonURL": TOPOJSON_URL,  # plotly's world topojson comes from us, never from a CDN
     "displaylogo": False,
@@ -87,7 +90,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             ]),
             _control("control.since", dcc.Dropdown(id="since", clearable=False, searchable=False,
                                                    options=[{"label": str(y), "value": y} for y in warehouse.years]),
-                     id="since-box"),
+                     id="since-box", style=HIDDEN),
             html.Div(id="class-box", className="controls inner", children=[
                 _control("control.classes", dcc.Dropdown(
                     id="class-method", clearable=False, searchable=False,
@@ -144,8 +147,8 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
                 ]),
             ]),
         ]),
-        html.Section(id="profile", className="panel profile", **{"aria-live": "polite"}),
-        html.Section(id="compare", className="panel compare"),
+        html.Section(id="profile", className="panel profile", style=HIDDEN, **{"aria-live": "polite"}),
+        html.Section(id="compare", className="panel compare", style=HIDDEN),
         html.Details(className="table-box", children=[
             html.Summary(text("table.summary"), id="table-summary"),
             html.Div(className="downloads", children=[
@@ -178,7 +181,7 @@ def serve_layout(warehouse) -> html.Div:
                 dcc.Link(t("lang.switch", lang), id="lang-link", href="/"),
             ]),
         ]),
-        html.Div(id="gemeente-page", className="gemeente-page"),
+        html.Div(id="gemeente-page", className="gemeente-page", style=HIDDEN),
         map_page(warehouse, lang),
         html.P(id="dataset-line", className="source"),
     ])

@@ -204,11 +204,13 @@ def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, 
 def signed(value: float, decimals: int) -> str:
     """A change with its sign: ``+1,5``, ``-0,3``, ``0,0``.
 
-    >>> signed(1.5, 1), signed(-0.25, 2), signed(0.0, 1)
-    ('+1,5', '-0,25', '0,0')
+    >>> signed(1.5, 1), signed(-0.25, 2), signed(0.0, 1), signed(-5e-324, 1), signed(0.01, 1)
+    ('+1,5', '-0,25', '0,0', '0,0', '0,0')
     """
     text = format_number(value, decimals)
-    return "+" + text if value > 0 and text.strip("0,.") else text
+    if not text.strip("-0,."):   # rounds to zero: no sign
+        return text.lstrip("-")
+    return "+" + text if value > 0 else text
 
 
 def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapView:

@@ -9,11 +9,11 @@ from dash import Input, Output, html
 from dashboard import routes
 from dashboard.gemeente import gemeente_page
 from dashboard.i18n import t
+from dashboard.layout import HIDDEN
 from dashboard.panels import compare_panel, profile_panel
 from dashboard.views import resolve_state
 from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 
-HIDDEN = {"display": "none"}
 
 
 def _shown(make, warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tuple[list, dict]:

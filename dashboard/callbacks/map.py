@@ -16,7 +16,7 @@ from dash.dash_table.Format import Format, Group, Scheme
 from dashboard import routes
 from dashboard.figures import empty_figure
 from dashboard.i18n import t
-from dashboard.layout import choice_options, indicator_options, legend, score_themes
+from dashboard.layout import HIDDEN, choice_options, indicator_options, legend, score_themes
 from dashboard.views import area_name, map_view, resolve_state
 from data_pipeline.search import AreaIndex, normalise
 from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
@@ -28,7 +28,6 @@ CONTROLS = {
     "class-breaks": "breaks", "score-method": "score_method", "hotspot-method": "hotspot",
     "hotspot-alpha": "alpha", "stabilise": "stabilise", "since": "since",
 }
-HIDDEN = {"display": "none"}
 EXPORT_FORMATS = ("png", "svg", "pdf")
 
 

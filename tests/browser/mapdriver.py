@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-PAINTED_CODES = """() => Array.from(document.querySelectorAll('#map path.choroplethlocation'))
-    .map(p => p.__data__ && p.__data__.loc).filter(Boolean).sort()"""
+import re
+
+# (a selected area is drawn twice: its fill and, on top, its outline)
+PAINTED_CODES = """() => Array.from(new Set(Array.from(document.querySelectorAll('#map path.choroplethlocation'))
+    .map(p => p.__data__ && p.__data__.loc).filter(Boolean))).sort()"""
 
 # A screen point well inside the polygon of `code`: sample its bounding box and keep a point
 # whose neighbours 4 px away are inside the fill too (plotly's drag layer sits on top, so
@@ -47,6 +50,19 @@ def _point(page, code: str) -> list[float]:
 
 def click_area(page, code: str) -> None:
     page.mouse.click(*_point(page, code))
+
+
+def select_area(page, code: str) -> None:
+    """Click an area once: its profile opens (and the URL says ``gebied=<code>``)."""
+    click_area(page, code)
+    page.wait_for_url(re.compile(rf"[?&]gebied={code}(&|$)"))
+    page.locator("#profile-title", has_text=f"({code})").wait_for()
+
+
+def drill_into(page, code: str) -> None:
+    """Click an area, then click it again: the first click selects it, the second opens the map below."""
+    select_area(page, code)
+    click_area(page, code)
 
 
 def hover_text(page, code: str) -> str:

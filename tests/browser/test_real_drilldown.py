@@ -8,7 +8,7 @@ import pytest
 
 from dashboard import create_app
 from tests.browser.conftest import LiveServer
-from tests.browser.mapdriver import children, click_area, clickable_child, wait_for_codes
+from tests.browser.mapdriver import children, clickable_child, drill_into, wait_for_codes
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -25,19 +25,19 @@ def test_region_to_gemeente_to_wijk_and_to_buurt_in_amsterdam(live_real, real_wa
     wh, page = real_warehouse, recording.page
     page.goto(live_real.url + "/kaart/regio/NL01?indicator=inwoners&jaar=2024")
     wait_for_codes(page, children(wh, "regio", "NL01"))
-    click_area(page, region)
+    drill_into(page, region)
     page.wait_for_url(re.compile(rf"/kaart/gemeente/{region}\?"))
     wait_for_codes(page, children(wh, "gemeente", region))
 
     gemeente = gemeente or clickable_child(wh, "gemeente", region)
-    click_area(page, gemeente)
+    drill_into(page, gemeente)
     page.wait_for_url(re.compile(rf"/kaart/wijk/{gemeente}\?"))
     wait_for_codes(page, children(wh, "wijk", gemeente))
     assert wh.areas.at[gemeente, "name"] in page.locator("#map-heading").inner_text()
 
     if gemeente == "GM0363":
         wijk = clickable_child(wh, "wijk", gemeente)
-        click_area(page, wijk)
+        drill_into(page, wijk)
         page.wait_for_url(re.compile(rf"/kaart/buurt/{wijk}\?"))
         wait_for_codes(page, children(wh, "buurt", wijk))
     assert "CBS" in page.locator("#dataset-line").inner_text()

@@ -41,3 +41,43 @@ def test_a_reported_extent_counts_only_for_the_map_it_was_made_on(tiny_warehouse
     # a URL with an extent on a freshly opened page: nothing reported yet, so the map must draw it
     assert not on_screen(after, None)
     assert state_after(tiny_warehouse, after, "map-extent", {"extent": seen}, []) is None  # no change
+
+
+def test_selection_comparison_and_since_round_trip_through_the_url():
+    state = routes.MapState(level="gemeente", parent="RE01", indicator="x", year=2024, mode="verandering",
+                            since=2020, area="GM0001", compare=("GM0001", "GM0002", "GM0003"))
+    text = routes.href(state)
+    assert "gebied=GM0001" in text and "vergelijk=GM0001;GM0002;GM0003" in text and "sinds=2020" in text
+    path, _, query = text.partition("?")
+    assert routes.parse(path, "?" + query) == state
+    assert routes.parse("/kaart/gemeente/RE01", "?vergelijk=gm1;gm2;gm1;;gm3;gm4;gm5").compare == (
+        "GM1", "GM2", "GM3", "GM4")   # upper case, no repeats, at most four
+
+
+def test_the_gemeente_page_has_its_own_stable_path():
+    state = routes.parse("/gemeente/GM0363", "?jaar=2023&taal=en")
+    assert (state.page, state.level, state.parent, state.year, state.lang) == ("gemeente", "wijk", "GM0363", 2023, "en")
+    assert routes.path(state) == "/gemeente/GM0363"
+    on_map = routes.map_of(state)
+    assert routes.path(on_map) == "/kaart/wijk/GM0363" and on_map.area == "GM0363"
+    assert routes.export_url(state, "png").startswith("/export/png/kaart/wijk/GM0363?")
+    assert routes.path(routes.gemeente_page(ZOOMED, "GM0001")) == "/gemeente/GM0001"
+
+
+def test_a_first_click_selects_and_a_second_drills_in():
+    state = routes.MapState(level="gemeente", parent="RE01", indicator="x", year=2024)
+    once = routes.selected(state, "GM0001")
+    assert (once.level, once.parent, once.area) == ("gemeente", "RE01", "GM0001")
+    twice = routes.selected(once, "GM0001")
+    assert (twice.level, twice.parent) == ("wijk", "GM0001")
+    assert routes.selected(once, "GM0002").area == "GM0002"
+
+
+def test_compared_areas_are_of_one_level_and_at_most_four():
+    state = routes.MapState()
+    for code in ("GM0001", "GM0002", "GM0003", "GM0004", "GM0005"):
+        state = routes.with_compared(state, code)
+    assert state.compare == ("GM0002", "GM0003", "GM0004", "GM0005")
+    assert routes.with_compared(state, "GM0003").compare == ("GM0002", "GM0004", "GM0005", "GM0003")
+    assert routes.with_compared(state, "WK000101").compare == ("WK000101",)
+    assert routes.without_compared(state, "GM0003").compare == ("GM0002", "GM0004", "GM0005")

@@ -1,0 +1,89 @@
+"""Profile, comparison, gemeente page and the change mode, without a browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import routes
+from dashboard.callbacks.areas import compare_output, profile_output
+from dashboard.gemeente import gemeente_page
+from dashboard.views import map_view, resolve_state
+from data_pipeline.analysis import change_view
+from data_pipeline.warehouse import NotFound, Scope
+
+EVERYTHING = Scope.everything()
+
+
+def texts(component) -> str:
+    """All text in a Dash component tree."""
+    if isinstance(component, (str, int, float)):
+        return str(component)
+    if isinstance(component, (list, tuple)):
+        return " ".join(texts(c) for c in component)
+    children = getattr(component, "children", None)
+    return texts(children) if children is not None else ""
+
+
+def test_resolve_state_drops_unknown_areas_and_mixed_levels_and_bad_years(tiny_warehouse):
+    state = resolve_state(tiny_warehouse, routes.MapState(area="GM9999", compare=("GM0001", "WK000101", "GM0002", "NOPE"),
+                                                          mode="verandering", since=1900))
+    assert state.area is None and state.compare == ("GM0001", "GM0002")
+    assert state.since == tiny_warehouse.years[0] if len(tiny_warehouse.years) > 1 else state.since is None
+    water = resolve_state(tiny_warehouse, routes.MapState(area="BU00029900"))
+    assert water.area is None
+
+
+def test_the_profile_panel_is_hidden_until_an_area_is_selected(demo_warehouse):
+    wh = demo_warehouse
+    gemeente = wh.areas.loc[(wh.areas["level"] == "gemeente") & ~wh.areas["is_water"], "code"].iloc[0]
+    children, style = profile_output(wh, "/kaart/gemeente/NL01", "?indicator=misdrijven_per_1000_inwoners", EVERYTHING)
+    assert children == [] and style == {"display": "none"}
+    children, style = profile_output(wh, "/kaart/gemeente/NL01",
+                                     f"?indicator=misdrijven_per_1000_inwoners&gebied={gemeente}", EVERYTHING)
+    assert style == {} and f"({gemeente})" in texts(children)
+    assert "Rang onder gemeenten" in texts(children)
+    children, _ = profile_output(wh, "/kaart/gemeente/NL01",
+                                 f"?indicator=misdrijven_per_1000_inwoners&gebied={gemeente}&taal=en", EVERYTHING)
+    assert "Rank among municipalities" in texts(children)
+
+
+def test_a_comparison_of_one_area_asks_for_another(demo_warehouse):
+    wh = demo_warehouse
+    gemeenten = wh.areas.loc[(wh.areas["level"] == "gemeente") & ~wh.areas["is_water"], "code"].tolist()
+    children, style = compare_output(wh, "/kaart/gemeente/NL01", f"?vergelijk={gemeenten[0]}", EVERYTHING)
+    assert style == {} and "Kies nog een gebied" in texts(children)
+    children, _ = compare_output(wh, "/kaart/gemeente/NL01", f"?vergelijk={gemeenten[0]};{gemeenten[1]}", EVERYTHING)
+    assert "Kies nog een gebied" not in texts(children)
+    for code in gemeenten[:2]:
+        assert wh.areas.at[code, "name"] in texts(children)
+
+
+def test_the_gemeente_page_is_only_for_gemeenten(demo_warehouse):
+    wh = demo_warehouse
+    wijk = wh.areas.loc[wh.areas["level"] == "wijk", "code"].iloc[0]
+    with pytest.raises(NotFound):
+        gemeente_page(wh, routes.parse(f"/gemeente/{wijk}", ""), EVERYTHING)
+    gemeente = wh.areas.at[wijk, "parent_code"]
+    page = texts(gemeente_page(wh, routes.parse(f"/gemeente/{gemeente}", "?taal=en"), EVERYTHING))
+    assert wh.areas.at[gemeente, "name"] in page and "Where" in page and "Every topic explained" in page
+
+
+def test_the_change_map_shows_only_areas_shown_in_both_years(demo_warehouse):
+    wh = demo_warehouse
+    first, last = wh.years[0], wh.years[-1]
+    gemeente = wh.areas.loc[(wh.areas["level"] == "gemeente") & ~wh.areas["is_water"], "code"].iloc[0]
+    state = resolve_state(wh, routes.MapState(level="buurt", parent=gemeente, indicator="misdrijven_per_1000_inwoners",
+                                              mode="verandering"))
+    assert state.since == first and state.year == last
+    view = map_view(wh, state, EVERYTHING)
+    frame = change_view(wh, "buurt", gemeente, state.indicator, last, first, EVERYTHING)
+    classed = {code for trace in view.figure.data[:1] for code in trace.locations}
+    both = set(frame.loc[(frame["status_now"] == "ok") & (frame["status_since"] == "ok") & ~frame["is_water"], "code"])
+    assert classed == both
+    classes = [label for _, label in view.legend if " – " in label]
+    assert len(classes) % 2 == 1   # symmetric around 0: a neutral middle class and mirrored ones
+    low, high = classes[0].split(" – ")[0], classes[-1].split(" – ")[1]
+    assert low.startswith("-") and high.startswith("+") and low[1:] == high[1:]
+    mid_low, mid_high = classes[len(classes) // 2].split(" – ")
+    assert mid_low.lstrip("-") == mid_high.lstrip("+")
+    assert "Verandering" in view.heading and f"{first}–{last}" in view.heading
