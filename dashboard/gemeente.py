@@ -18,7 +18,7 @@ from dashboard.i18n import t
 from dashboard.layout import GRAPH_CONFIG, legend
 from dashboard.views import area_name, map_view, resolve_state, source_line
 from data_pipeline.analysis import area_profile, standouts
-from data_pipeline.warehouse import NotFound, Scope, Warehouse
+from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 from indicators.composite import eligible_indicators
 
 PAGE_MAP_CONFIG = {**GRAPH_CONFIG, "displayModeBar": False, "scrollZoom": False}
@@ -75,7 +75,10 @@ def _maps(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> html.Se
     panels = []
     for graph_id, title, view_state in maps:
         plain = replace(view_state, page="kaart", mode="waarde", classes="kwantielen", k=5, breaks=(), extent=())
-        view = map_view(warehouse, plain, scope)
+        try:
+            view = map_view(warehouse, plain, scope)
+        except AccessDenied:   # a viewer who may see the gemeente but not its whole region
+            continue
         view.figure.update_layout(height=420)
         panels.append(html.Div([
             html.H4(title),

@@ -40,6 +40,21 @@ def _reference(value: float, decimals: int) -> str:
     return format_number(value, decimals)
 
 
+def peer_label(key: str, lang: str) -> str:
+    """A peer group key (:func:`indicators.compare.peer_groups`) in the reader's language.
+
+    >>> peer_label("stedelijkheid 2, 50.000–100.000 inwoners", "en")
+    'urbanity class 2, 50,000–100,000 inhabitants'
+    >>> peer_label("stedelijkheid 5, < 20.000 inwoners", "nl")
+    'stedelijkheid 5, < 20.000 inwoners'
+    """
+    urbanity, _, band = key.partition(", ")
+    if lang != "en" or not urbanity.startswith("stedelijkheid "):
+        return key
+    band = band.replace(".", ",").replace(" inwoners", " inhabitants")
+    return t("peer.label", lang, urbanity=urbanity.removeprefix("stedelijkheid "), band=band)
+
+
 def theme_indicators(warehouse: Warehouse, indicator: str) -> list[Indicator]:
     """The indicators of the chosen indicator's theme, in catalog order."""
     theme = warehouse.catalog.get(indicator).theme
@@ -83,7 +98,7 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
         body.append(html.Tr(cells, **{"data-indicator": ind.id}))
     peer_note = ""
     if rows["peer_group"].notna().any():
-        peer_note = t("profile.peer_note", lang, group=rows["peer_group"].dropna().iloc[0])
+        peer_note = t("profile.peer_note", lang, group=peer_label(rows["peer_group"].dropna().iloc[0], lang))
     return html.Div([html.Table([html.Thead(head), html.Tbody(body)], className="profile-table"),
                      html.P(t("profile.rank_note", lang) + (" " + peer_note if peer_note else ""),
                             className="help")])
