@@ -38,10 +38,11 @@ def _comparison(ratio: float, reference: str, lang: str) -> str:
 
 
 def _topic_link(state: routes.MapState, indicator: str, lang: str):
-    current = indicator == state.indicator
-    return dcc.Link(t("page.on_map_current", lang) if current else t("page.on_map", lang),
-                    href=routes.href(replace(state, indicator=indicator)) + "#kaarten",
-                    className="topic-link current" if current else "topic-link")
+    """A link that puts the topic on the page's maps (a note when it is already there)."""
+    if indicator == state.indicator:
+        return html.Span(t("page.on_map_current", lang), className="topic-link current")
+    return dcc.Link(t("page.on_map", lang), href=routes.href(replace(state, indicator=indicator)),
+                    className="topic-link")
 
 
 def _standouts(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> html.Section:

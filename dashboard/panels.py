@@ -36,10 +36,6 @@ def _shown(value: float, status: str, decimals: int, lang: str) -> str:
     return t("table.status.suppressed" if status == "suppressed" else "table.status.missing", lang)
 
 
-def _reference(value: float, decimals: int) -> str:
-    return format_number(value, decimals)
-
-
 def peer_label(key: str, lang: str) -> str:
     """A peer group key (:func:`indicators.compare.peer_groups`) in the reader's language.
 
@@ -65,6 +61,10 @@ def _cell(text: str, column: str, header: bool = False):
     return (html.Th if header else html.Td)(text, className=f"col-{column}")
 
 
+def _indicator_cell(ind: Indicator, lang: str) -> html.Td:
+    return html.Td([ind.label(lang), html.Span(f" ({ind.unit(lang)})", className="unit")], className="col-indicator")
+
+
 def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> html.Table:
     """The area's values of the theme's indicators beside its parent, region, NL and peers,
     with its rank and percentile among all areas of its level."""
@@ -87,10 +87,8 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
                       _cell(t("profile.percentile", lang), "percentile", True)])
     body = []
     for ind, row in zip(indicators, rows.itertuples(index=False)):
-        cells = [html.Td([ind.label(lang), html.Span(f" ({ind.unit(lang)})", className="unit")],
-                         className="col-indicator")]
-        cells.append(_cell(_shown(row.value, row.status, ind.decimals, lang), "value"))
-        cells += [_cell(_reference(getattr(row, key), ind.decimals), key) for key, _ in columns[1:]]
+        cells = [_indicator_cell(ind, lang), _cell(_shown(row.value, row.status, ind.decimals, lang), "value")]
+        cells += [_cell(format_number(getattr(row, key), ind.decimals), key) for key, _ in columns[1:]]
         ranked = not pd.isna(row.rank)
         cells.append(_cell(t("profile.rank_of", lang, rank=int(row.rank), n=format_count(row.n_ranked))
                            if ranked else MISSING, "rank"))
@@ -226,12 +224,11 @@ def compare_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
             theme = ind.theme
             body.append(html.Tr(html.Th(warehouse.catalog.themes[theme][lang], colSpan=len(codes) + 2),
                                 className="theme-row"))
-        cells = [html.Td([ind.label(lang), html.Span(f" ({ind.unit(lang)})", className="unit")],
-                         className="col-indicator")]
+        cells = [_indicator_cell(ind, lang)]
         for c in codes:
             row = profiles[c].loc[ind.id]
             cells.append(html.Td(_shown(row["value"], row["status"], ind.decimals, lang), **{"data-code": c}))
-        cells.append(_cell(_reference(nl[ind.id], ind.decimals), "nl_value"))
+        cells.append(_cell(format_number(nl[ind.id], ind.decimals), "nl_value"))
         body.append(html.Tr(cells, className="current" if ind.id == state.indicator else None,
                             **{"data-indicator": ind.id}))
     land = warehouse.areas.at[codes[0], "land_code"]

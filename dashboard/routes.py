@@ -199,10 +199,11 @@ def href(state: MapState) -> str:
 
 
 def moved(state: MapState, level: str, parent: str) -> MapState:
-    """The state showing another map: a pan/zoom extent belongs to the map it was made on."""
+    """The state showing another map: a pan/zoom extent and a selected area belong to the map
+    they were made on (a comparison stays)."""
     if (level, parent) == (state.level, state.parent):
         return state
-    return replace(state, level=level, parent=parent, extent=())
+    return replace(state, level=level, parent=parent, extent=(), area=None)
 
 
 def drill_down(state: MapState, code: str) -> MapState | None:
@@ -234,8 +235,9 @@ def selected(state: MapState, code: str) -> MapState:
     """A click on an area: the first click opens its profile, a click on the open one drills in.
 
     >>> s = MapState(level="wijk", parent="GM0363")
-    >>> selected(s, "WK036301").area, selected(selected(s, "WK036301"), "WK036301").level
-    ('WK036301', 'buurt')
+    >>> drilled = selected(selected(s, "WK036301"), "WK036301")
+    >>> selected(s, "WK036301").area, drilled.level, drilled.area
+    ('WK036301', 'buurt', None)
     """
     if state.area == code:
         return drill_down(state, code) or state

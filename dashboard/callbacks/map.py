@@ -158,7 +158,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             code = clicked_area(warehouse, click)
             return {**_unchanged(), "notice": t("map.no_deeper", current.lang, area=warehouse.areas.at[code, "name"])}
         state = resolve_state(warehouse, state)
-        if trigger in ("url", "map-extent") and on_screen(state, extent):
+        if trigger == "map-extent":
             # The map already shows this extent (the user just panned or zoomed): drawing it again
             # would only disturb the view, so only the URL and the links follow.
             new_path, new_search = routes.path(state), routes.search(state)

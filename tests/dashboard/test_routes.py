@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from dashboard import routes
@@ -24,11 +26,15 @@ def test_an_extent_that_is_not_a_box_is_ignored(bad):
     assert routes.parse("/kaart/wijk/GM0001", f"?uitsnede={bad}").extent == ()
 
 
-def test_moving_to_another_map_drops_the_extent_and_staying_keeps_it():
+def test_moving_to_another_map_drops_the_extent_and_selection_and_staying_keeps_them():
+    selected = replace(ZOOMED, area="WK000101", compare=("WK000101", "WK000102"))
+    assert routes.drill_down(selected, "WK000101").area is None
+    assert routes.drill_down(selected, "WK000101").compare == selected.compare
     assert routes.drill_down(ZOOMED, "WK000101").extent == ()
     assert routes.view_of_area(ZOOMED, "RE01").extent == ()
     assert routes.view_showing(ZOOMED, "BU00010101").extent == ()
     assert routes.moved(ZOOMED, "wijk", "GM0001") is ZOOMED
+    assert routes.moved(selected, "wijk", "GM0001") is selected
 
 
 def test_a_reported_extent_counts_only_for_the_map_it_was_made_on(tiny_warehouse):
