@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import routes
@@ -103,31 +102,36 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
 
 
 def trend_figure(warehouse: Warehouse, codes: list[str], indicator: str, lang: str, scope: Scope,
-                 reference: list[str] = ()) -> go.Figure:
-    """One indicator over all years: a line per area in ``codes``, dashed grey lines for the
-    ``reference`` areas (e.g. the parent and NL). Years without a shown value are gaps."""
+                 reference: list[str] = ()) -> dict:
+    """One indicator over all years: a line per area in ``codes``, grey dashed/dotted lines for
+    the ``reference`` areas (e.g. the parent and NL). Years without a shown value are gaps.
+
+    A plain figure dict: plotly.js validates it in the browser, and building ``go.Figure``
+    objects would cost more server time than the query."""
     ind = warehouse.catalog.get(indicator)
     all_codes = list(dict.fromkeys([*codes, *reference]))
-    long = trends(warehouse, all_codes, [indicator], scope)
-    fig = go.Figure()
-    dashes = iter(REFERENCE_DASHES)
+    long = trends(warehouse, all_codes, [indicator], scope).sort_values("year")
+    data, dashes = [], iter(REFERENCE_DASHES)
     for i, code in enumerate(all_codes):
-        part = long[long["code"] == code].sort_values("year")
+        part = long[long["code"] == code]
         is_reference = code in reference and code not in codes
         name = area_name(warehouse, code, lang)
-        fig.add_scatter(
-            x=part["year"], y=part["value"], mode="lines+markers", name=name, connectgaps=False,
+        data.append(dict(
+            type="scatter", x=part["year"].tolist(), y=[None if pd.isna(v) else float(v) for v in part["value"]],
+            mode="lines+markers", name=name, connectgaps=False,
             line=dict(color=REFERENCE_COLOUR if is_reference else LINE_COLOURS[i % len(LINE_COLOURS)],
                       dash=next(dashes, "dot") if is_reference else "solid", width=1.5 if is_reference else 2.5),
             hovertemplate=f"{name} %{{x}}: %{{y:,.{ind.decimals}f}} {ind.unit(lang)}<extra></extra>",
-        )
-    fig.update_layout(
-        height=230, margin=dict(l=48, r=8, t=28, b=28), template="none", separators=",.",
-        title=dict(text=f"{ind.label(lang)} ({ind.unit(lang)})", font=dict(size=13), x=0, xanchor="left"),
-        legend=dict(orientation="h", y=-0.2), xaxis=dict(dtick=1, tickformat="d"),
-        font=dict(family="DejaVu Sans, Arial, sans-serif", size=11), paper_bgcolor="white",
+        ))
+    layout = dict(
+        height=230, margin=dict(l=48, r=8, t=28, b=28), separators=",.", paper_bgcolor="white",
+        plot_bgcolor="white", title=dict(text=f"{ind.label(lang)} ({ind.unit(lang)})", font=dict(size=13), x=0,
+                                         xanchor="left"),
+        legend=dict(orientation="h", y=-0.2), xaxis=dict(dtick=1, tickformat="d", gridcolor="#eeeeee"),
+        yaxis=dict(gridcolor="#eeeeee", rangemode="tozero"),
+        font=dict(family="DejaVu Sans, Arial, sans-serif", size=11),
     )
-    return fig
+    return {"data": data, "layout": layout}
 
 
 def score_breakdown(warehouse: Warehouse, state: routes.MapState, scope: Scope):
