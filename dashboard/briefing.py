@@ -10,8 +10,9 @@ with an extra column for the buurt itself):
   geometry, the same classes and colours, the legend as shapes);
 - a table of the key indicators (every catalog indicator that is not a count, grouped by theme,
   at most :data:`MAX_ROWS`): this area, the areas above it, NL and its rank among all areas of
-  its level ("12 van 342"), in Dutch number format. Values come from
-  :meth:`~data_pipeline.warehouse.Warehouse.table` only, so a hidden value reads "n.b.", never 0;
+  its level ("12 van 342"), in Dutch number format. Values and ranks come from
+  :func:`data_pipeline.analysis.area_profile` (the numbers of the CLI ``table`` and the dashboard's
+  profile), so a hidden value reads "n.b.", never 0;
 - small trend lines (the area and NL over all years) for up to :data:`MAX_TRENDS` indicators;
 - the source block of the image export: sources with table ids, boundary year, attribution,
   export date, the "risicosignaal, geen bewijs" caveat, the marking line and, on demo data,
@@ -42,7 +43,7 @@ from dashboard.export import (DEMO_COLOUR, FONT, MARKING_COLOUR, MUTED_COLOUR, T
 from dashboard.formatting import MISSING, format_count, format_number
 from dashboard.i18n import language, t
 from dashboard.views import MapView, map_view, resolve_state
-from data_pipeline.analysis import level_rates
+from data_pipeline import analysis
 from data_pipeline.warehouse import NotFound, Scope, Warehouse
 from geodata.codes import LAND_CODE
 from geodata.hierarchy import MAP_VIEWS
@@ -211,23 +212,9 @@ def resolve_year(warehouse: Warehouse, year: int | None, lang: str = "nl") -> in
     return int(year)
 
 
-def published(warehouse: Warehouse, code: str, indicator: str, year: int, scope: Scope) -> float | None:
-    """The published value of one area, through :meth:`Warehouse.table`; ``None`` when hidden or missing."""
-    frame = warehouse.table(str(warehouse.areas.at[code, "level"]), code, indicator, year, scope)
-    if frame.empty:
-        return None
-    row = frame.iloc[0]
-    return float(row["value"]) if row["status"] == "ok" and pd.notna(row["value"]) else None
-
-
-def rank_of(warehouse: Warehouse, level: str, indicator: str, year: int, value: float | None) -> tuple[int, int] | None:
-    """(rank, number ranked) of ``value`` among the published values of all areas of ``level``;
-    1 = highest, ties share the lowest rank (as :func:`indicators.compare.comparisons`)."""
-    rates = level_rates(warehouse, level, year)
-    shown = rates[indicator].dropna() if indicator in rates.columns else pd.Series(dtype=float)
-    if value is None or shown.empty:
-        return None
-    return int((shown > value).sum()) + 1, int(len(shown))
+def _published(value: float) -> float | None:
+    """A published value as the sheet holds it: ``None`` when hidden or missing."""
+    return None if pd.isna(value) else float(value)
 
 
 def table_indicators(warehouse: Warehouse) -> tuple[list[Indicator], int]:
@@ -316,23 +303,30 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
     columns = [Column(c, land_name if c == land else str(areas.at[c, "name"])) for c in column_codes]
 
     chosen, omitted = table_indicators(warehouse)
+    # The numbers of the CLI `table` and the dashboard's profile: published values only, and the
+    # rank among all areas of the level with a shown value.
+    profiles = {c: analysis.area_profile(warehouse, c, year, [i.id for i in chosen], scope).set_index("indicator")
+                for c in column_codes}
     groups: dict[str, list[Row]] = {}
     for ind in chosen:
-        values = tuple(published(warehouse, c.code, ind.id, year, scope) for c in columns)
-        own = values[column_codes.index(sheet)]
-        ranked = rank_of(warehouse, level, ind.id, year, own)
+        values = tuple(_published(profiles[c].at[ind.id, "value"]) for c in column_codes)
+        own = profiles[sheet].loc[ind.id]
+        rank = (_text(lang, "rank_of", rank=format_count(own["rank"]), n=format_count(own["n_ranked"]))
+                if pd.notna(own["rank"]) else MISSING)
         groups.setdefault(ind.theme, []).append(Row(
             ind, f"{ind.label(lang)} ({ind.unit(lang)})", values,
-            tuple(format_number(v, ind.decimals) for v in values),
-            _text(lang, "rank_of", rank=format_count(ranked[0]), n=format_count(ranked[1])) if ranked else MISSING))
+            tuple(format_number(v, ind.decimals) for v in values), rank))
     theme_labels = warehouse.catalog.themes
     grouped = [(theme_labels.get(theme, {}).get(lang, theme), rows) for theme, rows in groups.items()]
 
     state, view = _map(warehouse, sheet, year, indicator, scope, lang)
     years = [int(y) for y in warehouse.years]
-    trends = [Trend(ind, tuple(years), tuple(published(warehouse, sheet, ind.id, y, scope) for y in years),
-                    tuple(published(warehouse, land, ind.id, y, scope) for y in years))
-              for ind in trend_indicators(warehouse, state.indicator if state.mode == "waarde" else None)]
+    trend_inds = trend_indicators(warehouse, state.indicator if state.mode == "waarde" else None)
+    over_time = analysis.trends(warehouse, [sheet, land], [i.id for i in trend_inds], scope).set_index(
+        ["code", "indicator", "year"])["value"]
+    trends = [Trend(ind, tuple(years), tuple(_published(over_time[(sheet, ind.id, y)]) for y in years),
+                    tuple(_published(over_time[(land, ind.id, y)]) for y in years))
+              for ind in trend_inds]
 
     if state.mode == "score":
         used = eligible_indicators(warehouse.catalog.indicators)

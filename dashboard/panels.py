@@ -89,7 +89,7 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
         cells = [_indicator_cell(ind, lang), _cell(_shown(row.value, row.status, ind.decimals, lang), "value")]
         cells += [_cell(format_number(getattr(row, key), ind.decimals), key) for key, _ in columns[1:]]
         ranked = not pd.isna(row.rank)
-        cells.append(_cell(t("profile.rank_of", lang, rank=int(row.rank), n=format_count(row.n_ranked))
+        cells.append(_cell(t("profile.rank_of", lang, rank=format_count(row.rank), n=format_count(row.n_ranked))
                            if ranked else MISSING, "rank"))
         cells.append(_cell(format_number(row.percentile, 0) if ranked else MISSING, "percentile"))
         body.append(html.Tr(cells, **{"data-indicator": ind.id}))

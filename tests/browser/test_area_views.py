@@ -55,7 +55,7 @@ def test_the_profile_panel_shows_the_numbers_of_the_cli_table(live_demo, demo_wa
         assert cell("nl_value") == number(row["nl_value"], ind.decimals)
         if row["peer_value"]:
             assert cell("peer_value") == number(row["peer_value"], ind.decimals)
-        rank = f"{int(float(row['rank']))} van {format_count(float(row['n_ranked']))}" if row["rank"] else "n.b."
+        rank = f"{format_count(float(row['rank']))} van {format_count(float(row['n_ranked']))}" if row["rank"] else "n.b."
         assert cell("rank") == rank
         assert cell("percentile") == (number(row["percentile"], 0) if row["percentile"] else "n.b.")
 
