@@ -568,7 +568,7 @@ class BrowserBench:
                 continue
             if site.select_first:  # our map: the first click opens the profile, a click on it again drills in
                 page.mouse.click(*point)
-                page.wait_for_url(f"**gebied={wijk}**")
+                page.locator("#profile-title", has_text=f"({wijk})").wait_for()   # read, then click again
                 point = page.evaluate(POINT_INSIDE_JS, wijk)
             page.evaluate(ARM_CLICK_JS)
             page.mouse.click(*point)

@@ -4,7 +4,7 @@ comparison and the gemeente page. Each follows the URL only; the panels' own lin
 
 from __future__ import annotations
 
-from dash import Input, Output, html
+from dash import Input, Output, State, html, no_update
 
 from dashboard import routes
 from dashboard.gemeente import gemeente_page
@@ -39,22 +39,31 @@ def compare_output(warehouse: Warehouse, pathname: str | None, search: str | Non
     return _shown(compare_panel, warehouse, state, scope)
 
 
+def _unless_already_hidden(result: tuple[list, dict], style: dict | None):
+    """A panel that stays hidden is left alone, so a map click costs the browser nothing here."""
+    children, new_style = result
+    if new_style == HIDDEN and style == HIDDEN:
+        return no_update, no_update
+    return children, new_style
+
+
 def register(app, warehouse: Warehouse, scope_of_request) -> None:
     @app.callback(Output("profile", "children"), Output("profile", "style"),
-                  Input("url", "pathname"), Input("url", "search"))
-    def profile(pathname, search):
-        return profile_output(warehouse, pathname, search, scope_of_request())
+                  Input("url", "pathname"), Input("url", "search"), State("profile", "style"))
+    def profile(pathname, search, style):
+        return _unless_already_hidden(profile_output(warehouse, pathname, search, scope_of_request()), style)
 
     @app.callback(Output("compare", "children"), Output("compare", "style"),
-                  Input("url", "pathname"), Input("url", "search"))
-    def compare(pathname, search):
-        return compare_output(warehouse, pathname, search, scope_of_request())
+                  Input("url", "pathname"), Input("url", "search"), State("compare", "style"))
+    def compare(pathname, search, style):
+        return _unless_already_hidden(compare_output(warehouse, pathname, search, scope_of_request()), style)
 
     @app.callback(Output("gemeente-page", "children"), Output("gemeente-page", "style"),
-                  Output("map-page", "style"), Input("url", "pathname"), Input("url", "search"))
-    def page(pathname, search):
+                  Output("map-page", "style"), Input("url", "pathname"), Input("url", "search"),
+                  State("gemeente-page", "style"))
+    def page(pathname, search, style):
         state = routes.parse(pathname, search)
         if state.page != "gemeente":
-            return [], HIDDEN, {}
+            return (no_update, no_update, no_update) if style == HIDDEN else ([], HIDDEN, {})
         children, _ = _shown(gemeente_page, warehouse, state, scope_of_request())
         return children, {}, HIDDEN

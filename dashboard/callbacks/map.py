@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import ALL, ClientsideFunction, Input, Output, callback_context, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback_context, dcc, html, no_update
 from dash.dash_table.Format import Format, Group, Scheme
 
 from dashboard import routes
@@ -238,12 +238,19 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         Output({"type": "theme-label", "theme": ALL}, "children"),
         Output("lang-link", "children"), Output("lang-link", "href"), Output("dataset-line", "children"),
         Input("url", "pathname"), Input("url", "search"),
+        State("lang-link", "children"), State("dataset-line", "children"),
     )
-    def translate(pathname, search):
+    def translate(pathname, search, switch_label, dataset):
         state = routes.parse(pathname, search)
         lang = state.lang
         keys = [item["id"]["key"] for item in callback_context.outputs_list[0]]
         other = "en" if lang == "nl" else "nl"
+        other_href = routes.href(replace(state, lang=other))
+        if dataset and switch_label == t("lang.switch", lang):
+            # Already in this language: only the link to the other language follows the view
+            # (re-sending every text and option would cost the browser on every click).
+            return ([no_update] * len(keys), *[no_update] * 8, [no_update] * len(themes), no_update, other_href,
+                    no_update)
         return (
             [t(key, lang) for key in keys],
             indicator_options(warehouse.catalog, lang),
@@ -254,7 +261,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             choice_options("hotspot", routes.HOTSPOT_METHODS, lang),
             [{"label": t("control.stabilise", lang), "value": "ja"}], t("search.placeholder", lang),
             [warehouse.catalog.themes[theme][lang] for theme in themes],
-            t("lang.switch", lang), routes.href(replace(state, lang=other)), dataset_line(warehouse, lang),
+            t("lang.switch", lang), other_href, dataset_line(warehouse, lang),
         )
 
 

@@ -15,6 +15,7 @@ INTERIOR_POINT = """(code) => {
   const el = Array.from(document.querySelectorAll('#map path.choroplethlocation'))
       .find(p => p.__data__ && p.__data__.loc === code);
   if (!el) return null;
+  el.scrollIntoView({block: 'center', inline: 'center'});   // the page may have scrolled to a panel below
   const inv = el.getScreenCTM().inverse();
   const svg = el.ownerSVGElement;
   const inside = (x, y) => {
@@ -25,7 +26,8 @@ INTERIOR_POINT = """(code) => {
   for (const n of [8, 16, 32]) {
     for (let i = 1; i < n; i++) for (let j = 1; j < n; j++) {
       const x = r.left + r.width * i / n, y = r.top + r.height * j / n;
-      if ([[0,0],[4,0],[-4,0],[0,4],[0,-4]].every(([dx, dy]) => inside(x + dx, y + dy))) return [x, y];
+      const onScreen = x > 0 && y > 0 && x < window.innerWidth && y < window.innerHeight;
+      if (onScreen && [[0,0],[4,0],[-4,0],[0,4],[0,-4]].every(([dx, dy]) => inside(x + dx, y + dy))) return [x, y];
     }
   }
   return null;

@@ -182,11 +182,11 @@ def test_english_and_back_with_profile_and_comparison_open(live_demo, demo_wareh
     page.locator("#lang-link").click()
     page.wait_for_url(re.compile(r"taal=en"))
     page.wait_for_function("() => document.querySelector('#profile th.col-indicator').innerText === 'Indicator (unit)'")
-    assert page.locator("#compare-title").inner_text().startswith("Comparison")
+    page.locator("#compare-title", has_text="Comparison").wait_for()
     assert page.locator("#lang-link").inner_text() == "Nederlands"
     assert page.locator("#map-heading").inner_text().startswith(wh.catalog.get(INDICATOR).label("en"))
     page.locator("#lang-link").click()
     page.wait_for_url(lambda url: "taal=en" not in url)
     page.wait_for_function("() => document.querySelector('#profile th.col-indicator').innerText === 'Indicator (eenheid)'")
-    assert page.locator("#compare-title").inner_text().startswith("Vergelijking")
+    page.locator("#compare-title", has_text="Vergelijking").wait_for()
     assert recording.foreign_requests() == [] and recording.errors == []
