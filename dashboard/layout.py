@@ -138,6 +138,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
         html.Div(className="map-row", children=[
             dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
             dcc.Store(id="map-extent"),
+            dcc.Store(id="map-drawn"),   # the URL (less the comparison) of what the map shows
             html.Div(className="side", children=[
                 html.Div(id="legend", className="legend", role="list", **{"aria-label": "legenda"}),
                 html.Div(className="exports", children=[

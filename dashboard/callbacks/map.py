@@ -123,7 +123,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
     @app.callback(
         output=dict(
             pathname=Output("url", "pathname"), search=Output("url", "search"),
-            figure=Output("map", "figure"), click_reset=Output("map", "clickData"),
+            figure=Output("map", "figure"), drawn=Output("map-drawn", "data"), click_reset=Output("map", "clickData"),
             heading=Output("map-heading", "children"), source=Output("source-line", "children"),
             crumbs=Output("breadcrumbs", "children"), legend=Output("legend", "children"),
             notice=Output("map-notice", "children"), found=Output("search", "value"),
@@ -142,9 +142,10 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             extent=Input("map-extent", "data"),
             controls={cid: Input(cid, "value") for cid in CONTROLS},
             weights=Input({"type": "weight", "theme": ALL}, "value"),
+            drawn=State("map-drawn", "data"),
         ),
     )
-    def navigate(pathname, search, click, division, found, extent, controls, weights):
+    def navigate(pathname, search, click, division, found, extent, controls, weights, drawn):
         trigger = callback_context.triggered_id
         current = routes.parse(pathname, search)
         if current.page != "kaart":   # another page is open; the map waits
@@ -158,11 +159,12 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             code = clicked_area(warehouse, click)
             return {**_unchanged(), "notice": t("map.no_deeper", current.lang, area=warehouse.areas.at[code, "name"])}
         state = resolve_state(warehouse, state)
-        if trigger == "map-extent":
-            # The map already shows this extent (the user just panned or zoomed): drawing it again
-            # would only disturb the view, so only the URL and the links follow.
+        if trigger == "map-extent" or (trigger == "url" and drawn == drawn_key(state)):
+            # The map already shows this (the user just panned or zoomed, or only the comparison
+            # changed): drawing it again would only disturb the view, so only the URL and the
+            # links follow.
             new_path, new_search = routes.path(state), routes.search(state)
-            return {**_unchanged(), "notice": no_update,
+            return {**_unchanged(), "notice": no_update, "drawn": drawn_key(state),
                     "pathname": no_update if pathname == new_path else new_path,
                     "search": no_update if search == new_search else new_search,
                     "exports": {fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
@@ -171,15 +173,16 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             view = map_view(warehouse, state, scope_of_request())
             figure, heading, source, notice = view.figure, view.heading, view.source, view.notice
             legend_children, crumbs = legend(view.legend, view.legend_title), breadcrumbs(warehouse, state)
+            shown = drawn_key(state)
         except (NotFound, AccessDenied) as err:
             notice = heading = t("error.not_found", state.lang, detail=str(err))
-            figure, source, legend_children, crumbs = empty_figure(heading), "", [], []
+            figure, source, legend_children, crumbs, shown = empty_figure(heading), "", [], [], None
         new_path, new_search = routes.path(state), routes.search(state)
         same_url = trigger in (None, "url") and (pathname, search) == (new_path, new_search)
         return dict(
             pathname=no_update if same_url else new_path, search=no_update if same_url else new_search,
             figure=figure, click_reset=None, found=None, heading=heading, source=source, crumbs=crumbs,
-            legend=legend_children, notice=notice,
+            legend=legend_children, notice=notice, drawn=shown,
             division=state.level if state.parent == LAND_CODE else no_update,
             division_box={} if state.parent == LAND_CODE else HIDDEN,
             breaks_box={} if state.classes == "handmatig" else HIDDEN,
@@ -195,7 +198,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         )
 
     def _unchanged() -> dict:
-        keys = ("pathname", "search", "figure", "click_reset", "found", "heading", "source", "crumbs", "legend",
+        keys = ("pathname", "search", "figure", "drawn", "click_reset", "found", "heading", "source", "crumbs", "legend",
                 "division", "division_box", "breaks_box", "class_box", "score_box", "hotspot_box", "since_box",
                 "since_options")
         return {**{k: no_update for k in keys}, "weights_out": [no_update] * len(themes),
@@ -263,6 +266,11 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             [warehouse.catalog.themes[theme][lang] for theme in themes],
             t("lang.switch", lang), other_href, dataset_line(warehouse, lang),
         )
+
+
+def drawn_key(state: routes.MapState) -> str:
+    """What the map draws for a state: everything in its URL but the compared areas."""
+    return routes.href(replace(state, compare=()))
 
 
 def on_screen(state: routes.MapState, seen: dict | None) -> bool:

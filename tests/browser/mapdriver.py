@@ -59,6 +59,9 @@ def select_area(page, code: str) -> None:
     click_area(page, code)
     page.wait_for_url(re.compile(rf"[?&]gebied={code}(&|$)"))
     page.locator("#profile-title", has_text=f"({code})").wait_for()
+    # the map has been drawn again with the area outlined (its fill and its outline)
+    page.wait_for_function("""(code) => Array.from(document.querySelectorAll('#map path.choroplethlocation'))
+        .filter(p => p.__data__ && p.__data__.loc === code).length === 2""", arg=code)
 
 
 def drill_into(page, code: str) -> None:
