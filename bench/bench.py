@@ -228,8 +228,9 @@ class Sent:
 
 class MapCallback:
     """Posts to ``/_dash-update-component`` what the browser sends for the app's callback that
-    updates ``output`` (``map.figure`` unless told otherwise): the output spec, the outputs, every input with its current value and
-    ``changedPropIds``. The Flask test client runs the whole request in this process."""
+    updates ``output`` (``map.figure`` unless told otherwise): the output spec, the outputs, every
+    input and state with its current value and ``changedPropIds``. The Flask test client runs the
+    whole request in this process."""
 
     def __init__(self, app: dash.Dash, output: str = "map.figure"):
         self.client = app.server.test_client()
@@ -263,7 +264,8 @@ class MapCallback:
         if not spec.startswith(".."):  # a single output is sent as one object, as dash-renderer does
             outputs = outputs[0]
         inputs = [self.expand(i, values, wildcards) for i in self.callback["inputs"]]
-        body = json.dumps({"output": spec, "outputs": outputs, "inputs": inputs,
+        states = [self.expand(i, values, wildcards) for i in self.callback.get("state", [])]
+        body = json.dumps({"output": spec, "outputs": outputs, "inputs": inputs, "state": states,
                            "changedPropIds": [changed], "parsedChangedPropsIds": [changed]})
         return lambda: self.client.post("/_dash-update-component", data=body, content_type="application/json",
                                         headers={"Accept-Encoding": BROWSER_ACCEPT_ENCODING})
