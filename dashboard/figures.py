@@ -34,6 +34,11 @@ CATEGORY_COLOURS = {
 }
 
 
+def no_value_text(status: str, lang: str) -> str:
+    """Why an area has no value on the map: too small to show, or no data."""
+    return t("hover.suppressed", lang) if status == "suppressed" else t("hover.missing", lang)
+
+
 def hover_texts(frame: pd.DataFrame, unit: str, lang: str, decimals: int = 1) -> list[str]:
     """One hover label per area: name, code and the value with its unit, or why there is none."""
     texts = []
@@ -45,7 +50,7 @@ def hover_texts(frame: pd.DataFrame, unit: str, lang: str, decimals: int = 1) ->
             if pd.notna(row.n_parts) and row.n_parts_with_data < row.n_parts:
                 value += "<br>" + t("hover.incomplete", lang, n=int(row.n_parts_with_data), total=int(row.n_parts))
         else:
-            value = t(f"hover.{'suppressed' if row.status == 'suppressed' else 'missing'}", lang)
+            value = no_value_text(row.status, lang)
         texts.append(f"<b>{row.name}</b> ({row.code})<br>{value}")
     return texts
 
@@ -130,7 +135,8 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[s
             part = frame[mask]
             traces.append(_trace(part, geojson_url, [0] * len(part), [[0, colour], [1, colour]], 0.5))
     if highlight is not None and (frame["code"] == highlight).any():
-        outline = _trace(frame[frame["code"] == highlight], geojson_url, [0], [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], 0.5)
+        clear = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
+        outline = _trace(frame[frame["code"] == highlight], geojson_url, [0], clear, 0.5)
         outline.update(marker_line_color=HIGHLIGHT_COLOUR, marker_line_width=3, hoverinfo="skip", hovertemplate=None)
         traces.append(outline)
     geo = dict(visible=False, fitbounds="locations", projection_type="mercator", bgcolor="rgba(0,0,0,0)")

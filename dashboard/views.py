@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from dashboard import routes
 from dashboard.figures import (CATEGORY_COLOURS, choropleth_figure, class_bounds_labels, hover_texts,
-                               legend_entries)
+                               legend_entries, no_value_text)
 from dashboard.formatting import format_number
 from dashboard.i18n import t
 from data_pipeline.analysis import change_view, composite_view, hotspot_view
@@ -189,7 +189,7 @@ def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, 
                      then=format_number(row.value_since, ind.decimals), year=state.year,
                      now=format_number(row.value_now, ind.decimals))
         else:
-            text = t(f"hover.{'suppressed' if row.status == 'suppressed' else 'missing'}", lang)
+            text = no_value_text(row.status, lang)
         hovers.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
     frame["hover"] = hovers
     labels = [f"{signed(lo, ind.decimals)} – {signed(hi, ind.decimals)}"
