@@ -104,11 +104,14 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
 def trend_figure(warehouse: Warehouse, codes: list[str], indicator: str, lang: str, scope: Scope,
                  reference: list[str] = ()) -> dict:
     """One indicator over all years: a line per area in ``codes``, grey dashed/dotted lines for
-    the ``reference`` areas (e.g. the parent and NL). Years without a shown value are gaps.
+    the ``reference`` areas (e.g. the parent and NL; not for a count). Years without a shown
+    value are gaps.
 
     A plain figure dict: plotly.js validates it in the browser, and building ``go.Figure``
     objects would cost more server time than the query."""
     ind = warehouse.catalog.get(indicator)
+    if ind.is_count:   # a count of a larger area is no reference for a smaller one
+        reference = []
     all_codes = list(dict.fromkeys([*codes, *reference]))
     long = trends(warehouse, all_codes, [indicator], scope).sort_values("year")
     data, dashes = [], iter(REFERENCE_DASHES)
@@ -128,7 +131,7 @@ def trend_figure(warehouse: Warehouse, codes: list[str], indicator: str, lang: s
         plot_bgcolor="white", title=dict(text=f"{ind.label(lang)} ({ind.unit(lang)})", font=dict(size=13), x=0,
                                          xanchor="left"),
         legend=dict(orientation="h", y=-0.2), xaxis=dict(dtick=1, tickformat="d", gridcolor="#eeeeee"),
-        yaxis=dict(gridcolor="#eeeeee", rangemode="tozero"),
+        yaxis=dict(gridcolor="#eeeeee", rangemode="tozero", tickformat=f",.{ind.decimals}f"),
         font=dict(family="DejaVu Sans, Arial, sans-serif", size=11),
     )
     return {"data": data, "layout": layout}

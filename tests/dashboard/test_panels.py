@@ -87,3 +87,17 @@ def test_the_change_map_shows_only_areas_shown_in_both_years(demo_warehouse):
     mid_low, mid_high = classes[len(classes) // 2].split(" – ")
     assert mid_low.lstrip("-") == mid_high.lstrip("+")
     assert "Verandering" in view.heading and f"{first}–{last}" in view.heading
+
+
+def test_trend_lines_compare_rates_with_references_but_not_counts(demo_warehouse, tiny_warehouse):
+    from dashboard.panels import trend_figure
+
+    wh = demo_warehouse
+    gemeente = wh.areas.loc[(wh.areas["level"] == "gemeente") & ~wh.areas["is_water"], "code"].iloc[0]
+    rate = trend_figure(wh, [gemeente], "misdrijven_per_1000_inwoners", "nl", EVERYTHING, ["NL01"])
+    assert [trace["name"] for trace in rate["data"]] == [wh.areas.at[gemeente, "name"], "Nederland"]
+    assert all(len(trace["x"]) == len(wh.years) for trace in rate["data"])
+    assert tiny_warehouse.catalog.get("inwoners").is_count
+    assert len(trend_figure(tiny_warehouse, ["GM0001"], "inwoners", "nl", EVERYTHING, ["NL01"])["data"]) == 1
+    assert len(trend_figure(tiny_warehouse, ["GM0001"], "misdrijven_per_1000_inwoners", "nl", EVERYTHING,
+                            ["NL01"])["data"]) == 2
