@@ -7,31 +7,17 @@ import re
 import pytest
 
 from indicators.catalog import CATALOG_PATH, Indicator, load_catalog, parse_catalog
+from tests.factories import TINY_CATALOG
 
 CATALOG = load_catalog()
 IDS = [f"{i.dataset}:{i.id}" for i in CATALOG.indicators]
 
-ONE_INDICATOR = """
-[themes]
-drugs = {{ nl = "Drugs", en = "Drugs" }}
+TINY = "misdrijven_per_1000_inwoners"   # the one rate of tests.factories.TINY_CATALOG
 
-[[indicator]]
-id = "x_per_1000"
-theme = "drugs"
-label_nl = "X"
-label_en = "X"
-unit_nl = "per 1.000 inwoners"
-unit_en = "per 1,000 inhabitants"
-numerator = "x"
-denominator = "inwoners"
-multiplier = 1000
-direction = "higher_is_worse"
-min_denominator = 100
-dataset = "test"
-source = "Testbron"
-table_id = "T-1"
-{extra}"""
-BOTH = 'explain_nl = "Het aantal X per 1.000 inwoners."\nexplain_en = "The number of X per 1,000 inhabitants."\n'
+
+def without(line_start: str) -> str:
+    """The tiny catalog's text less its lines that start with ``line_start``."""
+    return "".join(line + "\n" for line in TINY_CATALOG.splitlines() if not line.startswith(line_start))
 
 
 def sentences(text: str) -> int:
@@ -82,22 +68,21 @@ def test_indicators_built_directly_need_no_explanation():
 
 
 def test_parser_reads_both_explanations():
-    ind = parse_catalog(ONE_INDICATOR.format(extra=BOTH)).get("x_per_1000")
-    assert ind.explanation("nl") == "Het aantal X per 1.000 inwoners."
-    assert ind.explanation("en") == "The number of X per 1,000 inhabitants."
+    ind = parse_catalog(TINY_CATALOG).get(TINY)
+    assert ind.explanation("nl") == "Het aantal misdrijven per 1.000 inwoners."
+    assert ind.explanation("en") == "The number of crimes per 1,000 inhabitants."
 
 
 @pytest.mark.parametrize("missing", ["explain_nl", "explain_en"])
 def test_parser_rejects_an_indicator_without_an_explanation(missing):
-    extra = "".join(line + "\n" for line in BOTH.splitlines() if not line.startswith(missing))
-    with pytest.raises(ValueError, match=rf"'x_per_1000'.*{missing}"):
-        parse_catalog(ONE_INDICATOR.format(extra=extra))
+    with pytest.raises(ValueError, match=rf"'{TINY}'.*{missing}"):
+        parse_catalog(without(missing))
 
 
 def test_parser_rejects_a_blank_explanation():
-    extra = BOTH.replace('"Het aantal X per 1.000 inwoners."', '"  "')
-    with pytest.raises(ValueError, match=r"'x_per_1000'.*explain_nl"):
-        parse_catalog(ONE_INDICATOR.format(extra=extra))
+    text = TINY_CATALOG.replace('"Het aantal misdrijven per 1.000 inwoners."', '"  "')
+    with pytest.raises(ValueError, match=rf"'{TINY}'.*explain_nl"):
+        parse_catalog(text)
 
 
 def test_the_shipped_catalog_is_loaded_strictly(tmp_path):
