@@ -45,9 +45,9 @@ def _topic_link(state: routes.MapState, indicator: str, lang: str):
                     className="topic-link")
 
 
-def _standouts(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> html.Section:
+def _standouts(warehouse: Warehouse, state: routes.MapState, rows) -> html.Section:
+    """The gemeente's standouts (rows of :func:`data_pipeline.analysis.standouts`) in words."""
     lang, code = state.lang, state.parent
-    rows = standouts(warehouse, code, state.year, scope, n=N_STANDOUTS)
     items = []
     for row in rows.itertuples(index=False):
         ind = warehouse.catalog.get(row.indicator)
@@ -141,8 +141,8 @@ def gemeente_page(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     state = resolve_state(warehouse, state)
     lang = state.lang
     candidates = eligible_indicators(warehouse.catalog.indicators)
+    top = standouts(warehouse, code, state.year, scope, n=N_STANDOUTS)
     if state.indicator != asked or warehouse.catalog.get(state.indicator) not in candidates:
-        top = standouts(warehouse, code, state.year, scope, n=1)
         state = replace(state, indicator=top["indicator"].iloc[0] if len(top) else candidates[0].id)
     regio = warehouse.areas.at[code, "regio_code"]
     return [
@@ -152,7 +152,7 @@ def gemeente_page(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
         html.P(t("page.place", lang, regio=area_name(warehouse, regio, lang), code=code), className="subtitle"),
         _years(warehouse, state),
         html.P(t("page.intro", lang), className="intro"),
-        _standouts(warehouse, state, scope),
+        _standouts(warehouse, state, top),
         _maps(warehouse, state, scope),
         _all_topics(warehouse, state, scope),
         html.P(t("score.caveat", lang), className="caveat"),
