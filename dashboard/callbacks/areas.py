@@ -16,7 +16,8 @@ from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 
 
 
-def _shown(make, warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tuple[list, dict]:
+def _made_or_error(make, warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tuple[list, dict]:
+    """A panel's children made by ``make`` (shown), or the message why it cannot be shown."""
     try:
         return make(warehouse, state, scope), {}
     except (NotFound, AccessDenied) as err:
@@ -28,7 +29,7 @@ def profile_output(warehouse: Warehouse, pathname: str | None, search: str | Non
     state = resolve_state(warehouse, routes.parse(pathname, search))
     if state.page != "kaart" or not state.area:
         return [], HIDDEN
-    return _shown(profile_panel, warehouse, state, scope)
+    return _made_or_error(profile_panel, warehouse, state, scope)
 
 
 def compare_output(warehouse: Warehouse, pathname: str | None, search: str | None, scope: Scope):
@@ -36,7 +37,7 @@ def compare_output(warehouse: Warehouse, pathname: str | None, search: str | Non
     state = resolve_state(warehouse, routes.parse(pathname, search))
     if state.page != "kaart" or not state.compare:
         return [], HIDDEN
-    return _shown(compare_panel, warehouse, state, scope)
+    return _made_or_error(compare_panel, warehouse, state, scope)
 
 
 def _unless_already_hidden(result: tuple[list, dict], style: dict | None):
@@ -65,5 +66,5 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         state = routes.parse(pathname, search)
         if state.page != "gemeente":
             return (no_update, no_update, no_update) if style == HIDDEN else ([], HIDDEN, {})
-        children, _ = _shown(gemeente_page, warehouse, state, scope_of_request())
+        children, _ = _made_or_error(gemeente_page, warehouse, state, scope_of_request())
         return children, {}, HIDDEN
