@@ -1,19 +1,58 @@
-"""Serve the dashboard: ``python app.py`` (127.0.0.1:8050; ``PORT`` and ``HOST`` override).
+"""The entry point: ``python app.py`` serves the dashboard; ``ondermijningsbeeld`` is the same
+program with subcommands.
 
-Builds the synthetic demo warehouse first when none exists yet.
+    python app.py                     serve on 127.0.0.1:8050 (``HOST``, ``PORT`` override);
+                                      builds the synthetic demo warehouse first when there is none
+    ondermijningsbeeld build --demo   (see ``ondermijningsbeeld --help`` for every command)
+
+The parser is composed here, at the top of the layers: :mod:`data_pipeline.cli` registers the
+data commands (build, fetch, indicators, table), :mod:`dashboard.cli` the dashboard's (serve,
+export, briefing). The warehouse path comes from ``--warehouse`` (before or after the
+command), else ``ONDERMIJNINGSBEELD_WAREHOUSE``, else ``data/ondermijningsbeeld.duckdb``.
 """
 
-import os
+from __future__ import annotations
 
-from data_pipeline.cli import ensure_warehouse
-from data_pipeline.warehouse import default_warehouse_path
-from dashboard import create_app, run
+import argparse
+import sys
+from pathlib import Path
+
+from dashboard import cli as dashboard_cli
+from data_pipeline import cli as data_cli
+from data_pipeline.validation import ValidationError
+from data_pipeline.warehouse import AccessDenied, NotFound, default_warehouse_path
+
+WAREHOUSE_HELP = "warehouse file (default: $ONDERMIJNINGSBEELD_WAREHOUSE or data/ondermijningsbeeld.duckdb)"
 
 
-def main() -> None:
-    path = ensure_warehouse(default_warehouse_path())
-    run(create_app(path), os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8050")))
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ondermijningsbeeld",
+                                description="Neighbourhood-level undermining pictures on maps, offline.")
+    p.add_argument("--warehouse", type=Path, default=None, help=WAREHOUSE_HELP)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    data_cli.register(sub)
+    dashboard_cli.register(sub)
+    for command in sub.choices.values():   # --warehouse also after the command
+        command.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=WAREHOUSE_HELP)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command is None:   # no command: serve
+        args = p.parse_args([*argv, "serve"])
+    args.warehouse = args.warehouse or default_warehouse_path()
+    try:
+        return args.func(args)
+    except ValidationError as err:
+        print(err, file=sys.stderr)
+        print("Nothing was written; the previous warehouse is unchanged.", file=sys.stderr)
+    except (FileNotFoundError, NotFound, KeyError, AccessDenied, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -92,7 +92,7 @@ class View:
 
 def largest(warehouse: Warehouse, level: str) -> str:
     """The land (not water) area of ``level`` with the most children."""
-    areas = warehouse.areas
+    areas = warehouse.areas_frame()
     candidates = areas.loc[(areas["level"] == level) & ~areas["is_water"].astype(bool), "code"]
     return areas[areas["parent_code"].isin(candidates)].groupby("parent_code").size().idxmax()
 
@@ -121,7 +121,7 @@ def default_state(warehouse: Warehouse, level: str, parent: str) -> routes.MapSt
 
 def clickable_wijken(warehouse: Warehouse, gemeente: str) -> list[str]:
     """The land wijken of ``gemeente``, most buurten first."""
-    areas = warehouse.areas
+    areas = warehouse.areas_frame()
     wijken = areas[(areas["parent_code"] == gemeente) & ~areas["is_water"].astype(bool)]["code"]
     sizes = areas[areas["parent_code"].isin(wijken)].groupby("parent_code").size()
     return sizes.sort_values(ascending=False, kind="stable").index.tolist()
@@ -332,7 +332,7 @@ class PlainBaseline:
     """
 
     def __init__(self, source, warehouse: Warehouse):
-        assert set(source.areas["code"]) == set(warehouse.areas.index), "source and warehouse differ"
+        assert set(source.areas["code"]) == set(warehouse.areas_frame()["code"]), "source and warehouse differ"
         self.source = source
         self.warehouse = warehouse
         self.loaded: dict[tuple[str, str], tuple[dict, list[str], list[float]]] = {}
@@ -673,7 +673,7 @@ def run_panels(app: dash.Dash, warehouse: Warehouse, views: list[View], repeat: 
     the comparison (three areas, every indicator, trends) and the area table, on the national
     gemeente map and on one gemeente's buurten."""
     gemeente = next(v.parent for v in views if v.level == "wijk")
-    areas = warehouse.areas
+    areas = warehouse.areas_frame()
     land = areas[~areas["is_water"].astype(bool)]
     buurt = land[(land["level"] == "buurt") & (land["gemeente_code"] == gemeente)]["code"].iloc[0]
     gemeenten = land[land["level"] == "gemeente"]["code"].tolist()

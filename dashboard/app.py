@@ -78,12 +78,12 @@ def run(app: dash.Dash, host: str, port: int) -> None:
 def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
     @server.route("/geo/<build_id>/<level>/<parent>.json")
     def geometry(build_id: str, level: str, parent: str):
-        if build_id != warehouse.meta["build_id"] or not all(SAFE_PART.match(p) for p in (level, parent)):
+        if build_id != warehouse.build_id or not all(SAFE_PART.match(p) for p in (level, parent)):
             abort(404)
-        path = warehouse.geometry_file(level, parent)
-        if not path.exists():
+        try:
+            body = warehouse.geometry_gzip(level, parent, scope_of_request())
+        except (NotFound, AccessDenied):
             abort(404)
-        body = path.read_bytes()
         headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
         if "gzip" in request.headers.get("Accept-Encoding", ""):
             headers["Content-Encoding"] = "gzip"

@@ -45,8 +45,7 @@ from dashboard.i18n import language, t
 from dashboard.views import MapView, map_view, resolve_state
 from data_pipeline import analysis
 from data_pipeline.warehouse import NotFound, Scope, Warehouse
-from geodata.codes import LAND_CODE
-from geodata.hierarchy import MAP_VIEWS
+from geodata.codes import LAND_CODE, level_of
 from indicators.catalog import Indicator
 from indicators.composite import eligible_indicators
 
@@ -193,14 +192,13 @@ class Briefing:
 def resolve_area(warehouse: Warehouse, code: str, scope: Scope, lang: str = "nl") -> tuple[str, str | None]:
     """(the sheet's area, the buurt asked for or ``None``); raises NotFound, AccessDenied or ValueError."""
     text = str(code or "").strip().upper()
-    if text not in warehouse.areas.index:
+    if not warehouse.has_area(text):
         raise NotFound(_text(lang, "unknown_area", code=code, description=warehouse.meta.get("description", "")))
-    warehouse.area(text, scope)  # AccessDenied outside the viewer's scope
-    level = warehouse.areas.at[text, "level"]
-    if level == "land":
-        raise ValueError(_text(lang, "land", name=warehouse.areas.at[text, "name"], code=text))
-    if level == "buurt":
-        return str(warehouse.areas.at[text, "parent_code"]), text
+    area = warehouse.visible_area(text, scope)  # AccessDenied outside the viewer's scope
+    if area.level == "land":
+        raise ValueError(_text(lang, "land", name=area.name, code=text))
+    if area.level == "buurt":
+        return area.parent_code, text
     return text, None
 
 
@@ -259,10 +257,9 @@ def _map(warehouse: Warehouse, code: str, year: int, indicator: str | None, scop
             indicator = (worse or list(warehouse.catalog.indicators))[0].id
     state = routes.view_showing(routes.MapState(indicator=indicator, year=year, lang=lang, mode=mode), code)
     if not warehouse.view_exists(state.level, state.parent):  # e.g. a gemeente without wijk polygons
-        below = [lvl for lvl, parent in MAP_VIEWS if parent == warehouse.areas.at[code, "level"]
-                 and warehouse.view_exists(lvl, code)]
+        below = warehouse.views_below(code)
         if not below:
-            raise NotFound(_text(lang, "no_map", name=warehouse.areas.at[code, "name"], code=code))
+            raise NotFound(_text(lang, "no_map", name=warehouse.name(code), code=code))
         state = replace(state, level=below[-1])
     state = resolve_state(warehouse, state)
     return state, map_view(warehouse, state, scope)
@@ -285,8 +282,7 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
     lang = language(lang)
     sheet, buurt = resolve_area(warehouse, code, scope, lang)
     year = resolve_year(warehouse, year, lang)
-    areas = warehouse.areas
-    level, name = str(areas.at[sheet, "level"]), str(areas.at[sheet, "name"])
+    level, name = warehouse.area(sheet).level, warehouse.name(sheet)
     lineage = warehouse.lineage(sheet)  # land, regio, gemeente, wijk
     land = LAND_CODE
     land_name = t("level.land", lang)
@@ -296,11 +292,11 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
         place = _text(lang, "place_regio", land=land_name)
     else:
         place = f"{_text(lang, 'level')[level]} {_text(lang, 'in')} " + ", ".join(
-            (f"{_text(lang, 'level')[areas.at[c, 'level']]} {areas.at[c, 'name']}"
-             if areas.at[c, "level"] == "gemeente" else str(areas.at[c, "name"])) for c in above)
+            (f"{_text(lang, 'level')['gemeente']} {warehouse.name(c)}"
+             if level_of(c) == "gemeente" else warehouse.name(c)) for c in above)
 
     column_codes = ([buurt] if buurt else []) + [sheet] + above + [land]
-    columns = [Column(c, land_name if c == land else str(areas.at[c, "name"])) for c in column_codes]
+    columns = [Column(c, land_name if c == land else warehouse.name(c)) for c in column_codes]
 
     chosen, omitted = table_indicators(warehouse)
     # The numbers of the CLI `table` and the dashboard's profile: published values only, and the
@@ -345,7 +341,7 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
     levels = _text(lang, "levels")[level]
     return Briefing(
         code=sheet, requested=str(code), level=level, name=name, year=year, lang=lang, title=title, place=place,
-        requested_line=(_text(lang, "requested", name=areas.at[buurt, "name"], code=buurt) if buurt else ""),
+        requested_line=(_text(lang, "requested", name=warehouse.name(buurt), code=buurt) if buurt else ""),
         guide=_text(lang, "guide", sublevels=_text(lang, "levels").get(state.level, state.level), name=name,
                     what=what, year=year, levels=levels, first=years[0], last=years[-1],
                     others=(", ".join(others) + f" {_text(lang, 'and')} " if others else "") + land_name),
@@ -628,4 +624,4 @@ def briefing_filename(warehouse: Warehouse, code: str, year: int | None) -> str:
     (a buurt's code gives its wijk's sheet, and so its name)."""
     sheet, _ = resolve_area(warehouse, code, Scope.everything())
     year = resolve_year(warehouse, year)
-    return f"ondermijningsbeeld-{sheet}-{_slug(str(warehouse.areas.at[sheet, 'name']))}-{year}.pdf"
+    return f"ondermijningsbeeld-{sheet}-{_slug(warehouse.name(sheet))}-{year}.pdf"

@@ -141,7 +141,9 @@ def export_meta(warehouse: "Warehouse", state: "MapState", view: "MapView", *, m
 
 def load_geometry(warehouse: "Warehouse", level: str, parent: str) -> dict:
     """The GeoJSON the on-screen map fetches from ``/geo/...`` (gzipped on disk)."""
-    return json.loads(gzip.decompress(warehouse.geometry_file(level, parent).read_bytes()))
+    from data_pipeline.warehouse import Scope  # noqa: PLC0415
+
+    return warehouse.geometry(level, parent, Scope.everything())
 
 
 # -- sizes ------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def _standouts(warehouse: Warehouse, state: routes.MapState, rows) -> html.Secti
 def _maps(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> html.Section:
     """The gemeente among the gemeenten of its region, and its own wijken, for one topic."""
     lang, code = state.lang, state.parent
-    name, regio = area_name(warehouse, code, lang), warehouse.areas.at[code, "regio_code"]
+    name, regio = area_name(warehouse, code, lang), warehouse.area(code).regio_code
     maps = (("page-map-region", t("page.map_region", lang, name=name, regio=area_name(warehouse, regio, lang)),
              replace(state, level="gemeente", parent=regio, area=code)),
             ("page-map-wijken", t("page.map_wijken", lang, name=name), replace(state, level="wijk", area=None)))
@@ -134,9 +134,9 @@ def gemeente_page(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     anything but a gemeente). Without a topic in the URL the maps show the indicator on which
     the gemeente stands out most."""
     code = state.parent
-    if code not in warehouse.areas.index or warehouse.areas.at[code, "level"] != "gemeente":
+    if not warehouse.has_area(code) or warehouse.area(code).level != "gemeente":
         raise NotFound(f"{code} is geen gemeente")
-    warehouse.area(code, scope)
+    regio = warehouse.visible_area(code, scope).regio_code
     asked = state.indicator
     state = resolve_state(warehouse, state)
     lang = state.lang
@@ -144,7 +144,6 @@ def gemeente_page(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     top = standouts(warehouse, code, state.year, scope, n=N_STANDOUTS)
     if state.indicator != asked or warehouse.catalog.get(state.indicator) not in candidates:
         state = replace(state, indicator=top["indicator"].iloc[0] if len(top) else candidates[0].id)
-    regio = warehouse.areas.at[code, "regio_code"]
     return [
         dcc.Link(t("page.to_map", lang), href=routes.href(routes.map_of(state)), id="page-to-map",
                  className="back"),

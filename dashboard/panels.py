@@ -19,6 +19,7 @@ from dashboard.i18n import t
 from dashboard.views import SCORE_METHODS, area_name
 from data_pipeline.analysis import area_profile, composite_breakdown, trends
 from data_pipeline.warehouse import Scope, Warehouse
+from geodata.codes import level_of
 from indicators.catalog import Indicator
 
 TREND_CONFIG = {"displayModeBar": False, "responsive": True}
@@ -67,16 +68,15 @@ def _indicator_cell(ind: Indicator, lang: str) -> html.Td:
 def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> html.Table:
     """The area's values of the theme's indicators beside its parent, region, NL and peers,
     with its rank and percentile among all areas of its level."""
-    lang, code = state.lang, state.area
-    level = warehouse.areas.at[code, "level"]
+    lang, area = state.lang, warehouse.visible_area(state.area, scope)
+    code, level, parent = area.code, area.level, area.parent_code
     indicators = theme_indicators(warehouse, state.indicator)
     rows = area_profile(warehouse, code, state.year, [i.id for i in indicators], scope)
-    parent = warehouse.areas.at[code, "parent_code"]
     columns = [("value", area_name(warehouse, code, lang))]
-    if warehouse.areas.at[parent, "level"] not in ("land", "regio"):
+    if level_of(parent) not in ("land", "regio"):
         columns.append(("parent_value", area_name(warehouse, parent, lang)))
     if level != "regio":
-        columns.append(("regio_value", area_name(warehouse, warehouse.areas.at[code, "regio_code"], lang)))
+        columns.append(("regio_value", area_name(warehouse, area.regio_code, lang)))
     columns.append(("nl_value", t("level.land", lang)))
     if rows["peer_value"].notna().any():
         columns.append(("peer_value", t("profile.peers", lang)))
@@ -165,7 +165,7 @@ def score_breakdown(warehouse: Warehouse, state: routes.MapState, scope: Scope):
 
 def _links(warehouse: Warehouse, state: routes.MapState) -> list:
     lang, code = state.lang, state.area
-    level = warehouse.areas.at[code, "level"]
+    level = level_of(code)
     links = []
     below = routes.drill_down(state, code)
     if below and warehouse.view_exists(below.level, below.parent):
@@ -187,12 +187,11 @@ def _links(warehouse: Warehouse, state: routes.MapState) -> list:
 def profile_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> list:
     """The profile of ``state.area``: heading with actions, values against references, trend
     and, where the area has a composite score, its breakdown."""
-    lang, code = state.lang, state.area
-    level = warehouse.areas.at[code, "level"]
-    parent = warehouse.areas.at[code, "parent_code"]
+    lang, area = state.lang, warehouse.visible_area(state.area, scope)
+    code, level, parent = area.code, area.level, area.parent_code
     place = t("profile.place", lang, level=t(f"level1.{level}", lang), parent=area_name(warehouse, parent, lang))
     theme = warehouse.catalog.themes[warehouse.catalog.get(state.indicator).theme][lang]
-    reference = [p for p in (parent, warehouse.areas.at[code, "land_code"]) if p != code]
+    reference = [p for p in (parent, area.land_code) if p != code]
     return [
         html.Div([html.H3(f"{area_name(warehouse, code, lang)} ({code})", id="profile-title"),
                   html.Div(_links(warehouse, state), className="panel-links")], className="panel-head"),
@@ -238,7 +237,7 @@ def compare_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
         cells.append(_cell(format_number(nl[ind.id], ind.decimals), "nl_value"))
         body.append(html.Tr(cells, className="current" if ind.id == state.indicator else None,
                             **{"data-indicator": ind.id}))
-    land = warehouse.areas.at[codes[0], "land_code"]
+    land = warehouse.area(codes[0]).land_code
     return [
         html.Div(head, className="panel-head"),
         html.Table([html.Thead(header), html.Tbody(body)], className="compare-table", id="compare-table"),

@@ -19,7 +19,7 @@ from dashboard.formatting import format_number
 from dashboard.i18n import t
 from data_pipeline.analysis import change_view, composite_view, hotspot_view
 from data_pipeline.warehouse import NotFound, Scope, Warehouse
-from geodata.codes import LAND_CODE
+from geodata.codes import LAND_CODE, level_of
 from indicators.classify import change_classes, classify, palette
 
 CLASS_METHODS = {"kwantielen": "quantiles", "gelijk": "equal_interval", "natuurlijk": "natural_breaks",
@@ -47,14 +47,13 @@ def resolve_state(warehouse: Warehouse, state: routes.MapState) -> routes.MapSta
     ids = [i.id for i in warehouse.catalog.indicators]
     indicator = state.indicator if state.indicator in ids else ids[0]
     year = state.year if state.year in warehouse.years else warehouse.years[-1]
-    areas = warehouse.areas
 
     def known(code):
-        return code in areas.index and code != LAND_CODE and not areas.at[code, "is_water"]
+        return warehouse.has_area(code) and code != LAND_CODE and not warehouse.area(code).is_water
 
     area = state.area if state.area and known(state.area) else None
     compare = tuple(c for c in state.compare if known(c))
-    compare = tuple(c for c in compare if areas.at[c, "level"] == areas.at[compare[0], "level"]) if compare else ()
+    compare = tuple(c for c in compare if level_of(c) == level_of(compare[0])) if compare else ()
     earlier = [y for y in warehouse.years if y < year]
     since = state.since if state.since in earlier else None
     if state.mode == "verandering" and since is None and earlier:
@@ -63,7 +62,7 @@ def resolve_state(warehouse: Warehouse, state: routes.MapState) -> routes.MapSta
 
 
 def area_name(warehouse: Warehouse, code: str, lang: str) -> str:
-    return t("level.land", lang) if code == LAND_CODE else str(warehouse.areas.at[code, "name"])
+    return t("level.land", lang) if code == LAND_CODE else warehouse.name(code)
 
 
 def source_line(warehouse: Warehouse, indicator_id: str, lang: str) -> str:
@@ -217,7 +216,7 @@ def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapV
     """The view for one resolved state (raises NotFound / AccessDenied)."""
     if not warehouse.view_exists(state.level, state.parent):
         raise NotFound(f"{state.level} / {state.parent}")
-    url = routes.geometry_url(warehouse.meta["build_id"], state.level, state.parent)
+    url = routes.geometry_url(warehouse.build_id, state.level, state.parent)
     if state.mode == "score":
         return score_view(warehouse, state, scope, url)
     if state.mode == "verandering":

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import duckdb
 
+from data_pipeline.warehouse import execute, query, registered
 from geodata.codes import LEVELS
 from indicators.disclosure import disclose
 
@@ -78,10 +79,10 @@ _CHECKS = """
 
 def _disclose_and_store(con: duckdb.DuckDBPyConnection) -> None:
     """Disclosure control over the whole tree, then ``indicator_values`` with only what may be shown."""
-    vals = con.execute("SELECT * FROM vals").df()
-    rules = con.execute("""SELECT id AS indicator, min_denominator, min_count, denominator = '' AS is_count,
-                                  multiplier FROM indicators""").df()
-    areas = con.execute("SELECT code, parent_code FROM areas").df()
+    vals = query(con, "SELECT * FROM vals")
+    rules = query(con, """SELECT id AS indicator, min_denominator, min_count, denominator = '' AS is_count,
+                                  multiplier FROM indicators""")
+    areas = query(con, "SELECT code, parent_code FROM areas")
     # An area whose denominator is 0 still adds its numerator to its parent: it goes in as "ok"
     # so disclosure control treats it as too small (and protects it), never as missing.
     vals["status"] = vals["numerator"].isna().map({True: "missing", False: "ok"})
@@ -94,29 +95,28 @@ def _disclose_and_store(con: duckdb.DuckDBPyConnection) -> None:
     checked["denominator"] = checked["denominator"].where(ok & ~checked["is_count"])
     columns = ["code", "year", "indicator", "value", "numerator", "denominator", "status", "reason",
                "n_parts", "n_parts_with_data", "origin"]
-    con.register("checked_frame", checked[columns])
     # Stored in code order: DuckDB's per-row-group min/max then lets a lookup of one area's
     # rows (profile, trends, briefing) skip nearly all of the table instead of scanning it.
-    con.execute("""CREATE TABLE indicator_values AS
-                   SELECT code, year::INTEGER AS year, indicator, value, numerator, denominator, status, reason,
-                          n_parts::INTEGER AS n_parts, n_parts_with_data::INTEGER AS n_parts_with_data, origin
-                   FROM checked_frame ORDER BY code, indicator, year""")
-    con.unregister("checked_frame")
+    with registered(con, "checked_frame", checked[columns]):
+        execute(con, """CREATE TABLE indicator_values AS
+                        SELECT code, year::INTEGER AS year, indicator, value, numerator, denominator, status, reason,
+                               n_parts::INTEGER AS n_parts, n_parts_with_data::INTEGER AS n_parts_with_data, origin
+                        FROM checked_frame ORDER BY code, indicator, year""")
 
 
 def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``indicator_values`` (and ``aggregate_checks``) from areas, indicators and observations."""
-    con.execute("CREATE TEMP TABLE years AS SELECT DISTINCT year FROM observations")
-    con.execute(_PUBLISHED)
-    con.execute("""CREATE TEMP TABLE vals (code VARCHAR, year INTEGER, indicator VARCHAR, numerator DOUBLE,
+    execute(con, "CREATE TEMP TABLE years AS SELECT DISTINCT year FROM observations")
+    execute(con, _PUBLISHED)
+    execute(con, """CREATE TEMP TABLE vals (code VARCHAR, year INTEGER, indicator VARCHAR, numerator DOUBLE,
                    denominator DOUBLE, n_parts INTEGER, n_parts_with_data INTEGER, origin VARCHAR)""")
-    con.execute("""CREATE TABLE aggregate_checks (code VARCHAR, year INTEGER, indicator VARCHAR,
+    execute(con, """CREATE TABLE aggregate_checks (code VARCHAR, year INTEGER, indicator VARCHAR,
                    published_numerator DOUBLE, published_denominator DOUBLE,
                    children_numerator DOUBLE, children_denominator DOUBLE)""")
-    con.execute(_BOTTOM)
+    execute(con, _BOTTOM)
     for child, level in zip(LEVELS[:0:-1], LEVELS[-2::-1]):   # (buurt, wijk), (wijk, gemeente), ...
-        con.execute(_CHECKS, [level])
-        con.execute(_LEVEL, [child, level])
+        execute(con, _CHECKS, [level])
+        execute(con, _LEVEL, [child, level])
     _disclose_and_store(con)
     for table in ("vals", "published", "years"):
-        con.execute(f"DROP TABLE {table}")
+        execute(con, f"DROP TABLE {table}")  # a fixed name, never user text

@@ -13,7 +13,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from data_pipeline.warehouse import Scope, Warehouse, query
+from data_pipeline.warehouse import Scope, Warehouse
+from geodata.codes import parent_level as parent_level_of
 from indicators.composite import CompositeResult, CompositeSpec, composite_scores, eligible_indicators
 from indicators.classify import classify
 from indicators.compare import comparisons, peer_groups
@@ -23,11 +24,7 @@ from indicators.hotspots import hotspots
 @lru_cache(maxsize=32)
 def _level_published(warehouse: Warehouse, level: str, year: int) -> dict[str, pd.DataFrame]:
     """Shown value, numerator and denominator of every indicator for a level: wide frames."""
-    with warehouse.cursor() as con:
-        long = query(con, """
-            SELECT v.code, v.indicator, v.value, v.numerator, v.denominator
-            FROM indicator_values v JOIN areas a ON a.code = v.code
-            WHERE a.level = ? AND v.year = ? AND v.status = 'ok'""", [level, int(year)])
+    long = warehouse.level_values(level, year)
     return {column: long.pivot(index="code", columns="indicator", values=column)
             for column in ("value", "numerator", "denominator")}
 
@@ -51,11 +48,13 @@ def _composite(warehouse: Warehouse, level: str, year: int, method: str,
     spec = CompositeSpec(method=method, theme_weights=dict(weights), stabilise=stabilise)
     if not stabilise or level == "land":
         return composite_scores(own["value"], indicators, spec)
-    parent_level = warehouse.areas.loc[own["value"].index, "parent_code"].map(warehouse.areas["level"]).iloc[0]
+    parent_of = pd.Series([warehouse.area(code).parent_code for code in own["value"].index],
+                          index=own["value"].index, dtype=object)
+    parent_level = parent_level_of(level)
     return composite_scores(own["value"], indicators, spec, numerators=own["numerator"],
                             denominators=own["denominator"],
                             parent_rates=_level_rates(warehouse, parent_level, year).reindex(columns=ids),
-                            parent_of=warehouse.areas.loc[own["value"].index, "parent_code"])
+                            parent_of=parent_of)
 
 
 def composite(warehouse: Warehouse, level: str, year: int, method: str = "z",
@@ -97,12 +96,8 @@ COMPARISON_COLUMNS = ("parent_value", "regio_value", "nl_value", "peer_group", "
 @lru_cache(maxsize=64)  # about 2 MB each for the full country
 def _indicator_comparisons(warehouse: Warehouse, indicator: str, year: int) -> pd.DataFrame:
     """The cached frame behind :func:`indicator_comparisons`; shared, so never modify it."""
-    warehouse.catalog.get(indicator)
-    with warehouse.cursor() as con:
-        values = query(con, """
-            SELECT code, CASE WHEN status = 'ok' THEN value END AS value
-            FROM indicator_values WHERE indicator = ? AND year = ?""", [indicator, int(year)])
-    everything = warehouse.areas[["code", "level", "parent_code", "regio_code", "land_code"]].reset_index(drop=True)
+    values = warehouse.indicator_values(indicator, year)
+    everything = warehouse.areas_frame()[["code", "level", "parent_code", "regio_code", "land_code"]]
     values = everything.merge(values, on="code", how="left")
     return comparisons(values, everything, peer_groups(warehouse.attributes())).set_index("code")
 
@@ -202,24 +197,17 @@ def area_profile(warehouse: Warehouse, code: str, year: int, indicators: Sequenc
         status is ``ok``), ``parent_code``, ``parent_value``, ``regio_value``, ``nl_value``,
         ``peer_group``, ``peer_value``, ``rank``, ``n_ranked``, ``percentile``.
     """
-    warehouse.area(code, scope)
+    area = warehouse.visible_area(code, scope)
     ids = list(indicators)
-    for indicator in ids:
-        warehouse.catalog.get(indicator)
     year = int(year)
-    with warehouse.cursor() as con:
-        own = query(con, """
-            SELECT indicator, value, numerator, denominator, status
-            FROM indicator_values
-            WHERE code = ? AND year = ? AND indicator IN (SELECT unnest(?::VARCHAR[]))""",
-                    [code, year, list(dict.fromkeys(ids))]).set_index("indicator").reindex(ids)
+    own = warehouse.values([code], ids, scope, years=[year]).set_index("indicator").reindex(ids)
     own["status"] = own["status"].fillna("missing")
     shown = (own["status"] == "ok").to_numpy()
     out = pd.DataFrame({"indicator": pd.Series(ids, dtype=object),
                         "status": pd.Series(own["status"].to_numpy(), dtype=object)})
     for column in ("value", "numerator", "denominator"):
         out[column] = np.where(shown, own[column].to_numpy(dtype=float), np.nan)
-    out["parent_code"] = warehouse.areas.at[code, "parent_code"]
+    out["parent_code"] = area.parent_code
     rows = [_indicator_comparisons(warehouse, indicator, year).loc[code] for indicator in ids]
     for column in COMPARISON_COLUMNS:
         out[column] = pd.Series([row[column] for row in rows], dtype=object)
@@ -246,18 +234,9 @@ def trends(warehouse: Warehouse, codes: Sequence[str], indicators: Sequence[str]
     """
     codes = list(dict.fromkeys(codes))
     ids = list(dict.fromkeys(indicators))
-    for code in codes:
-        warehouse.area(code, scope)
-    for indicator in ids:
-        warehouse.catalog.get(indicator)
-    with warehouse.cursor() as con:
-        found = query(con, """
-            SELECT code, indicator, year, value, status FROM indicator_values
-            WHERE code IN (SELECT unnest(?::VARCHAR[])) AND indicator IN (SELECT unnest(?::VARCHAR[]))""",
-                      [codes, ids])
+    found = warehouse.values(codes, ids, scope)[["code", "indicator", "year", "value", "status"]]
     grid = pd.MultiIndex.from_product([codes, ids, [int(y) for y in warehouse.years]],
                                       names=["code", "indicator", "year"])
-    found["year"] = found["year"].astype(int)
     out = found.set_index(["code", "indicator", "year"]).reindex(grid).reset_index()
     out["status"] = out["status"].fillna("missing").astype(object)
     out["value"] = out["value"].astype(float).where(out["status"] == "ok")
@@ -331,7 +310,7 @@ def standouts(warehouse: Warehouse, code: str, year: int, scope: Scope, n: int =
         ratio < 1 for ``higher_is_better``), sorted by ``abs(log(ratio))`` descending (a value
         of 0 comes after every other; ties keep catalog order).
     """
-    warehouse.area(code, scope)
+    warehouse.visible_area(code, scope)
     candidates = eligible_indicators(warehouse.catalog.indicators)
     if not candidates or n <= 0:
         return pd.DataFrame(columns=STANDOUT_COLUMNS)
@@ -397,7 +376,7 @@ def composite_breakdown(warehouse: Warehouse, code: str, year: int, method: str 
     ScoreBreakdown or None
         None when the area has no score (too little data, or water).
     """
-    level = warehouse.area(code, scope)["level"]
+    level = warehouse.visible_area(code, scope).level
     result = composite(warehouse, level, year, method, weights, stabilise)
     score = result.score.get(code, np.nan)
     if pd.isna(score):

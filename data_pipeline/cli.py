@@ -1,26 +1,25 @@
-"""The ``ondermijningsbeeld`` command line.
+"""The data commands of ``ondermijningsbeeld``: build, fetch, indicators and table.
 
     ondermijningsbeeld build --demo            build the warehouse from the synthetic demo country
+    ondermijningsbeeld build --from-files DIR --year 2024
+    ondermijningsbeeld fetch --year 2024 --to DIR
     ondermijningsbeeld indicators [--format csv]
     ondermijningsbeeld table --level gemeente --parent RE01 --indicator ID --year 2024
-    ondermijningsbeeld serve [--host 127.0.0.1] [--port 8050]
 
-The warehouse path comes from ``--warehouse``, else ``ONDERMIJNINGSBEELD_WAREHOUSE``, else
-``data/ondermijningsbeeld.duckdb``.
+:func:`register` adds them to the top-level parser that ``app.py`` composes (the dashboard's
+commands come from :mod:`dashboard.cli`).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
 from data_pipeline import cbs_download
-from data_pipeline.validation import ValidationError
-from data_pipeline.warehouse import (BUILD_STEPS, AccessDenied, NotFound, Scope, StepLog, Warehouse,
-                                     build_warehouse, default_warehouse_path)
+from data_pipeline.build import BUILD_STEPS, StepLog, build_warehouse
+from data_pipeline.warehouse import Scope, Warehouse
 from geodata.codes import LEVELS
 
 TABLE_COLUMNS = ["code", "name", "level", "parent_code", "year", "indicator", "value", "numerator",
@@ -33,7 +32,7 @@ class ProgressBar:
     """A tqdm bar over build steps, naming the step in progress."""
 
     def __init__(self, total: int, desc: str, out):
-        self.bar = tqdm(total=total, desc=desc, unit="stap", file=out,
+        self.bar = tqdm(total=total, desc=desc, unit="step", file=out,
                         bar_format="{desc} {n_fmt}/{total_fmt} |{bar:30}| {elapsed} {postfix}")
 
     def start(self, name: str) -> None:
@@ -50,7 +49,7 @@ def build_demo(path: Path, seed: int = 2024, scale: float = 1.0, out=sys.stderr)
     """Generate the demo country and build the warehouse with a progress bar; return the report."""
     from data_pipeline.sources import demo_source
 
-    progress = ProgressBar(1 + len(BUILD_STEPS), "Demoland bouwen", out)
+    progress = ProgressBar(1 + len(BUILD_STEPS), "Building the demo country", out)
     steps = StepLog(progress)
     try:
         with steps.step("generate"):
@@ -64,7 +63,7 @@ def build_from_files(path: Path, directory: Path, year: int, out=sys.stderr):
     """Build the warehouse from a folder of official files; write the join report beside it."""
     from data_pipeline.cbs_source import files_source
 
-    progress = ProgressBar(1 + len(BUILD_STEPS), f"Bouwen uit {directory}", out)
+    progress = ProgressBar(1 + len(BUILD_STEPS), f"Building from {directory}", out)
     steps = StepLog(progress)
     try:
         with steps.step("read files"):
@@ -137,70 +136,6 @@ def cmd_table(args) -> int:
     return 0
 
 
-def _jobs(wh: Warehouse, args, name: str) -> list[tuple[str, Path]]:
-    """(area code, output file) for ``--area`` or for every sub-area of ``--all-in``."""
-    if bool(args.area) == bool(args.all_in):
-        raise ValueError("give either --area CODE or --all-in REGION_OR_GEMEENTE")
-    if args.area:
-        return [(args.area.upper(), args.output)]
-    parent = wh.area(args.all_in.upper(), Scope.everything())["code"]
-    kids = wh.areas[(wh.areas["parent_code"] == parent) & ~wh.areas["is_water"]]["code"]
-    args.output.mkdir(parents=True, exist_ok=True)
-    return [(code, args.output / name.format(code=code)) for code in kids]
-
-
-def _write_all(jobs: list[tuple[str, Path]], render, desc: str) -> int:
-    """Render each job with a progress bar; a browser that cannot start ends the run clearly."""
-    from dashboard.export import ExportError
-
-    try:
-        for code, target in tqdm(jobs, desc=desc, unit="bestand", file=sys.stderr, disable=len(jobs) < 2):
-            result = render(code)
-            if result is None:
-                print(f"skipped {code}: no map of smaller areas", file=sys.stderr)
-                continue
-            data, title = result
-            target.write_bytes(data)
-            print(f"{target} ({len(data):,} bytes): {title}")
-    except ExportError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_export(args) -> int:
-    """The map of an area (its sub-areas) as an image, as the dashboard's export links make it;
-    with ``--all-in`` one image per sub-area of that region or gemeente, into a folder."""
-    from dashboard import routes
-    from dashboard.export import render_state
-    from dashboard.views import resolve_state
-
-    wh = Warehouse(args.warehouse)
-    wh.catalog.get(args.indicator)  # KeyError "unknown indicator" before any file is written
-    base = routes.MapState(indicator=args.indicator, year=args.year)
-
-    def render(code):
-        state = resolve_state(wh, routes.view_showing(base, code))
-        if not wh.view_exists(state.level, state.parent):
-            return None
-        data, _, view = render_state(wh, state, args.format, Scope.everything())
-        return data, view.heading
-
-    return _write_all(_jobs(wh, args, f"{{code}}-{args.indicator}.{args.format}"), render, "Exporteren")
-
-
-def cmd_briefing(args) -> int:
-    """A one-page A4 briefing sheet (PDF) per area: map, key indicators against region and NL,
-    trends and sources."""
-    from dashboard.briefing import briefing_pdf
-
-    wh = Warehouse(args.warehouse)
-    year = args.year or wh.years[-1]
-    render = lambda code: (briefing_pdf(wh, code, year, scope=Scope.everything()),  # noqa: E731
-                           f"{wh.areas.at[code, 'name']} ({code}), {year}")
-    return _write_all(_jobs(wh, args, f"{{code}}-briefing-{year}.pdf"), render, "Briefings")
-
-
 def ensure_warehouse(path: Path) -> Path:
     """Build the demo warehouse at ``path`` when there is none yet (first run)."""
     if not path.exists():
@@ -209,19 +144,8 @@ def ensure_warehouse(path: Path) -> Path:
     return path
 
 
-def cmd_serve(args) -> int:
-    from dashboard import create_app, run
-
-    run(create_app(ensure_warehouse(args.warehouse)), args.host, args.port)
-    return 0
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ondermijningsbeeld", description=__doc__.split("\n\n")[0])
-    p.add_argument("--warehouse", type=Path, default=None,
-                   help="warehouse file (default: $ONDERMIJNINGSBEELD_WAREHOUSE or data/ondermijningsbeeld.duckdb)")
-    sub = p.add_subparsers(dest="command", required=True)
-
+def register(sub) -> None:
+    """Add ``build``, ``fetch``, ``indicators`` and ``table`` to the subcommands ``sub``."""
     b = sub.add_parser("build", help="build the warehouse")
     source = b.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="from the synthetic demo country")
@@ -231,6 +155,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=2024)
     b.add_argument("--scale", type=float, default=1.0, help="demo size relative to the Netherlands")
     b.set_defaults(func=cmd_build)
+
+    cbs_download.add_arguments(sub.add_parser(
+        "fetch", help="download the official CBS/PDOK/politie files for a year (needs internet)"))
 
     i = sub.add_parser("indicators", help="list the indicator catalog")
     i.add_argument("--format", choices=["text", "csv"], default="text")
@@ -242,45 +169,3 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--indicator", required=True)
     t.add_argument("--year", type=int)
     t.set_defaults(func=cmd_table)
-
-    cbs_download.add_arguments(sub.add_parser(
-        "fetch", help="download the official CBS/PDOK/politie files for a year (needs internet)"))
-
-    e = sub.add_parser("export", help="the map of an area as PNG, SVG or PDF")
-    e.add_argument("--area", help="area code: its sub-areas are drawn (a buurt: its wijk)")
-    e.add_argument("--all-in", metavar="CODE", help="one file per sub-area of this region or gemeente (-o is a folder)")
-    e.add_argument("--indicator", required=True)
-    e.add_argument("--year", type=int)
-    e.add_argument("--format", choices=["png", "svg", "pdf"], default="pdf")
-    e.add_argument("-o", "--output", type=Path, required=True)
-    e.set_defaults(func=cmd_export)
-
-    br = sub.add_parser("briefing", help="a one-page A4 briefing sheet (PDF) per area")
-    br.add_argument("--area", help="gemeente, wijk or regio code (a buurt: its wijk)")
-    br.add_argument("--all-in", metavar="CODE", help="one sheet per sub-area of this region or gemeente (-o is a folder)")
-    br.add_argument("--year", type=int)
-    br.add_argument("-o", "--output", type=Path, required=True)
-    br.set_defaults(func=cmd_briefing)
-
-    s = sub.add_parser("serve", help="serve the dashboard")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8050)
-    s.set_defaults(func=cmd_serve)
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    args.warehouse = args.warehouse or default_warehouse_path()
-    try:
-        return args.func(args)
-    except ValidationError as err:
-        print(err, file=sys.stderr)
-        print("Nothing was written; the previous warehouse is unchanged.", file=sys.stderr)
-    except (FileNotFoundError, NotFound, KeyError, AccessDenied, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-    return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -79,8 +79,8 @@ def table_header(warehouse, indicator: str, year: int, *, level: str | None = No
               keys["year"]: str(int(year))}
     if level:
         where = LEVEL_PLURAL[lang].get(level, level)
-        if parent and parent in warehouse.areas.index:
-            where += f" in {warehouse.areas.at[parent, 'name']} ({parent})"
+        if parent and warehouse.has_area(parent):
+            where += f" in {warehouse.name(parent)} ({parent})"
         header[keys["areas"]] = where
     meta = getattr(warehouse, "meta", {})
     if meta.get("boundary_year"):

@@ -1,47 +1,46 @@
-"""The DuckDB warehouse: building it atomically, and the data-access layer that reads it.
+"""The DuckDB warehouse: the one home for SQL, and the data-access API every reader uses.
 
 Layout on disk, next to each other::
 
     data/ondermijningsbeeld.duckdb          areas, indicators, observations, indicator_values, meta
     data/ondermijningsbeeld.geo/<build_id>/ simplified GeoJSON per map view (gzip)
 
-A build writes a temporary database and a new geometry folder, then swaps the database in
-with one ``os.replace``. A build that fails leaves the previous warehouse as it was.
+:mod:`data_pipeline.build` writes it (atomically); :class:`Warehouse` reads it. Every
+statement, reads and builds alike, goes through :func:`query` or :func:`execute`, which log it
+and pass values as parameters, never formatted into the SQL text.
 
-All reads go through :func:`query` with parameters; every read takes the viewer's
-:class:`Scope`.
+The area tree (codes, levels, names, parents, water) is CBS's public area division and is
+read without a scope (:meth:`Warehouse.area`, :meth:`~Warehouse.name`,
+:meth:`~Warehouse.lineage`, :meth:`~Warehouse.children`). Figures and detail maps are read
+with the viewer's :class:`Scope`: :meth:`~Warehouse.visible_area`, :meth:`~Warehouse.map_values`,
+:meth:`~Warehouse.table`, :meth:`~Warehouse.values`, :meth:`~Warehouse.geometry`. Two reads
+serve computations over a whole level (standardisation, ranks, peer medians) and are not
+outputs themselves: :meth:`~Warehouse.level_values` and :meth:`~Warehouse.indicator_values`;
+whatever is computed from them is shown only for areas the viewer may see.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import os
-import shutil
-import time
-import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import duckdb
 import pandas as pd
 
-from data_pipeline.aggregate import aggregate_indicator_values
-from data_pipeline.sources import Source
-from data_pipeline.validation import validate_areas, validate_observations
 from geodata.codes import LAND_CODE, is_below, level_of
-from geodata.coverage import feature_collection, to_display
-from geodata.hierarchy import ANCESTOR_COLUMNS, MAP_VIEWS, with_ancestors
+from geodata.hierarchy import ANCESTOR_COLUMNS, MAP_VIEWS
 from indicators.catalog import Catalog, Indicator
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WAREHOUSE = Path("data") / "ondermijningsbeeld.duckdb"
 WAREHOUSE_ENV = "ONDERMIJNINGSBEELD_WAREHOUSE"
-GEO_BUILDS_KEPT = 2
 
 
 def default_warehouse_path() -> Path:
@@ -52,207 +51,31 @@ def geo_root(path: Path) -> Path:
     return path.with_name(path.stem + ".geo")
 
 
-def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> pd.DataFrame:
-    """Run one parameterised statement and return its result; every read goes through here."""
+def _logged(sql: str, params) -> None:
     log.debug("sql %s %s", " ".join(sql.split())[:200], params)
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+    """Run one parameterised statement and return its result as a frame."""
+    _logged(sql, params)
     return con.execute(sql, params).df()
 
 
-# --------------------------------------------------------------------------- build
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> None:
+    """Run one parameterised statement that returns nothing (a build step)."""
+    _logged(sql, params)
+    con.execute(sql, params)
 
 
-@dataclass
-class BuildReport:
-    path: Path
-    build_id: str
-    steps: list[tuple[str, float]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)   # what joined and what did not
-    join_file: Path | None = None                     # the unmatched codes, one per row
-
-
-class StepLog:
-    """Times named steps and tells an optional progress display when each starts and ends."""
-
-    def __init__(self, progress=None):
-        self.progress = progress
-        self.steps: list[tuple[str, float]] = []
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        if self.progress:
-            self.progress.start(name)
-        start = time.perf_counter()
-        yield
-        self.steps.append((name, time.perf_counter() - start))
-        if self.progress:
-            self.progress.done(name)
-
-
-BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "geometry", "neighbours", "swap")
-
-
-def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None) -> BuildReport:
-    """Build the warehouse for ``source`` at ``path``; atomic: all or nothing."""
-    steps = log_steps or StepLog()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    tmp = path.with_name(f".{path.name}.{build_id}.tmp")
-    geo_dir = geo_root(path) / build_id
-    report = BuildReport(path, build_id)
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> Iterator[None]:
+    """Make ``frame`` readable as the view ``name`` by the statements inside the block."""
+    log.debug("sql register %s (%d rows)", name, len(frame))
+    con.register(name, frame)
     try:
-        with steps.step("validate"):
-            validate_areas(source.areas, source.origin)
-            validate_observations(source.observations, source.catalog.variables(),
-                                  set(source.areas["code"]), source.origin)
-        con = duckdb.connect(str(tmp))
-        try:
-            with steps.step("areas"):
-                tree = _write_areas(con, source)
-                _write_catalog(con, source.catalog)
-            with steps.step("observations"):
-                obs = source.observations[["code", "year", "variable", "value"]]
-                con.register("obs_frame", obs)
-                con.execute("CREATE TABLE observations AS SELECT code::VARCHAR AS code, year::INTEGER AS year,"
-                            " variable::VARCHAR AS variable, value::DOUBLE AS value FROM obs_frame")
-                con.unregister("obs_frame")
-            with steps.step("aggregate"):
-                aggregate_indicator_values(con)
-                _write_attributes(con, source)
-            with steps.step("geometry"):
-                report.counts["geometry_files"] = write_geometry(source, tree, geo_dir)
-            with steps.step("neighbours"):
-                _write_neighbours(con, source)
-            _write_meta(con, source, build_id)
-            report.counts.update(dict(query(con, "SELECT level, count(*) AS n FROM areas GROUP BY level")
-                                      .itertuples(index=False)))
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        with steps.step("swap"):
-            os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        shutil.rmtree(geo_dir, ignore_errors=True)
-        raise
-    _prune_geo_builds(geo_root(path), keep=build_id)
-    report.steps = steps.steps
-    return report
-
-
-def _write_areas(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFrame:
-    tree = with_ancestors(source.areas)
-    tree["boundary_year"] = source.boundary_year
-    cols = ["code", "level", "name", "parent_code", "is_water", "boundary_year", *ANCESTOR_COLUMNS.values()]
-    con.register("areas_frame", tree[cols])
-    con.execute("CREATE TABLE areas AS SELECT * FROM areas_frame ORDER BY code")
-    con.unregister("areas_frame")
-    return tree
-
-
-def _write_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    con.register("ind_frame", catalog.to_frame().reset_index(names="position"))
-    con.execute("CREATE TABLE indicators AS SELECT * FROM ind_frame")
-    con.unregister("ind_frame")
-    themes = pd.DataFrame([{"theme": k, "position": i, "label_nl": v["nl"], "label_en": v["en"]}
-                           for i, (k, v) in enumerate(catalog.themes.items())])
-    con.register("theme_frame", themes)
-    con.execute("CREATE TABLE themes AS SELECT * FROM theme_frame")
-    con.unregister("theme_frame")
-
-
-def _write_attributes(con: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """Per gemeente: urbanity class (when the source has it) and inhabitants in the latest year,
-    the two things that define its peer group."""
-    urbanity = source.urbanity if source.urbanity is not None else pd.Series(dtype="Int64")
-    frame = pd.DataFrame({"code": urbanity.index.astype(str), "urbanity_class": urbanity.to_numpy()})
-    con.register("urbanity_frame", frame)
-    con.execute("""
-        CREATE TABLE area_attributes AS
-        WITH population AS (
-            SELECT code, value AS population FROM indicator_values
-            WHERE indicator = 'inwoners' AND year = (SELECT max(year) FROM indicator_values
-                                                      WHERE indicator = 'inwoners' AND status = 'ok')
-            UNION ALL
-            SELECT a.gemeente_code, sum(o.value) FROM observations o JOIN areas a USING (code)
-            WHERE NOT EXISTS (SELECT 1 FROM indicators WHERE id = 'inwoners')
-              AND o.variable = 'inwoners' AND a.level = 'buurt'
-              AND o.year = (SELECT max(year) FROM observations WHERE variable = 'inwoners')
-            GROUP BY ALL)
-        SELECT a.code, u.urbanity_class::INTEGER AS urbanity_class, p.population
-        FROM areas a
-        LEFT JOIN urbanity_frame u ON u.code = a.code
-        LEFT JOIN population p ON p.code = a.code
-        WHERE a.level = 'gemeente'""")
-    con.unregister("urbanity_frame")
-
-
-def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, build_id: str) -> None:
-    meta = {
-        "kind": source.kind,
-        "description": source.description,
-        "boundary_year": str(source.boundary_year),
-        "attribution": source.attribution,
-        "build_id": build_id,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        **{f"setting.{k}": v for k, v in source.settings.items()},
-    }
-    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
-
-
-def write_geometry(source: Source, tree: pd.DataFrame, geo_dir: Path) -> int:
-    """Write one gzipped GeoJSON per map view: the ``level`` areas inside each parent."""
-    written = 0
-    parents = tree.set_index("code")
-    for level in dict.fromkeys(level for level, _ in MAP_VIEWS):
-        if level not in source.geometry:
-            continue
-        display = to_display(source.geometry[level], level)
-        display = display.join(parents[list(ANCESTOR_COLUMNS.values())], on="code")
-        for shown, parent_level in MAP_VIEWS:
-            if shown != level:
-                continue
-            for parent, group in display.groupby(ANCESTOR_COLUMNS[parent_level]):
-                text = feature_collection(group.sort_values("code"),
-                                          f"Ondermijningsbeeld {source.kind} build — generated, do not edit")
-                target = geo_dir / level / f"{parent}.json.gz"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
-                written += 1
-    return written
-
-
-#: Levels whose neighbours are stored, for hotspot analysis.
-NEIGHBOUR_LEVELS = ("gemeente", "wijk", "buurt")
-
-
-def _write_neighbours(con: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """Queen contiguity (a shared border or corner) per level, both directions."""
-    from indicators.hotspots import contiguity
-
-    frames = []
-    for level in NEIGHBOUR_LEVELS:
-        if level in source.geometry:
-            pairs = contiguity(source.geometry[level][["code", "geometry"]])
-            frames.append(pairs.assign(level=level)[["level", "code", "neighbour"]])
-    pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["level", "code", "neighbour"])
-    con.register("pairs_frame", pairs)
-    con.execute("CREATE TABLE neighbours AS SELECT level::VARCHAR AS level, code::VARCHAR AS code, "
-                "neighbour::VARCHAR AS neighbour FROM pairs_frame ORDER BY level, code")
-    con.unregister("pairs_frame")
-
-
-def _prune_geo_builds(root: Path, keep: str) -> None:
-    """Keep the newest geometry builds (a running server may still use the previous one)."""
-    if not root.exists():
-        return
-    builds = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
-    kept = [b for b in builds if b.name == keep] + [b for b in builds if b.name != keep][: GEO_BUILDS_KEPT - 1]
-    for build in builds:
-        if build not in kept:
-            shutil.rmtree(build, ignore_errors=True)
+        yield
+    finally:
+        con.unregister(name)
 
 
 # --------------------------------------------------------------------------- read
@@ -280,6 +103,31 @@ class NotFound(LookupError):
     pass
 
 
+@dataclass(frozen=True)
+class Area:
+    """One area of the tree: its code, level, name, parent and the codes of the areas above it
+    (an area's own level holds its own code; levels below it are ``None``)."""
+
+    code: str
+    level: str
+    name: str
+    parent_code: str | None
+    is_water: bool
+    land_code: str | None = None
+    regio_code: str | None = None
+    gemeente_code: str | None = None
+    wijk_code: str | None = None
+
+    def ancestor(self, level: str) -> str | None:
+        """The code of the area of ``level`` this area lies in (its own code at its own level)."""
+        return getattr(self, ANCESTOR_COLUMNS[level]) if level in ANCESTOR_COLUMNS else (
+            self.code if level == self.level else None)
+
+
+#: Columns of :meth:`Warehouse.areas_frame`.
+AREA_COLUMNS = ["code", "level", "name", "parent_code", "is_water", *ANCESTOR_COLUMNS.values()]
+
+
 class Warehouse:
     """Read access to one built warehouse. Cheap calls; one cursor per call (thread safe)."""
 
@@ -290,10 +138,19 @@ class Warehouse:
         self._con = duckdb.connect(str(self.path), read_only=True)
         with self.cursor() as con:
             self.meta: dict[str, str] = dict(query(con, "SELECT key, value FROM meta").itertuples(index=False))
-            self.areas = query(con, "SELECT * FROM areas").set_index("code", drop=False).rename_axis(None)
-            self.years: list[int] = query(con, "SELECT DISTINCT year FROM observations ORDER BY year")["year"].tolist()
+            areas = query(con, f"SELECT {', '.join(AREA_COLUMNS)} FROM areas ORDER BY code")
+            self.years: list[int] = [int(y) for y in query(
+                con, "SELECT DISTINCT year FROM observations ORDER BY year")["year"]]
             ind = query(con, "SELECT * FROM indicators ORDER BY position")
             themes = query(con, "SELECT * FROM themes ORDER BY position")
+        areas = areas.astype(object).where(areas.notna(), None)
+        areas["is_water"] = areas["is_water"].astype(bool)
+        self._areas = areas
+        self._by_code: dict[str, Area] = {row.code: Area(*row) for row in areas.itertuples(index=False)}
+        self._children: dict[str, list[Area]] = {}
+        for area in self._by_code.values():   # in code order
+            if area.parent_code:
+                self._children.setdefault(area.parent_code, []).append(area)
         # Fields a warehouse built by an older version lacks keep their defaults.
         fields = [f for f in Indicator.__dataclass_fields__ if f in ind.columns]
         self.catalog = Catalog(
@@ -311,6 +168,10 @@ class Warehouse:
         finally:
             cur.close()
 
+    def _query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+        with self.cursor() as con:
+            return query(con, sql, params)
+
     def close(self) -> None:
         self._con.close()
 
@@ -320,44 +181,103 @@ class Warehouse:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -- areas ---------------------------------------------------------------
+    @property
+    def build_id(self) -> str:
+        return self.meta["build_id"]
 
-    def area(self, code: str, scope: Scope) -> pd.Series:
-        if code not in self.areas.index:
-            raise NotFound(f"unknown area {code!r}")
-        if not scope.allows(self.lineage(code)):
-            raise AccessDenied(code)
-        return self.areas.loc[code]
+    @property
+    def is_demo(self) -> bool:
+        return self.meta.get("kind") == "demo"
+
+    # -- the area tree (public CBS division: no scope) ------------------------
+
+    def has_area(self, code: object) -> bool:
+        return isinstance(code, str) and code in self._by_code
+
+    def area(self, code: str) -> Area:
+        """The area ``code`` (``NotFound`` when the tree has none)."""
+        try:
+            return self._by_code[code]
+        except (KeyError, TypeError):
+            raise NotFound(f"unknown area {code!r}") from None
+
+    def name(self, code: str) -> str:
+        return self.area(code).name
 
     def lineage(self, code: str) -> list[str]:
-        """Codes from the land down to ``code`` itself."""
+        """Codes from the land down to ``code`` itself (empty for an unknown code)."""
         chain = []
-        current = code
-        while isinstance(current, str) and current in self.areas.index:
-            chain.append(current)
-            current = self.areas.at[current, "parent_code"]
+        current = self._by_code.get(code) if isinstance(code, str) else None
+        while current is not None:
+            chain.append(current.code)
+            current = self._by_code.get(current.parent_code) if current.parent_code else None
         return chain[::-1]
+
+    def children(self, code: str, *, water: bool = False) -> list[Area]:
+        """The areas directly below ``code``, in code order (water areas only with ``water``)."""
+        self.area(code)
+        return [a for a in self._children.get(code, []) if water or not a.is_water]
+
+    def codes(self, level: str, inside: str | None = None, *, water: bool = False) -> list[str]:
+        """The codes of the ``level`` areas (inside the area ``inside``, if given), in code
+        order; water areas only with ``water``."""
+        frame = self._areas[self._areas["level"] == level]
+        if inside is not None:
+            frame = frame[frame[ANCESTOR_COLUMNS[self.area(inside).level]] == inside]
+        if not water:
+            frame = frame[~frame["is_water"]]
+        return frame["code"].tolist()
+
+    def areas_frame(self, levels: Sequence[str] | None = None) -> pd.DataFrame:
+        """The tree as a frame (a copy), columns :data:`AREA_COLUMNS`, in code order: for
+        computations over many areas at once (search index, comparisons)."""
+        frame = self._areas if levels is None else self._areas[self._areas["level"].isin(levels)]
+        return frame.reset_index(drop=True).copy()
+
+    def visible_area(self, code: str, scope: Scope) -> Area:
+        """The area ``code`` after checking the viewer may see its figures (``NotFound``,
+        ``AccessDenied``)."""
+        area = self.area(code)
+        if not scope.allows(self.lineage(code)):
+            raise AccessDenied(code)
+        return area
 
     def view_exists(self, level: str, parent: str) -> bool:
         """A map of ``level`` areas inside ``parent`` can be drawn (there are polygons for it)."""
-        return (parent in self.areas.index and (level, self.areas.at[parent, "level"]) in MAP_VIEWS
-                and self.geometry_file(level, parent).exists())
+        return (self.has_area(parent) and (level, self._by_code[parent].level) in MAP_VIEWS
+                and self._geometry_file(level, parent).exists())
+
+    def views_below(self, code: str) -> list[str]:
+        """The levels of the maps that can be drawn inside ``code``, nearest level first."""
+        level = self.area(code).level
+        return [shown for shown, parent_level in MAP_VIEWS if parent_level == level and self.view_exists(shown, code)]
 
     def attributes(self) -> pd.DataFrame:
         """Per gemeente: code, urbanity_class (1..5, may be missing) and population."""
-        with self.cursor() as con:
-            return query(con, "SELECT * FROM area_attributes ORDER BY code")
+        return self._query("SELECT * FROM area_attributes ORDER BY code")
 
     def neighbours(self, level: str) -> pd.DataFrame:
         """Pairs of neighbouring areas of a level (code, neighbour), both directions."""
         if level not in self._neighbours:
-            with self.cursor() as con:
-                self._neighbours[level] = query(con, "SELECT code, neighbour FROM neighbours WHERE level = ?",
-                                                [level])
+            self._neighbours[level] = self._query("SELECT code, neighbour FROM neighbours WHERE level = ?", [level])
         return self._neighbours[level]
 
-    def geometry_file(self, level: str, parent: str) -> Path:
+    # -- geometry ----------------------------------------------------------------
+
+    def _geometry_file(self, level: str, parent: str) -> Path:
         return self.geo_dir / level / f"{parent}.json.gz"
+
+    def geometry_gzip(self, level: str, parent: str, scope: Scope) -> bytes:
+        """The gzipped GeoJSON of a map view, as the browser fetches it (``NotFound``, ``AccessDenied``)."""
+        self._view_column(level, parent, scope)
+        path = self._geometry_file(level, parent)
+        if not path.exists():
+            raise NotFound(f"no {level} polygons inside {parent}")
+        return path.read_bytes()
+
+    def geometry(self, level: str, parent: str, scope: Scope) -> dict:
+        """The GeoJSON of a map view (the polygons of its ``level`` areas inside ``parent``)."""
+        return json.loads(gzip.decompress(self.geometry_gzip(level, parent, scope)))
 
     # -- values --------------------------------------------------------------
 
@@ -369,20 +289,18 @@ class Warehouse:
         """
         column = self._view_column(level, parent, scope)  # from a fixed list, never user text
         self.catalog.get(indicator)
-        sql = f"""
+        return self._query(f"""
             SELECT a.code, a.name, a.is_water, v.value, v.numerator, v.denominator,
                    coalesce(v.status, 'missing') AS status, v.n_parts, v.n_parts_with_data
             FROM areas a
             LEFT JOIN indicator_values v ON v.code = a.code AND v.year = ? AND v.indicator = ?
             WHERE a.level = ? AND a.{column} = ?
-            ORDER BY a.code"""
-        with self.cursor() as con:
-            return query(con, sql, [int(year), indicator, level, parent])
+            ORDER BY a.code""", [int(year), indicator, level, parent])
 
     def table(self, level: str, parent: str | None, indicator: str, year: int, scope: Scope) -> pd.DataFrame:
         """Rows for the CLI ``table`` command: every ``level`` area (inside ``parent`` if given)."""
         parent = parent or LAND_CODE
-        self.area(parent, scope)
+        self.visible_area(parent, scope)
         parent_level = level_of(parent)
         if level == parent_level:
             codes = [parent]
@@ -390,35 +308,71 @@ class Warehouse:
             raise NotFound(f"{level} areas do not lie inside {parent}")
         else:
             column = ANCESTOR_COLUMNS[parent_level]
-            codes = self.areas.loc[(self.areas["level"] == level) & (self.areas[column] == parent), "code"].tolist()
-        frame = self._values_for_codes(codes, indicator, year)
-        frame.insert(2, "level", level)
-        return frame
-
-    def view_areas(self, level: str, parent: str, scope: Scope) -> pd.DataFrame:
-        """The areas of a map view: code, name, is_water (in code order)."""
-        column = self._view_column(level, parent, scope)
-        inside = (self.areas["level"] == level) & (self.areas[column] == parent)
-        return self.areas.loc[inside, ["code", "name", "is_water"]].sort_values("code").reset_index(drop=True)
-
-    def _view_column(self, level: str, parent: str, scope: Scope) -> str:
-        """The ancestor column that selects the ``level`` areas of a map view inside ``parent``
-        (after checking the view exists and the viewer may see it)."""
-        parent_level = self.area(parent, scope)["level"]
-        if (level, parent_level) not in MAP_VIEWS:
-            raise NotFound(f"no {level} map inside {parent}")
-        return ANCESTOR_COLUMNS[parent_level]
-
-    def _values_for_codes(self, codes: list[str], indicator: str, year: int) -> pd.DataFrame:
+            inside = (self._areas["level"] == level) & (self._areas[column] == parent)
+            codes = self._areas.loc[inside, "code"].tolist()
         self.catalog.get(indicator)
-        sql = """
+        frame = self._query("""
             SELECT a.code, a.name, a.parent_code, ?::INTEGER AS year, ? AS indicator,
                    v.value, v.numerator, v.denominator, coalesce(v.status, 'missing') AS status,
                    v.n_parts, v.n_parts_with_data
             FROM areas a
             LEFT JOIN indicator_values v ON v.code = a.code AND v.year = ? AND v.indicator = ?
             WHERE a.code IN (SELECT unnest(?::VARCHAR[]))
-            ORDER BY a.code"""
-        with self.cursor() as con:
-            return query(con, sql, [int(year), indicator, int(year), indicator, codes])
+            ORDER BY a.code""", [int(year), indicator, int(year), indicator, codes])
+        frame.insert(2, "level", level)
+        return frame
 
+    def view_areas(self, level: str, parent: str, scope: Scope) -> pd.DataFrame:
+        """The areas of a map view: code, name, is_water (in code order)."""
+        column = self._view_column(level, parent, scope)
+        inside = (self._areas["level"] == level) & (self._areas[column] == parent)
+        return self._areas.loc[inside, ["code", "name", "is_water"]].reset_index(drop=True)
+
+    def _view_column(self, level: str, parent: str, scope: Scope) -> str:
+        """The ancestor column that selects the ``level`` areas of a map view inside ``parent``
+        (after checking the view exists and the viewer may see it)."""
+        parent_level = self.visible_area(parent, scope).level
+        if (level, parent_level) not in MAP_VIEWS:
+            raise NotFound(f"no {level} map inside {parent}")
+        return ANCESTOR_COLUMNS[parent_level]
+
+    def values(self, codes: Sequence[str], indicators: Sequence[str], scope: Scope,
+               years: Sequence[int] | None = None) -> pd.DataFrame:
+        """The stored value rows of some areas and indicators (all years, or ``years``).
+
+        Every code is checked against ``scope`` (``AccessDenied``) and the tree (``NotFound``);
+        an unknown indicator raises ``KeyError``. Columns: ``code``, ``indicator``, ``year``,
+        ``value``, ``numerator``, ``denominator``, ``status``; a combination without a row is
+        absent (the caller decides it is ``missing``); the numbers are NaN unless ``ok``.
+        """
+        codes, ids = list(dict.fromkeys(codes)), list(dict.fromkeys(indicators))
+        for code in codes:
+            self.visible_area(code, scope)
+        for indicator in ids:
+            self.catalog.get(indicator)
+        sql = """SELECT code, indicator, year, value, numerator, denominator, status FROM indicator_values
+                 WHERE code IN (SELECT unnest(?::VARCHAR[])) AND indicator IN (SELECT unnest(?::VARCHAR[]))"""
+        params: list = [codes, ids]
+        if years is not None:
+            sql += " AND year IN (SELECT unnest(?::INTEGER[]))"
+            params.append([int(y) for y in years])
+        frame = self._query(sql, params)
+        frame["year"] = frame["year"].astype(int)
+        return frame
+
+    def level_values(self, level: str, year: int) -> pd.DataFrame:
+        """The shown values (status ``ok``) of every indicator for every area of a level: long,
+        columns ``code``, ``indicator``, ``value``, ``numerator``, ``denominator``. For
+        computations over the whole level (the composite's standardisation); not an output."""
+        return self._query("""
+            SELECT v.code, v.indicator, v.value, v.numerator, v.denominator
+            FROM indicator_values v JOIN areas a ON a.code = v.code
+            WHERE a.level = ? AND v.year = ? AND v.status = 'ok'""", [level, int(year)])
+
+    def indicator_values(self, indicator: str, year: int) -> pd.DataFrame:
+        """Every area's shown value of one indicator in one year: ``code``, ``value`` (NaN unless
+        ``ok``). For computations over all areas (ranks, peer medians); not an output."""
+        self.catalog.get(indicator)
+        return self._query("""
+            SELECT code, CASE WHEN status = 'ok' THEN value END AS value
+            FROM indicator_values WHERE indicator = ? AND year = ?""", [indicator, int(year)])

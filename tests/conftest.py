@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from data_pipeline.warehouse import Warehouse, build_warehouse
+from data_pipeline.build import build_warehouse
+from data_pipeline.warehouse import Warehouse
 from tests.factories import tiny_source
 
 #: The demo country at a small scale: every level present, fast to build.

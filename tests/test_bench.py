@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from data_pipeline.warehouse import BUILD_STEPS
+from data_pipeline.build import BUILD_STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 NUMBER = r"\d+\.\d+"

@@ -78,7 +78,7 @@ def dataset_line(warehouse: Warehouse, lang: str) -> str:
 def clicked_area(warehouse: Warehouse, click) -> str | None:
     """The code of the land area a map click hit, if any."""
     code = ((click or {}).get("points") or [{}])[0].get("location")
-    ok = code and code in warehouse.areas.index and not warehouse.areas.at[code, "is_water"]
+    ok = warehouse.has_area(code) and not warehouse.area(code).is_water
     return code if ok else None
 
 
@@ -99,7 +99,7 @@ def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: d
         return moved_to if on_screen(moved_to, seen) and moved_to != state else None
     if trigger == "search":
         code = inputs["search"]
-        return replace(routes.view_showing(state, code), area=code) if code in warehouse.areas.index else None
+        return replace(routes.view_showing(state, code), area=code) if warehouse.has_area(code) else None
     if trigger == "division":
         return routes.moved(state, inputs["division"], state.parent) if state.parent == LAND_CODE else None
     value = inputs[trigger]
@@ -157,7 +157,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             return {"notice": no_update, **_unchanged()}
         if trigger == "map" and (state == current or not warehouse.view_exists(state.level, state.parent)):
             code = clicked_area(warehouse, click)
-            return {**_unchanged(), "notice": t("map.no_deeper", current.lang, area=warehouse.areas.at[code, "name"])}
+            return {**_unchanged(), "notice": t("map.no_deeper", current.lang, area=warehouse.name(code))}
         state = resolve_state(warehouse, state)
         if trigger == "map-extent" or (trigger == "url" and drawn == drawn_key(state)):
             # The map already shows this (the user just panned or zoomed, or only the comparison
@@ -227,7 +227,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             return no_update
         lang = routes.parse(None, search).lang
         if lang not in index:
-            index[lang] = AreaIndex(warehouse.areas, lang=lang)
+            index[lang] = AreaIndex(warehouse.areas_frame(), lang=lang)
         hits = index[lang].search(text, limit=15)
         return [{"label": f"{h.name} ({h.code}) — {h.context}", "value": h.code,
                  "search": " ".join((text, h.code, h.code.lower(), h.name, normalise(h.name), h.context))}

@@ -81,14 +81,14 @@ def hover_text(page, code: str) -> str:
 # --- what the warehouse says the map should show
 
 def children(wh, level, parent):
-    a = wh.areas
-    column = f"{wh.areas.at[parent, 'level']}_code"
+    a = wh.areas_frame()
+    column = f"{wh.area(parent).level}_code"
     return sorted(a[(a["level"] == level) & (a[column] == parent)]["code"])
 
 
 def clickable_child(wh, level, parent):
     """A child with data (not water) with the most buurten below it: large enough to click."""
-    a = wh.areas
+    a = wh.areas_frame()
     kids = a[(a["level"] == level) & (a["parent_code"] == parent) & ~a["is_water"]]["code"]
     col = f"{level}_code"
     sizes = a[a["level"] == "buurt"].groupby(col).size()

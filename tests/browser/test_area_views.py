@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.formatting import format_count, format_number
 from dashboard.panels import theme_indicators
-from data_pipeline.cli import main as cli
+from app import main as cli
 from data_pipeline.warehouse import Scope
 from tests.browser.mapdriver import children, click_area, clickable_child, select_area, wait_for_codes
 
@@ -41,7 +41,7 @@ def test_the_profile_panel_shows_the_numbers_of_the_cli_table(live_demo, demo_wa
     wait_for_codes(page, children(wh, "gemeente", "NL01"))
     gemeente = clickable_child(wh, "gemeente", clickable_child(wh, "regio", "NL01"))
     select_area(page, gemeente)
-    assert wh.areas.at[gemeente, "name"] in page.locator("#profile-title").inner_text()
+    assert wh.name(gemeente) in page.locator("#profile-title").inner_text()
 
     indicators = theme_indicators(wh, INDICATOR)
     assert len(indicators) > 1
@@ -77,7 +77,7 @@ def compare_texts(page) -> list[str]:
 def test_compare_three_areas_and_a_shared_link_restores_the_view(live_demo, demo_warehouse, recording, browser):
     wh, page = demo_warehouse, recording.page
     year = wh.years[-1]
-    gemeenten = wh.areas[(wh.areas["level"] == "gemeente") & ~wh.areas["is_water"]]
+    gemeenten = wh.areas_frame(["gemeente"]).query("~is_water")
     region = gemeenten.groupby("parent_code").size().idxmax()
     picked = sorted(gemeenten.loc[gemeenten["parent_code"] == region, "code"])[:3]
     assert len(picked) == 3
@@ -130,14 +130,14 @@ def test_the_gemeente_page_at_its_url(live_demo, demo_warehouse, recording):
     page.goto(f"{live_demo.url}/gemeente/{gemeente}")
     title = page.locator("#page-title")
     title.wait_for()
-    assert title.inner_text() == wh.areas.at[gemeente, "name"]
+    assert title.inner_text() == wh.name(gemeente)
     assert page.locator("#map-page").is_hidden()          # no analyst controls on this page
     standouts = page.locator(".standouts li")
     assert 1 <= standouts.count() <= 5
     first = standouts.first.get_attribute("data-indicator")
     assert wh.catalog.get(first).explanation("nl") in standouts.first.inner_text()
     # both maps are drawn: the gemeente among its region's gemeenten, and its own wijken
-    regio = wh.areas.at[gemeente, "regio_code"]
+    regio = wh.area(gemeente).regio_code
     for graph, level, parent in (("#page-map-region", "gemeente", regio), ("#page-map-wijken", "wijk", gemeente)):
         page.wait_for_function(
             """([sel, want]) => JSON.stringify(Array.from(new Set(Array.from(document.querySelectorAll(sel + ' path.choroplethlocation'))
@@ -174,7 +174,7 @@ def test_change_since_a_year_is_a_map_mode_with_a_diverging_legend(live_demo, de
 def test_english_and_back_with_profile_and_comparison_open(live_demo, demo_warehouse, recording):
     wh, page = demo_warehouse, recording.page
     region = clickable_child(wh, "regio", "NL01")
-    kids = sorted(c for c in children(wh, "gemeente", region) if not wh.areas.at[c, "is_water"])
+    kids = sorted(c for c in children(wh, "gemeente", region) if not wh.area(c).is_water)
     page.goto(f"{live_demo.url}/kaart/gemeente/{region}?indicator={INDICATOR}&gebied={kids[0]}"
               f"&vergelijk={kids[0]};{kids[1]}")
     page.locator("#compare-table").wait_for()

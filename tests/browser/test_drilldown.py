@@ -35,20 +35,20 @@ def test_drill_down_breadcrumbs_history_and_shared_url_stay_on_localhost(live_de
     wait_for_codes(page, children(wh, "buurt", wijk))
     crumbs = page.locator("#breadcrumbs")
     for code in (region, gemeente, wijk):
-        assert wh.areas.at[code, "name"] in crumbs.inner_text()
+        assert wh.name(code) in crumbs.inner_text()
     shared_url = page.url
 
     # a buurt is the bottom: the map stays and says so
-    buurt = next(c for c in children(wh, "buurt", wijk) if not wh.areas.at[c, "is_water"])
+    buurt = next(c for c in children(wh, "buurt", wijk) if not wh.area(c).is_water)
     drill_into(page, buurt)
     page.wait_for_function("(name) => document.querySelector('#map-notice').innerText.includes(name)",
-                           arg=wh.areas.at[buurt, "name"])
+                           arg=wh.name(buurt))
     assert page.url.split("?")[0] == shared_url.split("?")[0]
     wait_for_codes(page, children(wh, "buurt", wijk))
     bottom_url = page.url   # the buurt map with the buurt's profile open
 
     # a breadcrumb goes back up to the region's gemeenten
-    crumbs.get_by_role("link", name=wh.areas.at[region, "name"], exact=True).click()
+    crumbs.get_by_role("link", name=wh.name(region), exact=True).click()
     page.wait_for_url(re.compile(rf"/kaart/gemeente/{region}\?"))
     wait_for_codes(page, children(wh, "gemeente", region))
 
@@ -65,7 +65,7 @@ def test_drill_down_breadcrumbs_history_and_shared_url_stay_on_localhost(live_de
     other.goto(shared_url)
     wait_for_codes(other, children(wh, "buurt", wijk))
     heading = other.locator("#map-heading").inner_text()
-    assert wh.areas.at[wijk, "name"] in heading and shared_url.split("jaar=")[1][:4] in heading
+    assert wh.name(wijk) in heading and shared_url.split("jaar=")[1][:4] in heading
 
     assert recording.foreign_requests() == []
     assert recording.errors == []

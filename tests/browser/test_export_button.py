@@ -37,7 +37,7 @@ VISIBLE_EXTENT = """() => { const gd = document.querySelector('#map .js-plotly-p
 def test_a_zoomed_view_goes_into_the_url_and_the_export_and_a_shared_link_restores_it(
         live_demo, demo_warehouse, recording, browser):
     wh, page = demo_warehouse, recording.page
-    gemeente = wh.areas[wh.areas["level"] == "gemeente"]["code"].iloc[0]
+    gemeente = wh.codes("gemeente", water=True)[0]
     page.goto(f"{live_demo.url}/kaart/wijk/{gemeente}?indicator=misdrijven_per_1000_inwoners")
     wait_for_codes(page, children(wh, "wijk", gemeente))
     fitted = page.evaluate(VISIBLE_EXTENT)

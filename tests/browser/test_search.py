@@ -19,7 +19,7 @@ def plain(text: str) -> str:
 @pytest.mark.parametrize("level", ["gemeente", "wijk", "buurt"])
 def test_typing_part_of_a_name_and_choosing_it_opens_its_map(live_demo, demo_warehouse, recording, level):
     wh, page = demo_warehouse, recording.page
-    areas = wh.areas[(wh.areas["level"] == level) & ~wh.areas["is_water"]]
+    areas = wh.areas_frame([level]).query("~is_water")
     target = areas.iloc[len(areas) // 2]
     typed = plain(target["name"])[1:7] if level == "gemeente" else target["code"].lower()
     page.goto(live_demo.url + "/kaart/regio/NL01")

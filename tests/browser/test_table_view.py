@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 def test_table_shows_the_map_areas_and_downloads_hold_the_same_rows(live_demo, demo_warehouse, recording, tmp_path):
     wh, page = demo_warehouse, recording.page
-    gemeente = wh.areas.loc[wh.areas["level"] == "gemeente", "code"].iloc[0]
+    gemeente = wh.codes("gemeente", water=True)[0]
     page.goto(f"{live_demo.url}/kaart/buurt/{gemeente}?indicator=misdrijven_per_1000_inwoners")
     wait_for_codes(page, children(wh, "buurt", gemeente))
     page.locator(".table-box summary").click()

@@ -39,7 +39,7 @@ def published(warehouse, level, code, indicator, year):
 @pytest.fixture(scope="module")
 def gemeente(demo_warehouse):
     """A demo gemeente with several wijken."""
-    areas = demo_warehouse.areas
+    areas = demo_warehouse.areas_frame()
     wijken = areas[areas["level"] == "wijk"].groupby("parent_code").size()
     return str(wijken[wijken >= 2].index[0])
 
@@ -69,10 +69,10 @@ def test_unknown_codes_years_and_the_land_are_clear_errors(demo_warehouse):
 def test_table_holds_the_published_values_of_the_area_its_region_and_nl(demo_warehouse, gemeente):
     year = demo_warehouse.years[-1]
     b = briefing.briefing_data(demo_warehouse, gemeente, None, scope=EVERYTHING, now=NOW)
-    regio = demo_warehouse.areas.at[gemeente, "parent_code"]
+    regio = demo_warehouse.area(gemeente).parent_code
     assert b.code == gemeente and b.level == "gemeente" and b.year == year
     assert b.title == f"Ondermijningsbeeld — {b.name} ({gemeente}), {year}"
-    assert b.place == f"gemeente in {demo_warehouse.areas.at[regio, 'name']}"
+    assert b.place == f"gemeente in {demo_warehouse.name(regio)}"
     assert [c.code for c in b.columns] == [gemeente, regio, LAND_CODE]
 
     order = list(demo_warehouse.catalog.themes)
@@ -102,8 +102,8 @@ def test_table_holds_the_published_values_of_the_area_its_region_and_nl(demo_war
 
 
 def test_a_buurt_gets_its_wijks_sheet_with_a_column_for_the_buurt(demo_warehouse):
-    buurt = str(demo_warehouse.areas[demo_warehouse.areas["level"] == "buurt"].index[0])
-    wijk = demo_warehouse.areas.at[buurt, "parent_code"]
+    buurt = demo_warehouse.codes("buurt", water=True)[0]
+    wijk = demo_warehouse.area(buurt).parent_code
     b = briefing.briefing_data(demo_warehouse, buurt, None, scope=EVERYTHING)
     assert b.code == wijk and b.level == "wijk" and b.requested == buurt
     assert [c.code for c in b.columns][:2] == [buurt, wijk] and b.columns[-1].code == LAND_CODE
@@ -180,7 +180,7 @@ def test_demo_briefing_is_one_vector_a4_page_with_the_figures(renderer, demo_war
             assert row.rank in lines, row.rank
             for cell in row.cells:  # this gemeente, its region, NL: each its own text
                 assert cell in lines, (row.label, cell)
-    regio = demo_warehouse.areas.at[gemeente, "parent_code"]
+    regio = demo_warehouse.area(gemeente).parent_code
     ind = b.rows[0].indicator
     for level, code in (("regio", regio), ("land", LAND_CODE)):
         assert format_number(published(demo_warehouse, level, code, ind.id, b.year), ind.decimals) in lines
@@ -205,7 +205,7 @@ def test_briefing_timings(demo_warehouse, gemeente, capsys):
     r = Renderer(chromium_path())
     times = []
     try:
-        for code in (gemeente, gemeente, "RE01", demo_warehouse.areas.at[gemeente, "parent_code"]):
+        for code in (gemeente, gemeente, "RE01", demo_warehouse.area(gemeente).parent_code):
             started = time.perf_counter()
             pdf = briefing.briefing_pdf(demo_warehouse, code, None, scope=EVERYTHING, renderer_=r)
             times.append(time.perf_counter() - started)

@@ -35,7 +35,7 @@ def test_resolve_state_drops_unknown_areas_and_mixed_levels_and_bad_years(tiny_w
 
 def test_the_profile_panel_is_hidden_until_an_area_is_selected(demo_warehouse):
     wh = demo_warehouse
-    gemeente = wh.areas.loc[(wh.areas["level"] == "gemeente") & ~wh.areas["is_water"], "code"].iloc[0]
+    gemeente = wh.codes("gemeente")[0]
     children, style = profile_output(wh, "/kaart/gemeente/NL01", "?indicator=misdrijven_per_1000_inwoners", EVERYTHING)
     assert children == [] and style == {"display": "none"}
     children, style = profile_output(wh, "/kaart/gemeente/NL01",
@@ -49,29 +49,29 @@ def test_the_profile_panel_is_hidden_until_an_area_is_selected(demo_warehouse):
 
 def test_a_comparison_of_one_area_asks_for_another(demo_warehouse):
     wh = demo_warehouse
-    gemeenten = wh.areas.loc[(wh.areas["level"] == "gemeente") & ~wh.areas["is_water"], "code"].tolist()
+    gemeenten = wh.codes("gemeente")
     children, style = compare_output(wh, "/kaart/gemeente/NL01", f"?vergelijk={gemeenten[0]}", EVERYTHING)
     assert style == {} and "Kies nog een gebied" in texts(children)
     children, _ = compare_output(wh, "/kaart/gemeente/NL01", f"?vergelijk={gemeenten[0]};{gemeenten[1]}", EVERYTHING)
     assert "Kies nog een gebied" not in texts(children)
     for code in gemeenten[:2]:
-        assert wh.areas.at[code, "name"] in texts(children)
+        assert wh.name(code) in texts(children)
 
 
 def test_the_gemeente_page_is_only_for_gemeenten(demo_warehouse):
     wh = demo_warehouse
-    wijk = wh.areas.loc[wh.areas["level"] == "wijk", "code"].iloc[0]
+    wijk = wh.codes("wijk", water=True)[0]
     with pytest.raises(NotFound):
         gemeente_page(wh, routes.parse(f"/gemeente/{wijk}", ""), EVERYTHING)
-    gemeente = wh.areas.at[wijk, "parent_code"]
+    gemeente = wh.area(wijk).parent_code
     page = texts(gemeente_page(wh, routes.parse(f"/gemeente/{gemeente}", "?taal=en"), EVERYTHING))
-    assert wh.areas.at[gemeente, "name"] in page and "Where" in page and "Every topic explained" in page
+    assert wh.name(gemeente) in page and "Where" in page and "Every topic explained" in page
 
 
 def test_the_change_map_shows_only_areas_shown_in_both_years(demo_warehouse):
     wh = demo_warehouse
     first, last = wh.years[0], wh.years[-1]
-    gemeente = wh.areas.loc[(wh.areas["level"] == "gemeente") & ~wh.areas["is_water"], "code"].iloc[0]
+    gemeente = wh.codes("gemeente")[0]
     state = resolve_state(wh, routes.MapState(level="buurt", parent=gemeente, indicator="misdrijven_per_1000_inwoners",
                                               mode="verandering"))
     assert state.since == first and state.year == last
@@ -93,9 +93,9 @@ def test_trend_lines_compare_rates_with_references_but_not_counts(demo_warehouse
     from dashboard.panels import trend_figure
 
     wh = demo_warehouse
-    gemeente = wh.areas.loc[(wh.areas["level"] == "gemeente") & ~wh.areas["is_water"], "code"].iloc[0]
+    gemeente = wh.codes("gemeente")[0]
     rate = trend_figure(wh, [gemeente], "misdrijven_per_1000_inwoners", "nl", EVERYTHING, ["NL01"])
-    assert [trace["name"] for trace in rate["data"]] == [wh.areas.at[gemeente, "name"], "Nederland"]
+    assert [trace["name"] for trace in rate["data"]] == [wh.name(gemeente), "Nederland"]
     assert all(len(trace["x"]) == len(wh.years) for trace in rate["data"])
     assert tiny_warehouse.catalog.get("inwoners").is_count
     assert len(trend_figure(tiny_warehouse, ["GM0001"], "inwoners", "nl", EVERYTHING, ["NL01"])["data"]) == 1

@@ -48,7 +48,7 @@ def test_weights_are_part_of_the_cache_key(demo_warehouse):
 
 def test_hotspot_view_tests_only_shown_values(demo_warehouse):
     wh = demo_warehouse
-    gm = wh.areas.loc[wh.areas["level"] == "gemeente", "code"].iloc[0]
+    gm = wh.codes("gemeente", water=True)[0]
     frame = hotspot_view(wh, "buurt", gm, "misdrijven_per_1000_inwoners", wh.years[-1], "gi", 0.05, Scope())
     hidden = frame[(frame["status"] != "ok") & ~frame["is_water"]]
     assert (hidden["category"] == "no data").all()

@@ -10,7 +10,8 @@ import pytest
 
 from data_pipeline.cbs_files import sniff
 from data_pipeline.cbs_source import files_source
-from data_pipeline.cli import join_report_path, main
+from app import main
+from data_pipeline.cli import join_report_path
 from data_pipeline.warehouse import Scope, Warehouse
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cbs"
@@ -44,10 +45,10 @@ def test_every_file_is_recognised_by_content(folder):
 
 def test_tree_names_and_water(built):
     _, wh = built
-    assert wh.areas.at["RE05", "name"] == "RIEC Amsterdam-Amstelland"
-    assert wh.areas.at["BU00140001", "name"] == "Binnenstad-Noord, Ebbingekwartier"   # quoted comma
-    assert wh.areas.at["WK0363AA", "parent_code"] == "GM0363"                         # letter codes
-    assert wh.areas.at["WK001499", "is_water"] and wh.areas.at["BU00149999", "is_water"]
+    assert wh.name("RE05") == "RIEC Amsterdam-Amstelland"
+    assert wh.name("BU00140001") == "Binnenstad-Noord, Ebbingekwartier"   # quoted comma
+    assert wh.area("WK0363AA").parent_code == "GM0363"                         # letter codes
+    assert wh.area("WK001499").is_water and wh.area("BU00149999").is_water
 
 
 def test_missing_stays_missing_and_a_published_zero_stays_zero(built):

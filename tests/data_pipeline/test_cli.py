@@ -8,13 +8,17 @@ import io
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from data_pipeline.cli import METHOD_COLUMNS, TABLE_COLUMNS, main
+from app import main
+from data_pipeline.cli import METHOD_COLUMNS, TABLE_COLUMNS
 from indicators.catalog import load_catalog
 from tests.network import closed_port, hosts_point_to
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(capsys, *argv):
@@ -34,7 +38,7 @@ def test_indicators_csv_lists_the_catalog_id_first(capsys, tmp_path):
 
 
 def test_table_writes_csv_for_a_level_inside_a_parent(capsys, demo_warehouse_path, demo_warehouse):
-    gm = demo_warehouse.areas.loc[demo_warehouse.areas["level"] == "gemeente", "code"].iloc[0]
+    gm = demo_warehouse.codes("gemeente", water=True)[0]
     ind = demo_warehouse.catalog.indicators[0].id
     code, out, _ = run(capsys, "--warehouse", str(demo_warehouse_path), "table", "--level", "buurt",
                        "--parent", gm, "--indicator", ind, "--year", "2023")
@@ -44,8 +48,8 @@ def test_table_writes_csv_for_a_level_inside_a_parent(capsys, demo_warehouse_pat
     assert header[:len(TABLE_COLUMNS) + len(METHOD_COLUMNS)] == TABLE_COLUMNS + METHOD_COLUMNS
     assert {h for h in header[len(TABLE_COLUMNS) + len(METHOD_COLUMNS):]} == {
         f"theme_{t}" for t in ("drugs", "vastgoed", "economie", "sociaal", "criminaliteit")}
-    expected = demo_warehouse.areas[(demo_warehouse.areas["level"] == "buurt")
-                                    & (demo_warehouse.areas["gemeente_code"] == gm)]["code"]
+    tree = demo_warehouse.areas_frame()
+    expected = tree[(tree["level"] == "buurt") & (tree["gemeente_code"] == gm)]["code"]
     assert sorted(r["code"] for r in rows) == sorted(expected)
     assert {r["level"] for r in rows} == {"buurt"} and {r["year"] for r in rows} == {"2023"}
     for r in rows:
@@ -85,13 +89,13 @@ def test_table_rejects_an_unknown_indicator_with_a_message(capsys, tiny_warehous
 
 def test_build_demo_prints_where_the_warehouse_went_and_step_times(tmp_path):
     target = tmp_path / "wh" / "demo.duckdb"
-    proc = subprocess.run([sys.executable, "-m", "data_pipeline.cli", "--warehouse", str(target), "build", "--demo",
+    proc = subprocess.run([sys.executable, str(REPO / "app.py"), "--warehouse", str(target), "build", "--demo",
                            "--scale", "0.03"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert f"Warehouse: {target.resolve()}" in proc.stdout
     for step in ("generate", "validate", "aggregate", "geometry", "total"):
         assert step in proc.stdout
-    assert "Demoland bouwen" in proc.stderr  # the progress bar
+    assert "Building the demo country" in proc.stderr  # the progress bar
     assert target.exists()
 
 
@@ -113,21 +117,21 @@ def test_export_writes_the_map_of_an_area_as_pdf(capsys, demo_warehouse_path, de
     from tests.requirements import export_browser_path as chromium_path
 
     chromium_path()
-    gm = demo_warehouse.areas.loc[demo_warehouse.areas["level"] == "gemeente", "code"].iloc[0]
+    gm = demo_warehouse.codes("gemeente", water=True)[0]
     target = tmp_path / "kaart.pdf"
     code, out, err = run(capsys, "--warehouse", str(demo_warehouse_path), "export", "--area", gm,
                          "--indicator", "misdrijven_per_1000_inwoners", "--format", "pdf", "-o", str(target))
     assert code == 0, err
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and page_count(data) == 1 and not has_raster_images(data)
-    assert demo_warehouse.areas.at[gm, "name"] in out and demo_warehouse.areas.at[gm, "name"] in pdf_text(data)
+    assert demo_warehouse.name(gm) in out and demo_warehouse.name(gm) in pdf_text(data)
 
 
 def test_export_all_in_a_region_writes_one_map_per_gemeente(capsys, demo_warehouse_path, demo_warehouse, tmp_path):
     from tests.requirements import export_browser_path as chromium_path
 
     chromium_path()
-    areas = demo_warehouse.areas
+    areas = demo_warehouse.areas_frame()
     region = areas.loc[areas["level"] == "regio", "code"].iloc[0]
     gemeenten = sorted(areas[(areas["parent_code"] == region) & ~areas["is_water"]]["code"])
     code, out, err = run(capsys, "--warehouse", str(demo_warehouse_path), "export", "--all-in", region,
@@ -137,7 +141,7 @@ def test_export_all_in_a_region_writes_one_map_per_gemeente(capsys, demo_warehou
     assert written == [f"{gm}-misdrijven_per_1000_inwoners.svg" for gm in gemeenten]
     for gm in gemeenten:
         svg = html.unescape((tmp_path / f"{gm}-misdrijven_per_1000_inwoners.svg").read_text())
-        assert svg.lstrip().startswith("<svg") and areas.at[gm, "name"] in svg
+        assert svg.lstrip().startswith("<svg") and demo_warehouse.name(gm) in svg
 
 
 def test_briefing_all_in_a_region_writes_one_one_page_pdf_per_gemeente(capsys, demo_warehouse_path, demo_warehouse,
@@ -147,7 +151,7 @@ def test_briefing_all_in_a_region_writes_one_one_page_pdf_per_gemeente(capsys, d
     from tests.requirements import export_browser_path as chromium_path
 
     chromium_path()
-    areas = demo_warehouse.areas
+    areas = demo_warehouse.areas_frame()
     region = areas.loc[areas["level"] == "regio", "code"].iloc[1]
     gemeenten = sorted(areas[(areas["parent_code"] == region) & ~areas["is_water"]]["code"])
     year = demo_warehouse.years[-1]

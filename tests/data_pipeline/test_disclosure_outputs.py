@@ -13,7 +13,7 @@ import pandas as pd
 
 from dashboard import routes
 from dashboard.views import map_view, resolve_state
-from data_pipeline.cli import main
+from app import main
 from data_pipeline.warehouse import Scope
 from indicators.disclosure import recoverable
 

@@ -15,8 +15,10 @@ import pytest
 import data_pipeline.analysis as analysis
 from data_pipeline.analysis import (PROFILE_COLUMNS, STANDOUT_COLUMNS, area_profile, change_view, composite,
                                     composite_breakdown, indicator_comparisons, method_columns, standouts, trends)
-from data_pipeline.cli import main
-from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse, build_warehouse
+from app import main
+from data_pipeline import warehouse as warehouse_module
+from data_pipeline.build import build_warehouse
+from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 from indicators.catalog import Catalog
 from indicators.composite import eligible_indicators
 from tests.factories import TINY_COUNTS, tiny_observations, tiny_source
@@ -73,7 +75,7 @@ def profile_warehouse(tmp_path_factory):
 
 
 def _a(wh: Warehouse, level: str, i: int = 0) -> str:
-    areas = wh.areas[(wh.areas["level"] == level) & ~wh.areas["is_water"]]
+    areas = wh.areas_frame([level]).query("~is_water")
     return areas["code"].iloc[i]
 
 
@@ -84,7 +86,7 @@ def _a(wh: Warehouse, level: str, i: int = 0) -> str:
 def test_profile_rows_are_the_cli_table_rows_of_the_area(demo_warehouse, level):
     wh = demo_warehouse
     code = _a(wh, level, 3)
-    parent = wh.areas.at[code, "parent_code"]
+    parent = wh.area(code).parent_code
     year = wh.years[-1]
     ids = [i.id for i in wh.catalog.indicators]
     profile = area_profile(wh, code, year, ids, EVERYTHING)
@@ -147,14 +149,14 @@ def test_profile_reads_the_area_in_one_query_and_shares_the_comparisons_with_the
     real = analysis.comparisons
     monkeypatch.setattr(analysis, "comparisons", lambda *a, **k: computed.append(1) or real(*a, **k))
     analysis._indicator_comparisons.cache_clear()
-    method_columns(wh, wh.table("wijk", wh.areas.at[code, "parent_code"], ids[0], year, EVERYTHING), "wijk", ids[0],
+    method_columns(wh, wh.table("wijk", wh.area(code).parent_code, ids[0], year, EVERYTHING), "wijk", ids[0],
                    year)
     area_profile(wh, code, year, ids, EVERYTHING)
     assert len(computed) == len(ids)  # the CLI's computation for ids[0] was reused
 
     queries = []
-    real_query = analysis.query
-    monkeypatch.setattr(analysis, "query", lambda *a, **k: queries.append(a[1]) or real_query(*a, **k))
+    real_query = warehouse_module.query
+    monkeypatch.setattr(warehouse_module, "query", lambda *a, **k: queries.append(a[1]) or real_query(*a, **k))
     area_profile(wh, code, year, ids, EVERYTHING)
     assert len(queries) == 1
 

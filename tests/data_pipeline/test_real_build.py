@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 
 import pandas as pd
 import pytest
@@ -22,7 +20,7 @@ GEMEENTEN_PER_REGION = [40, 76, 38, 32, 6, 27, 23, 37, 32, 31]
 
 
 def of_level(wh, level):
-    return wh.areas[wh.areas["level"] == level]
+    return wh.areas_frame([level])
 
 
 def test_342_gemeenten_each_in_exactly_one_of_10_named_riec_regions(real_warehouse):
@@ -35,7 +33,7 @@ def test_342_gemeenten_each_in_exactly_one_of_10_named_riec_regions(real_warehou
     assert regions.at["RE01", "name"] == "RIEC Noord-Nederland"
     assert regions.at["RE05", "name"] == "RIEC Amsterdam-Amstelland"
     assert regions.at["RE10", "name"] == "RIEC Limburg"
-    assert real_warehouse.areas.at["GM0363", "name"] == "Amsterdam"
+    assert real_warehouse.name("GM0363") == "Amsterdam"
 
 
 def test_region_populations_are_the_sums_in_the_readme(real_warehouse):
@@ -66,7 +64,7 @@ def test_every_2024_wijk_has_a_polygon_and_every_gemeente_a_wijk_map(real_wareho
 def test_amsterdam_drills_down_to_its_517_buurten(real_warehouse):
     frame = real_warehouse.map_values("buurt", "GM0363", "inwoners", 2024, EVERYTHING)
     assert len(frame) == 517
-    doc = json.loads(gzip.decompress(real_warehouse.geometry_file("buurt", "GM0363").read_bytes()))
+    doc = real_warehouse.geometry("buurt", "GM0363", Scope.everything())
     assert sorted(f["properties"]["code"] for f in doc["features"]) == sorted(frame["code"])
     wijken = of_level(real_warehouse, "wijk").query("parent_code == 'GM0363'")
     assert wijken.query("is_water")["code"].tolist() == ["WK036399"]   # Groot water: no buurten
@@ -86,13 +84,13 @@ def test_join_report_lists_what_did_not_match(real_warehouse_path, real_warehous
     has_map = set()
     for wijk in of_level(real_warehouse, "wijk")["code"]:
         if real_warehouse.view_exists("buurt", wijk):
-            doc = json.loads(gzip.decompress(real_warehouse.geometry_file("buurt", wijk).read_bytes()))
+            doc = real_warehouse.geometry("buurt", wijk, Scope.everything())
             has_map |= {f["properties"]["code"] for f in doc["features"]}
     assert not has_map & set(no_polygon["code"])
     stray = report[report["side"] == "geometry"]
     assert "WK099899" in set(stray["code"])         # Buitenland has no gemeente in a region
     assert "BU00000000" in set(report["code"])       # crime of unknown location is named, not dropped
-    assert not set(stray["code"]) & set(real_warehouse.areas["code"])
+    assert not set(stray["code"]) & set(real_warehouse.areas_frame()["code"])
 
 
 def test_crime_is_missing_not_zero_where_a_buurt_has_no_figure(real_warehouse):

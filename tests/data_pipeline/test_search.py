@@ -151,7 +151,7 @@ def test_the_index_is_built_once_per_frame():
 
 
 def test_tiny_warehouse_areas(tiny_warehouse):
-    found = search_areas(tiny_warehouse.areas, "wijk 0101")
+    found = search_areas(tiny_warehouse.areas_frame(), "wijk 0101")
     assert found.iloc[0].tolist() == ["WK000101", "Wijk 0101", "wijk", "wijk in Gemeente 1"]
     assert "WK000299" not in codes_of(tiny_warehouse, "wijk")        # water
     assert codes_of(tiny_warehouse, "gemeente 2")[0] == "GM0002"
@@ -161,7 +161,7 @@ def test_tiny_warehouse_areas(tiny_warehouse):
 
 
 def codes_of(warehouse, text, **kw):
-    return search_areas(warehouse.areas, text, limit=100, **kw)["code"].tolist()
+    return search_areas(warehouse.areas_frame(), text, limit=100, **kw)["code"].tolist()
 
 
 def _timings(index, queries, repeat=20):
@@ -186,10 +186,10 @@ def _queries(areas):
 
 def test_speed_on_the_demo_warehouse(demo_warehouse):
     start = time.perf_counter()
-    index = AreaIndex(demo_warehouse.areas)
+    index = AreaIndex(demo_warehouse.areas_frame())
     built = (time.perf_counter() - start) * 1000
     print(f"\nsearch index over {len(index)} areas built in {built:.1f} ms")
-    for text, (median, worst) in _timings(index, _queries(demo_warehouse.areas)).items():
+    for text, (median, worst) in _timings(index, _queries(demo_warehouse.areas_frame())).items():
         print(f"  {text!r:28} median {median:.2f} ms, worst {worst:.2f} ms")
 
 

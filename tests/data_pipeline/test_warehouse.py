@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 
 import duckdb
 import numpy as np
@@ -12,7 +10,8 @@ import pandas as pd
 import pytest
 
 from data_pipeline.validation import ValidationError
-from data_pipeline.warehouse import Scope, Warehouse, build_warehouse, geo_root
+from data_pipeline.build import build_warehouse
+from data_pipeline.warehouse import Scope, Warehouse, geo_root
 from geodata.hierarchy import MAP_VIEWS
 from tests.factories import TINY_COUNTS, tiny_observations, tiny_source
 
@@ -26,7 +25,7 @@ def values(path, sql, params=()):
 
 
 def test_every_area_rolls_up_to_exactly_one_parent_one_level_up(demo_warehouse):
-    areas = demo_warehouse.areas
+    areas = demo_warehouse.areas_frame()
     levels = dict(zip(areas["code"], areas["level"]))
     above = {"regio": "land", "gemeente": "regio", "wijk": "gemeente", "buurt": "wijk"}
     for code, level, parent in areas[["code", "level", "parent_code"]].itertuples(index=False):
@@ -44,7 +43,7 @@ def test_parents_are_ratio_of_sums_of_their_buurten(demo_warehouse_path, demo_so
         index=["code", "year"], columns="variable", values="value", dropna=False).reset_index()
     wide = wide.dropna(subset=[ind.numerator, ind.denominator])
     wh = Warehouse(demo_warehouse_path)
-    tree = wh.areas
+    tree = wh.areas_frame()
     wide = wide.merge(tree[["code", "wijk_code", "gemeente_code", "regio_code", "land_code"]], on="code")
     stored = values(demo_warehouse_path, "SELECT code, year, numerator, denominator, value, status "
                     "FROM indicator_values WHERE indicator = ?", [ind.id]).set_index(["code", "year"])
@@ -108,9 +107,10 @@ def test_a_parent_without_any_data_is_missing_not_zero(tmp_path):
 
 def test_map_values_cover_every_child_area(demo_warehouse):
     wh = demo_warehouse
-    gm = wh.areas.loc[wh.areas["level"] == "gemeente", "code"].iloc[0]
+    gm = wh.codes("gemeente", water=True)[0]
     frame = wh.map_values("wijk", gm, IND, wh.years[-1], EVERYTHING)
-    expected = wh.areas[(wh.areas["level"] == "wijk") & (wh.areas["parent_code"] == gm)]["code"]
+    tree = wh.areas_frame()
+    expected = tree[(tree["level"] == "wijk") & (tree["parent_code"] == gm)]["code"]
     assert sorted(frame["code"]) == sorted(expected)
     assert set(frame["status"]) <= {"ok", "missing", "suppressed"}
 
@@ -125,11 +125,12 @@ def test_indicator_values_are_stored_in_code_order(demo_warehouse_path):
 def test_geometry_file_per_view_holds_exactly_the_view_areas(demo_warehouse):
     wh = demo_warehouse
     for level, parent_level in MAP_VIEWS:
-        parent = wh.areas.loc[wh.areas["level"] == parent_level, "code"].iloc[-1]
-        doc = json.loads(gzip.decompress(wh.geometry_file(level, parent).read_bytes()))
+        parent = wh.codes(parent_level, water=True)[-1]
+        doc = wh.geometry(level, parent, Scope.everything())
         codes = sorted(f["properties"]["code"] for f in doc["features"])
         column = f"{parent_level}_code"
-        expected = sorted(wh.areas[(wh.areas["level"] == level) & (wh.areas[column] == parent)]["code"])
+        tree = wh.areas_frame()
+        expected = sorted(tree[(tree["level"] == level) & (tree[column] == parent)]["code"])
         assert codes == expected, (level, parent)
         lon, lat = doc["features"][0]["geometry"]["coordinates"][0][0][:2] if doc["features"][0]["geometry"]["type"] == "Polygon" \
             else doc["features"][0]["geometry"]["coordinates"][0][0][0][:2]
@@ -170,7 +171,7 @@ def test_failure_after_validation_also_leaves_warehouse_intact(tmp_path, monkeyp
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("data_pipeline.warehouse.write_geometry", explode)
+    monkeypatch.setattr("data_pipeline.build.write_geometry", explode)
     with pytest.raises(RuntimeError):
         build_warehouse(tiny_source(), path)
     assert _digest(path) == before

@@ -1,0 +1,217 @@
+"""Building the warehouse from a :class:`~data_pipeline.sources.Source`, atomically.
+
+A build validates the source, writes a temporary database and a new geometry folder, then
+swaps the database in with one ``os.replace``. A build that fails leaves the previous
+warehouse (database and geometry) as it was. Every statement goes through the logged,
+parameterised helpers of :mod:`data_pipeline.warehouse`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pandas as pd
+
+from data_pipeline.aggregate import aggregate_indicator_values
+from data_pipeline.sources import Source
+from data_pipeline.validation import validate_areas, validate_observations
+from data_pipeline.warehouse import execute, geo_root, query, registered
+from geodata.coverage import feature_collection, to_display
+from geodata.hierarchy import ANCESTOR_COLUMNS, MAP_VIEWS, with_ancestors
+from indicators.catalog import Catalog
+from indicators.hotspots import contiguity
+
+GEO_BUILDS_KEPT = 2
+#: Levels whose neighbours are stored, for hotspot analysis.
+NEIGHBOUR_LEVELS = ("gemeente", "wijk", "buurt")
+BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "geometry", "neighbours", "swap")
+
+
+@dataclass
+class BuildReport:
+    path: Path
+    build_id: str
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)   # what joined and what did not
+    join_file: Path | None = None                     # the unmatched codes, one per row
+
+
+class StepLog:
+    """Times named steps and tells an optional progress display when each starts and ends."""
+
+    def __init__(self, progress=None):
+        self.progress = progress
+        self.steps: list[tuple[str, float]] = []
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress.start(name)
+        start = time.perf_counter()
+        yield
+        self.steps.append((name, time.perf_counter() - start))
+        if self.progress:
+            self.progress.done(name)
+
+
+def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None) -> BuildReport:
+    """Build the warehouse for ``source`` at ``path``; atomic: all or nothing."""
+    steps = log_steps or StepLog()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    tmp = path.with_name(f".{path.name}.{build_id}.tmp")
+    geo_dir = geo_root(path) / build_id
+    report = BuildReport(path, build_id)
+    try:
+        with steps.step("validate"):
+            validate_areas(source.areas, source.origin)
+            validate_observations(source.observations, source.catalog.variables(),
+                                  set(source.areas["code"]), source.origin)
+        con = duckdb.connect(str(tmp))
+        try:
+            with steps.step("areas"):
+                tree = _write_areas(con, source)
+                _write_catalog(con, source.catalog)
+            with steps.step("observations"):
+                with registered(con, "obs_frame", source.observations[["code", "year", "variable", "value"]]):
+                    execute(con, "CREATE TABLE observations AS SELECT code::VARCHAR AS code, year::INTEGER AS year,"
+                                 " variable::VARCHAR AS variable, value::DOUBLE AS value FROM obs_frame")
+            with steps.step("aggregate"):
+                aggregate_indicator_values(con)
+                _write_attributes(con, source)
+            with steps.step("geometry"):
+                report.counts["geometry_files"] = write_geometry(source, tree, geo_dir)
+            with steps.step("neighbours"):
+                _write_neighbours(con, source)
+            _write_meta(con, source, build_id)
+            report.counts.update(dict(query(con, "SELECT level, count(*) AS n FROM areas GROUP BY level")
+                                      .itertuples(index=False)))
+            execute(con, "CHECKPOINT")
+        finally:
+            con.close()
+        with steps.step("swap"):
+            os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(geo_dir, ignore_errors=True)
+        raise
+    _prune_geo_builds(geo_root(path), keep=build_id)
+    report.steps = steps.steps
+    return report
+
+
+def _write_areas(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFrame:
+    tree = with_ancestors(source.areas)
+    tree["boundary_year"] = source.boundary_year
+    cols = ["code", "level", "name", "parent_code", "is_water", "boundary_year", *ANCESTOR_COLUMNS.values()]
+    with registered(con, "areas_frame", tree[cols]):
+        execute(con, "CREATE TABLE areas AS SELECT * FROM areas_frame ORDER BY code")
+    return tree
+
+
+def _write_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
+    with registered(con, "ind_frame", catalog.to_frame().reset_index(names="position")):
+        execute(con, "CREATE TABLE indicators AS SELECT * FROM ind_frame")
+    themes = pd.DataFrame([{"theme": k, "position": i, "label_nl": v["nl"], "label_en": v["en"]}
+                           for i, (k, v) in enumerate(catalog.themes.items())])
+    with registered(con, "theme_frame", themes):
+        execute(con, "CREATE TABLE themes AS SELECT * FROM theme_frame")
+
+
+def _write_attributes(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Per gemeente: urbanity class (when the source has it) and inhabitants in the latest year,
+    the two things that define its peer group."""
+    urbanity = source.urbanity if source.urbanity is not None else pd.Series(dtype="Int64")
+    frame = pd.DataFrame({"code": urbanity.index.astype(str), "urbanity_class": urbanity.to_numpy()})
+    with registered(con, "urbanity_frame", frame):
+        execute(con, """
+            CREATE TABLE area_attributes AS
+            WITH population AS (
+                SELECT code, value AS population FROM indicator_values
+                WHERE indicator = 'inwoners' AND year = (SELECT max(year) FROM indicator_values
+                                                          WHERE indicator = 'inwoners' AND status = 'ok')
+                UNION ALL
+                SELECT a.gemeente_code, sum(o.value) FROM observations o JOIN areas a USING (code)
+                WHERE NOT EXISTS (SELECT 1 FROM indicators WHERE id = 'inwoners')
+                  AND o.variable = 'inwoners' AND a.level = 'buurt'
+                  AND o.year = (SELECT max(year) FROM observations WHERE variable = 'inwoners')
+                GROUP BY ALL)
+            SELECT a.code, u.urbanity_class::INTEGER AS urbanity_class, p.population
+            FROM areas a
+            LEFT JOIN urbanity_frame u ON u.code = a.code
+            LEFT JOIN population p ON p.code = a.code
+            WHERE a.level = 'gemeente'""")
+
+
+def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, build_id: str) -> None:
+    meta = {
+        "kind": source.kind,
+        "description": source.description,
+        "boundary_year": str(source.boundary_year),
+        "attribution": source.attribution,
+        "build_id": build_id,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **{f"setting.{k}": v for k, v in source.settings.items()},
+    }
+    frame = pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]})
+    with registered(con, "meta_frame", frame):
+        execute(con, "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        execute(con, "INSERT INTO meta SELECT key, value FROM meta_frame")
+
+
+def write_geometry(source: Source, tree: pd.DataFrame, geo_dir: Path) -> int:
+    """Write one gzipped GeoJSON per map view: the ``level`` areas inside each parent."""
+    written = 0
+    parents = tree.set_index("code")
+    for level in dict.fromkeys(level for level, _ in MAP_VIEWS):
+        if level not in source.geometry:
+            continue
+        display = to_display(source.geometry[level], level)
+        display = display.join(parents[list(ANCESTOR_COLUMNS.values())], on="code")
+        for shown, parent_level in MAP_VIEWS:
+            if shown != level:
+                continue
+            for parent, group in display.groupby(ANCESTOR_COLUMNS[parent_level]):
+                text = feature_collection(group.sort_values("code"),
+                                          f"Ondermijningsbeeld {source.kind} build — generated, do not edit")
+                target = geo_dir / level / f"{parent}.json.gz"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
+                written += 1
+    return written
+
+
+def _write_neighbours(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Queen contiguity (a shared border or corner) per level, both directions."""
+    frames = []
+    for level in NEIGHBOUR_LEVELS:
+        if level in source.geometry:
+            pairs = contiguity(source.geometry[level][["code", "geometry"]])
+            frames.append(pairs.assign(level=level)[["level", "code", "neighbour"]])
+    pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["level", "code", "neighbour"])
+    with registered(con, "pairs_frame", pairs):
+        execute(con, "CREATE TABLE neighbours AS SELECT level::VARCHAR AS level, code::VARCHAR AS code, "
+                     "neighbour::VARCHAR AS neighbour FROM pairs_frame ORDER BY level, code")
+
+
+def _prune_geo_builds(root: Path, keep: str) -> None:
+    """Keep the newest geometry builds (a running server may still use the previous one)."""
+    if not root.exists():
+        return
+    builds = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+    kept = [b for b in builds if b.name == keep] + [b for b in builds if b.name != keep][: GEO_BUILDS_KEPT - 1]
+    for build in builds:
+        if build not in kept:
+            shutil.rmtree(build, ignore_errors=True)
