@@ -38,9 +38,10 @@ import plotly.io as pio
 from dash import Input, Output, dcc, html
 from flask import Response
 
-from dashboard import create_app, routes
+from dashboard import routes
+from dashboard.app import create_app
 from dashboard.app import EMPTY_TOPOLOGY
-from dashboard.callbacks.map import CONTROLS, control_value
+from dashboard.routes import CONTROLS, control_value
 from dashboard.layout import score_themes
 from data_pipeline.cli import build_demo
 from data_pipeline.sources import demo_source

@@ -1,5 +1,1 @@
-"""The Dash dashboard. ``create_app`` is the only entry point."""
-
-from dashboard.app import create_app, run
-
-__all__ = ["create_app", "run"]
+"""The Dash dashboard: ``dashboard.app.create_app(warehouse)`` is the app factory."""

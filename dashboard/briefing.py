@@ -40,7 +40,7 @@ import plotly.graph_objects as go
 from dashboard import export, routes
 from dashboard.export import (DEMO_COLOUR, FONT, MARKING_COLOUR, MUTED_COLOUR, TEXT_COLOUR, ExportError, ExportMeta,
                               Renderer)
-from dashboard.formatting import MISSING, format_count, format_number
+from dashboard.formatting import format_count, format_number, missing_text
 from dashboard.i18n import language, t
 from dashboard.views import MapView, map_view, resolve_state
 from data_pipeline import analysis
@@ -308,7 +308,7 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
         values = tuple(_published(profiles[c].at[ind.id, "value"]) for c in column_codes)
         own = profiles[sheet].loc[ind.id]
         rank = (_text(lang, "rank_of", rank=format_count(own["rank"]), n=format_count(own["n_ranked"]))
-                if pd.notna(own["rank"]) else MISSING)
+                if pd.notna(own["rank"]) else missing_text())
         groups.setdefault(ind.theme, []).append(Row(
             ind, f"{ind.label(lang)} ({ind.unit(lang)})", values,
             tuple(format_number(v, ind.decimals) for v in values), rank))
@@ -445,7 +445,7 @@ def _table(page: _Sheet, b: Briefing) -> None:
             used = [page.cell(row.label, size, page.margin + 8, label_width - 14)]
             for right, text in zip(rights, [*row.cells, row.rank]):  # numbers are never wrapped
                 page.cell(text, size, right, page.inner, align="right",
-                          colour=MUTED_COLOUR if text == MISSING else TEXT_COLOUR)
+                          colour=MUTED_COLOUR if text == missing_text() else TEXT_COLOUR)
             page.y += max(used) * size * 1.3 + 1
             page.rule(page.y - 0.5, colour="#e0e0e0")
     page.rule(page.y, colour=TEXT_COLOUR)

@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import gzip
 import html
-import json
 import math
 import os
 import shutil

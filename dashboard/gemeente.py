@@ -135,7 +135,7 @@ def gemeente_page(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     the gemeente stands out most."""
     code = state.parent
     if not warehouse.has_area(code) or warehouse.area(code).level != "gemeente":
-        raise NotFound(f"{code} is geen gemeente")
+        raise NotFound(f"{code} is not a gemeente")
     regio = warehouse.visible_area(code, scope).regio_code
     asked = state.indicator
     state = resolve_state(warehouse, state)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dash import dash_table, dcc, html
 
+from dashboard.formatting import format_decimal_input, format_number
 from dashboard.i18n import t
 from dashboard.routes import ALPHAS, MODES, TOPOJSON_URL
 
@@ -48,6 +49,17 @@ def legend(entries: list[tuple[str, str]], title: str) -> list:
                              role="listitem") for colour, label in entries])]
 
 
+def breadcrumb_items(trail: list[tuple[str, str | None]]) -> list:
+    """The breadcrumbs of :func:`dashboard.views.crumbs`: links, then the current map."""
+    items = []
+    for name, href in trail:
+        if href is None:
+            items.append(html.Span(name, className="crumb current", **{"aria-current": "page"}))
+        else:
+            items += [dcc.Link(name, href=href, className="crumb"), html.Span("›", className="crumb-sep")]
+    return items
+
+
 def choice_options(prefix: str, values, lang: str) -> list[dict]:
     return [{"label": t(f"{prefix}.{v}", lang), "value": v} for v in values]
 
@@ -70,7 +82,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             dcc.Dropdown(id="search", options=[], searchable=True, clearable=True,
                          placeholder=t("search.placeholder", lang)),
         ]),
-        html.Nav(id="breadcrumbs", className="breadcrumbs", **{"aria-label": "kruimelpad"}),
+        html.Nav(id="breadcrumbs", className="breadcrumbs", **{"aria-label": t("aria.breadcrumbs", lang)}),
         html.Div(className="controls", children=[
             _control("control.indicator", dcc.Dropdown(id="indicator", options=indicator_options(catalog, lang),
                                                        clearable=False, searchable=True), wide=True),
@@ -115,7 +127,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
                 *[html.Label(className="control weight", children=[
                     html.Span(catalog.themes[theme]["nl"], id={"type": "theme-label", "theme": theme}),
                     dcc.Slider(id={"type": "weight", "theme": theme}, min=0, max=3, step=0.5, value=1,
-                               marks={v: str(v).replace(".", ",") for v in (0, 1, 2, 3)}),
+                               marks={v: format_decimal_input(v) for v in (0, 1, 2, 3)}),
                 ]) for theme in score_themes(catalog)],
             ]),
         ]),
@@ -128,7 +140,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
                 ]),
                 _control("control.alpha", dcc.Dropdown(
                     id="hotspot-alpha", clearable=False, searchable=False,
-                    options=[{"label": f"{a:.2f}".replace(".", ","), "value": a} for a in ALPHAS])),
+                    options=[{"label": format_number(a, 2), "value": a} for a in ALPHAS])),
             ]),
             text("hotspot.note", html.P, className="help"),
         ]),
@@ -140,7 +152,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             dcc.Store(id="map-extent"),
             dcc.Store(id="map-drawn"),   # the URL (less the comparison) of what the map shows
             html.Div(className="side", children=[
-                html.Div(id="legend", className="legend", role="list", **{"aria-label": "legenda"}),
+                html.Div(id="legend", className="legend", role="list", **{"aria-label": t("aria.legend", lang)}),
                 html.Div(className="exports", children=[
                     text("export.title", html.Div, className="legend-title"),
                     *[html.A(fmt.upper(), id=f"export-{fmt}", href="#", download="", className="export-link")

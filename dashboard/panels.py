@@ -14,13 +14,14 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import routes
-from dashboard.formatting import MISSING, format_count, format_number
+from dashboard.formatting import format_count, format_number, missing_text
 from dashboard.i18n import t
 from dashboard.views import SCORE_METHODS, area_name
 from data_pipeline.analysis import area_profile, composite_breakdown, trends
 from data_pipeline.warehouse import Scope, Warehouse
 from geodata.codes import level_of
 from indicators.catalog import Indicator
+from indicators.compare import peer_group_parts
 
 TREND_CONFIG = {"displayModeBar": False, "responsive": True}
 LINE_COLOURS = ("#2166ac", "#b2182b", "#1b7837", "#762a83")
@@ -39,16 +40,19 @@ def _shown(value: float, status: str, decimals: int, lang: str) -> str:
 def peer_label(key: str, lang: str) -> str:
     """A peer group key (:func:`indicators.compare.peer_groups`) in the reader's language.
 
-    >>> peer_label("stedelijkheid 2, 50.000–100.000 inwoners", "en")
+    >>> peer_label("u2_50000_100000", "en")
     'urbanity class 2, 50,000–100,000 inhabitants'
-    >>> peer_label("stedelijkheid 5, < 20.000 inwoners", "nl")
-    'stedelijkheid 5, < 20.000 inwoners'
+    >>> peer_label("u5_0_20000", "nl"), peer_label("u1_250000_inf", "nl")
+    ('stedelijkheid 5, < 20.000 inwoners', 'stedelijkheid 1, ≥ 250.000 inwoners')
     """
-    urbanity, _, band = key.partition(", ")
-    if lang != "en" or not urbanity.startswith("stedelijkheid "):
-        return key
-    band = band.replace(".", ",").replace(" inwoners", " inhabitants")
-    return t("peer.label", lang, urbanity=urbanity.removeprefix("stedelijkheid "), band=band)
+    urbanity, lower, upper = peer_group_parts(key)
+    if lower <= 0:
+        band = t("peer.band_below", lang, upper=format_count(upper, lang=lang))
+    elif upper == float("inf"):
+        band = t("peer.band_above", lang, lower=format_count(lower, lang=lang))
+    else:
+        band = t("peer.band", lang, lower=format_count(lower, lang=lang), upper=format_count(upper, lang=lang))
+    return t("peer.label", lang, urbanity=urbanity, band=band)
 
 
 def theme_indicators(warehouse: Warehouse, indicator: str) -> list[Indicator]:
@@ -90,8 +94,8 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
         cells += [_cell(format_number(getattr(row, key), ind.decimals), key) for key, _ in columns[1:]]
         ranked = not pd.isna(row.rank)
         cells.append(_cell(t("profile.rank_of", lang, rank=format_count(row.rank), n=format_count(row.n_ranked))
-                           if ranked else MISSING, "rank"))
-        cells.append(_cell(format_number(row.percentile, 0) if ranked else MISSING, "percentile"))
+                           if ranked else missing_text(), "rank"))
+        cells.append(_cell(format_number(row.percentile, 0) if ranked else missing_text(), "percentile"))
         body.append(html.Tr(cells, **{"data-indicator": ind.id}))
     peer_note = ""
     if rows["peer_group"].notna().any():

@@ -37,6 +37,7 @@ from urllib.parse import parse_qs, urlencode
 
 from geodata.codes import LAND_CODE, level_of, wijk_of
 
+from dashboard.formatting import format_decimal_input, parse_decimal_input
 from dashboard.i18n import DEFAULT_LANGUAGE, language
 
 #: Which map opens when an area of a level is clicked: the level below it, inside it.
@@ -295,3 +296,90 @@ def export_url(state: MapState, fmt: str) -> str:
     '/export/pdf/kaart/wijk/GM0363?indicator=x&jaar=2024'
     """
     return f"{EXPORT_PREFIX}{fmt}{href(replace(state, page='kaart'))}"
+
+
+# --------------------------------------------------------------------------- the state machine
+
+#: Controls whose value is one field of the state: component id -> MapState field.
+CONTROLS = {
+    "indicator": "indicator", "year": "year", "mode": "mode", "class-method": "classes", "class-k": "k",
+    "class-breaks": "breaks", "score-method": "score_method", "hotspot-method": "hotspot",
+    "hotspot-alpha": "alpha", "stabilise": "stabilise", "since": "since",
+}
+
+
+def clicked_code(click: dict | None) -> str | None:
+    """The area code a map click hit (``clickData`` of the map), if any.
+
+    >>> clicked_code({"points": [{"location": "GM0363"}]}), clicked_code(None), clicked_code({"points": []})
+    ('GM0363', None, None)
+    """
+    points = (click or {}).get("points") or [{}]
+    code = points[0].get("location") if isinstance(points[0], dict) else None
+    return code if isinstance(code, str) else None
+
+
+def state_after(state: MapState, trigger, inputs: dict, themes: list[str], is_area) -> MapState | None:
+    """The state after the control or click that fired; ``None`` when nothing should change.
+
+    ``trigger`` is the id of what fired (``None``/``"url"``: the URL itself; ``"map"``: a click;
+    a control id of :data:`CONTROLS`; a theme weight slider's id dict; ``"map-extent"``,
+    ``"search"``, ``"division"``); ``inputs`` holds the values of all of them;
+    ``is_area(code)`` tells whether a code is a land area of the warehouse.
+
+    >>> s = MapState(level="wijk", parent="GM0363", indicator="x", year=2024)
+    >>> state_after(s, "map", {"click": {"points": [{"location": "WK036301"}]}}, [], lambda c: True).area
+    'WK036301'
+    >>> state_after(s, "map", {"click": {"points": [{"location": "WK036399"}]}}, [], lambda c: False) is None
+    True
+    >>> state_after(s, "class-breaks", {"class-breaks": "10; 2,5"}, [], bool).breaks
+    (2.5, 10.0)
+    """
+    if trigger in (None, "url"):
+        return state
+    if trigger == "map":
+        code = clicked_code(inputs["click"])
+        return selected(state, code) if code and is_area(code) else None
+    if isinstance(trigger, dict):  # a theme weight slider; sliders are laid out in `themes` order
+        weights = tuple((th, float(w)) for th, w in zip(themes, inputs["weights"]) if w is not None and w != 1)
+        return replace(state, weights=weights)
+    if trigger == "map-extent":  # the user panned or zoomed: keep the extent, for links and exports
+        seen = inputs["extent"] or {}
+        moved_to = replace(state, extent=parse_extent(",".join(map(str, seen.get("extent") or ()))) or ())
+        return moved_to if on_screen(moved_to, seen) and moved_to != state else None
+    if trigger == "search":
+        code = inputs["search"]
+        return replace(view_showing(state, code), area=code) if isinstance(code, str) and is_area(code) else None
+    if trigger == "division":
+        return moved(state, inputs["division"], state.parent) if state.parent == LAND_CODE else None
+    value = inputs[trigger]
+    if value is None or (trigger == "indicator" and str(value).startswith("theme:")):
+        return None
+    if trigger == "stabilise":
+        return replace(state, stabilise="ja" in value)
+    if trigger == "class-breaks":
+        value = parse_breaks(parse_decimal_input(str(value))) or ()
+        return replace(state, breaks=value, classes="handmatig" if value else state.classes)
+    return replace(state, **{CONTROLS[trigger]: value})
+
+
+def drawn_key(state: MapState) -> str:
+    """What the map draws for a state: everything in its URL but the compared areas."""
+    return href(replace(state, compare=()))
+
+
+def on_screen(state: MapState, seen: dict | None) -> bool:
+    """Whether the map's last reported pan/zoom extent is the state's extent, on the same map."""
+    seen = seen or {}
+    return (bool(state.extent) and str(seen.get("view", "")).split("@")[0] == f"{state.level}/{state.parent}"
+            and parse_extent(",".join(map(str, seen.get("extent") or ()))) == state.extent)
+
+
+def control_value(state: MapState, field: str):
+    """The value a control shows for one field of the state."""
+    value = getattr(state, field)
+    if field == "stabilise":
+        return ["ja"] if value else []
+    if field == "breaks":
+        return "; ".join(format_decimal_input(b) for b in value)
+    return value

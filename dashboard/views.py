@@ -8,6 +8,7 @@ method modules. No Dash here; the callbacks only route inputs to :func:`map_view
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,7 +19,8 @@ from dashboard.figures import (CATEGORY_COLOURS, choropleth_figure, class_bounds
 from dashboard.formatting import format_number
 from dashboard.i18n import t
 from data_pipeline.analysis import change_view, composite_view, hotspot_view
-from data_pipeline.warehouse import NotFound, Scope, Warehouse
+from data_pipeline.search import AreaIndex, normalise
+from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 from geodata.codes import LAND_CODE, level_of
 from indicators.classify import change_classes, classify, palette
 
@@ -59,6 +61,55 @@ def resolve_state(warehouse: Warehouse, state: routes.MapState) -> routes.MapSta
     if state.mode == "verandering" and since is None and earlier:
         since = earlier[0]
     return replace(state, indicator=indicator, year=year, area=area, compare=compare, since=since)
+
+
+def crumbs(warehouse: Warehouse, state: routes.MapState) -> list[tuple[str, str | None]]:
+    """The breadcrumb trail of a map: (name, link) from the land down to the map's parent area;
+    the last one is the map on screen and has no link."""
+    lineage = warehouse.lineage(state.parent)
+    return [(area_name(warehouse, code, state.lang),
+             None if code == state.parent else routes.href(routes.view_of_area(state, code))) for code in lineage]
+
+
+def dataset_line(warehouse: Warehouse, lang: str) -> str:
+    """The footer line naming the dataset, its years, boundary years and attribution."""
+    meta, years = warehouse.meta, warehouse.years
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    return t("dataset.line", lang, description=meta["description"], years=span,
+             boundary_years=meta.get("setting.boundary_years") or meta["boundary_year"],
+             attribution=meta["attribution"])
+
+
+def error_text(err: Exception, state: routes.MapState) -> str:
+    """What the page says when the map, a panel or a page of ``state`` cannot be shown: that
+    it does not exist (naming its address) or that the viewer may not see it; never the
+    exception's own (internal) message."""
+    if isinstance(err, AccessDenied):
+        return t("error.no_access", state.lang)
+    return t("error.not_found", state.lang, detail=routes.path(state))
+
+
+@lru_cache(maxsize=8)
+def _search_index(warehouse: Warehouse, lang: str) -> AreaIndex:
+    words = {level: t(f"level1.{level}", lang) for level in ("regio", "gemeente", "wijk", "buurt")}
+    return AreaIndex(warehouse.areas_frame(), level_words=words)
+
+
+def search_options(warehouse: Warehouse, text: str, lang: str, limit: int = 15) -> list[dict]:
+    """Search results as dropdown options, e.g. "Centrum (WK036300) — wijk in Amsterdam".
+
+    Each option's search key holds the typed text, the code and the plain name, so the
+    dropdown's own filter keeps accent-insensitive and partial matches (also when an answer to
+    an earlier keystroke arrives last)."""
+    hits = _search_index(warehouse, lang).search(text, limit=limit)
+    options = []
+    for hit in hits.itertuples():
+        context = t(f"level1.{hit.level}", lang)
+        if hit.places:
+            context = t("search.context", lang, level=context, places=", ".join(hit.places))
+        options.append({"label": f"{hit.name} ({hit.code}) — {context}", "value": hit.code,
+                        "search": " ".join((text, hit.code, hit.code.lower(), hit.name, normalise(hit.name), context))})
+    return options
 
 
 def area_name(warehouse: Warehouse, code: str, lang: str) -> str:

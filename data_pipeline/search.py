@@ -3,7 +3,9 @@
 Matching ignores case, accents and punctuation (``'s-Hertogenbosch`` is ``s hertogenbosch``);
 every word of the query must occur somewhere, in any order. Words may also match the names of
 the wijk and gemeente an area lies in ("centrum amsterdam"), as long as one word matches the
-area's own name. Water areas are never offered.
+area's own name, and the words for the area's level the caller passes (``level_words``, e.g.
+"buurt centrum"). Water areas are never offered. The results carry data only (codes, names,
+levels, the names of the areas above); the dashboard words them in the reader's language.
 
 Order of the results: an exact code first ("GM0363", "gm0363", "0363"), then names (or codes)
 that start with the query, then names holding every word, then matches that needed the names
@@ -23,10 +25,10 @@ Build an :class:`AreaIndex` once (it normalises every name) and search it many t
 [['GM0796', "'s-Hertogenbosch"]]
 >>> index.search("Den Bosch")["code"].tolist()
 ['GM0796']
->>> index.search("centrum")[["code", "context"]].values.tolist()
-[['WK0363AA', 'wijk in Amsterdam'], ['WK079601', "wijk in 's-Hertogenbosch"]]
->>> index.search("oost binnenstad")[["name", "context"]].values.tolist()
-[['Binnenstad-Oost', "buurt in Centrum, 's-Hertogenbosch"]]
+>>> index.search("centrum")[["code", "places"]].values.tolist()
+[['WK0363AA', ('Amsterdam',)], ['WK079601', ("'s-Hertogenbosch",)]]
+>>> index.search("oost binnenstad")[["name", "places"]].values.tolist()
+[['Binnenstad-Oost', ('Centrum', "'s-Hertogenbosch")]]
 >>> index.search("0363")["code"].tolist()   # the exact code, then codes that start with it
 ['GM0363', 'WK0363AA']
 """
@@ -36,23 +38,15 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
 DEFAULT_LEVELS: tuple[str, ...] = ("gemeente", "wijk", "buurt")
-RESULT_COLUMNS = ["code", "name", "level", "context"]
+RESULT_COLUMNS = ["code", "name", "level", "places"]
 
 #: Position of each level in the ranking (and in the tree).
 LEVEL_RANK = {"land": 0, "regio": 1, "gemeente": 2, "wijk": 3, "buurt": 4}
-
-#: How a level is named in the context label, per language.
-LEVEL_WORDS = {
-    "nl": {"land": "land", "regio": "RIEC-regio", "gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"},
-    "en": {"land": "country", "regio": "RIEC region", "gemeente": "municipality", "wijk": "district",
-           "buurt": "neighbourhood"},
-}
 
 #: Names people use for a gemeente besides its official CBS name (keys normalised official names).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -82,13 +76,15 @@ def normalise(text: object) -> str:
 
 
 class AreaIndex:
-    """Normalised names, codes and context labels of the non-water areas, in ranking order.
+    """Normalised names and codes of the non-water areas with the names above them, in ranking order.
 
     ``areas`` needs ``code, level, name, parent_code``; ``is_water`` when present (else no water).
+    ``level_words`` (level -> word, e.g. ``{"buurt": "buurt"}``) makes a query word match the
+    area's level too.
     """
 
-    def __init__(self, areas: pd.DataFrame, lang: str = "nl"):
-        words = LEVEL_WORDS.get(lang, LEVEL_WORDS["nl"])
+    def __init__(self, areas: pd.DataFrame, level_words: Mapping[str, str] | None = None):
+        words = dict(level_words or {})
         codes = areas["code"].astype(str).tolist()
         levels = areas["level"].astype(str).tolist()
         names = ["" if not isinstance(n, str) else n for n in areas["name"].tolist()]
@@ -106,17 +102,15 @@ class AreaIndex:
             own_norm = norm(name)
             aliases = ALIASES.get(own_norm, ()) if level == "gemeente" else ()
             own = list(dict.fromkeys([own_norm, own_norm.replace(" ", ""), *aliases]))
-            context = words.get(level, level) + (" in " + ", ".join(above) if above else "")
-            around = " ".join([norm(words.get(level, level)), *(norm(a) for a in above)])
+            around = " ".join([norm(words.get(level, "")), *(norm(a) for a in above)]).strip()
             entries.append((LEVEL_RANK.get(level, 9), own_norm, around, code,
-                            name, level, context, tuple(own), around))
+                            name, level, tuple(above), tuple(own), around))
         entries.sort(key=lambda e: e[:4])
 
-        self.lang = lang
         self.codes: list[str] = [e[3] for e in entries]
         self.names: list[str] = [e[4] for e in entries]
         self.levels: list[str] = [e[5] for e in entries]
-        self.contexts: list[str] = [e[6] for e in entries]
+        self.places: list[tuple[str, ...]] = [e[6] for e in entries]
         self._own: list[tuple[str, ...]] = [e[7] for e in entries]
         self._own_text: list[str] = [_SEP.join(e[7]) for e in entries]
         self._full_text: list[str] = [_SEP.join(e[7]) + _SEP + e[8] for e in entries]
@@ -157,11 +151,13 @@ class AreaIndex:
         return self._subsets[key]
 
     def search(self, text: str, *, levels: Sequence[str] = DEFAULT_LEVELS, limit: int = 20) -> pd.DataFrame:
-        """The best ``limit`` matches for ``text``: columns code, name, level, context."""
+        """The best ``limit`` matches for ``text``: columns code, name, level, places (the names
+        of the areas above, nearest first: up to the gemeente for wijken and buurten, the
+        RIEC-regio for a gemeente)."""
         hits = self.search_positions(text, levels=levels, limit=limit)
         return pd.DataFrame({"code": [self.codes[i] for i in hits], "name": [self.names[i] for i in hits],
                              "level": [self.levels[i] for i in hits],
-                             "context": [self.contexts[i] for i in hits]}, columns=RESULT_COLUMNS)
+                             "places": [self.places[i] for i in hits]}, columns=RESULT_COLUMNS)
 
     def search_positions(self, text: str, *, levels: Sequence[str] = DEFAULT_LEVELS, limit: int = 20) -> list[int]:
         """Positions (into ``codes``, ``names`` ...) of the best ``limit`` matches, best first."""
@@ -214,29 +210,13 @@ class AreaIndex:
         return (exact + starts + in_name + in_context)[:limit]
 
 
-_INDEX_CACHE: dict[tuple[int, str], tuple[weakref.ref, int, AreaIndex]] = {}
-_INDEX_CACHE_SIZE = 4
-
-
-def area_index(areas: pd.DataFrame, lang: str = "nl") -> AreaIndex:
-    """The index of ``areas``, built once per frame (kept for the last few frames)."""
-    key = (id(areas), lang)
-    cached = _INDEX_CACHE.get(key)
-    if cached is not None and cached[0]() is areas and cached[1] == len(areas):
-        return cached[2]
-    index = AreaIndex(areas, lang)
-    while len(_INDEX_CACHE) >= _INDEX_CACHE_SIZE:
-        _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)))
-    _INDEX_CACHE[key] = (weakref.ref(areas), len(areas), index)
-    return index
-
-
 def search_areas(areas: pd.DataFrame | AreaIndex, text: str, *, levels: Sequence[str] = DEFAULT_LEVELS,
-                 limit: int = 20, lang: str = "nl") -> pd.DataFrame:
+                 limit: int = 20, level_words: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Gemeenten, wijken and buurten whose name or code matches ``text``, best first.
 
-    Columns: code, name, level, context (e.g. "buurt in Centrum, Amsterdam"). ``areas`` is an
-    areas frame (as ``Warehouse.areas``) or a prebuilt :class:`AreaIndex`.
+    Columns: code, name, level, places (e.g. ``("Centrum", "Amsterdam")`` for a buurt).
+    ``areas`` is an areas frame (as :meth:`Warehouse.areas_frame` gives) or a prebuilt
+    :class:`AreaIndex`; build the index once when searching many times.
     """
-    index = areas if isinstance(areas, AreaIndex) else area_index(areas, lang)
+    index = areas if isinstance(areas, AreaIndex) else AreaIndex(areas, level_words)
     return index.search(text, levels=levels, limit=limit)

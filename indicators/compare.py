@@ -14,13 +14,9 @@ from geodata.hierarchy import with_ancestors
 #: A peer value needs the shown values of at least this many other areas.
 MIN_PEERS = 3
 
-#: Gemeente size bands for peer groups: (lower bound inclusive, upper bound exclusive, label).
-SIZE_BANDS: tuple[tuple[float, float, str], ...] = (
-    (0, 20_000, "< 20.000 inwoners"),
-    (20_000, 50_000, "20.000–50.000 inwoners"),
-    (50_000, 100_000, "50.000–100.000 inwoners"),
-    (100_000, 250_000, "100.000–250.000 inwoners"),
-    (250_000, np.inf, "≥ 250.000 inwoners"),
+#: Gemeente size bands for peer groups, by inhabitants: (lower bound inclusive, upper bound exclusive).
+SIZE_BANDS: tuple[tuple[float, float], ...] = (
+    (0, 20_000), (20_000, 50_000), (50_000, 100_000), (100_000, 250_000), (250_000, np.inf),
 )
 
 #: CBS "mate van stedelijkheid": 1 = very strongly urban .. 5 = not urban.
@@ -109,19 +105,20 @@ def comparisons(values: pd.DataFrame, areas: pd.DataFrame,
 def peer_groups(areas_with_attributes: pd.DataFrame) -> pd.Series:
     """Peer group key per gemeente: urbanity class and size band.
 
-    The key reads ``"stedelijkheid <class>, <band>"``. The class is CBS's "mate van
+    The key is an identifier, ``"u<class>_<lower>_<upper>"`` (read it back with
+    :func:`peer_group_parts`; the dashboard words it). The class is CBS's "mate van
     stedelijkheid" (1 = very strongly urban .. 5 = not urban). The size bands, by number of
     inhabitants (lower bound inclusive, upper bound exclusive), are
 
-    ========================  ============================
-    inhabitants               band
-    ========================  ============================
-    fewer than 20,000         ``< 20.000 inwoners``
-    20,000 – 49,999           ``20.000–50.000 inwoners``
-    50,000 – 99,999           ``50.000–100.000 inwoners``
-    100,000 – 249,999         ``100.000–250.000 inwoners``
-    250,000 or more           ``≥ 250.000 inwoners``
-    ========================  ============================
+    ========================  ==================
+    inhabitants               key part
+    ========================  ==================
+    fewer than 20,000         ``0_20000``
+    20,000 – 49,999           ``20000_50000``
+    50,000 – 99,999           ``50000_100000``
+    100,000 – 249,999         ``100000_250000``
+    250,000 or more           ``250000_inf``
+    ========================  ==================
 
     Parameters
     ----------
@@ -145,7 +142,7 @@ def peer_groups(areas_with_attributes: pd.DataFrame) -> pd.Series:
     >>> gemeenten = pd.DataFrame({"code": ["GM0001", "GM0002", "GM0003"],
     ...     "urbanity_class": [2, 5, np.nan], "population": [75_000, 20_000, 30_000]})
     >>> peer_groups(gemeenten).to_dict()
-    {'GM0001': 'stedelijkheid 2, 50.000–100.000 inwoners', 'GM0002': 'stedelijkheid 5, 20.000–50.000 inwoners', 'GM0003': nan}
+    {'GM0001': 'u2_50000_100000', 'GM0002': 'u5_20000_50000', 'GM0003': nan}
     """
     urbanity = pd.to_numeric(areas_with_attributes["urbanity_class"]).astype(float)
     population = pd.to_numeric(areas_with_attributes["population"]).astype(float)
@@ -157,13 +154,22 @@ def peer_groups(areas_with_attributes: pd.DataFrame) -> pd.Series:
     if (population < 0).any():
         raise ValueError(f"negative population for {codes[population < 0].tolist()[:5]}")
 
-    edges = [lower for lower, _, _ in SIZE_BANDS] + [np.inf]
-    band = pd.cut(population, bins=edges, right=False, labels=[label for _, _, label in SIZE_BANDS])
-    key = ("stedelijkheid " + urbanity.astype("Int64").astype("str") + ", "
-           + band.astype("str"))
+    edges = [lower for lower, _ in SIZE_BANDS] + [np.inf]
+    band = pd.cut(population, bins=edges, right=False, labels=[f"{lower:.0f}_{upper:.0f}" for lower, upper in SIZE_BANDS])
+    key = "u" + urbanity.astype("Int64").astype("str") + "_" + band.astype("str")
     known = urbanity.notna() & band.notna()
     result = key.where(known).astype("str")
     return pd.Series(result.to_numpy(), index=codes.to_numpy(), name="peer_group", dtype="str")
+
+
+def peer_group_parts(key: str) -> tuple[int, float, float]:
+    """(urbanity class, lower bound, upper bound) of a :func:`peer_groups` key.
+
+    >>> peer_group_parts("u2_50000_100000"), peer_group_parts("u5_250000_inf")
+    ((2, 50000.0, 100000.0), (5, 250000.0, inf))
+    """
+    urbanity, lower, upper = key.removeprefix("u").split("_")
+    return int(urbanity), float(lower), float(upper)
 
 
 def _median_of_others(values: np.ndarray) -> np.ndarray:

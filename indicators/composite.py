@@ -53,9 +53,6 @@ import pandas as pd
 
 METHODS = ("z", "percentile")
 
-#: How a composite score must always be worded next to the score (map title, legend, export).
-WORDING = {"nl": "Risicosignaal, geen bewijs", "en": "Risk signal, not proof"}
-
 #: Words that mark an indicator as being about ethnicity or migration background (Dutch and
 #: English). Matched, case-insensitively, against an indicator's id, theme, labels, numerator
 #: and denominator. Deliberately broad: a false alarm means renaming an indicator, a miss
@@ -371,7 +368,7 @@ def composite_scores(rates: pd.DataFrame, indicators, spec: CompositeSpec = Comp
     score = Σ_t w_t · theme_t / Σ_{t with data} w_t (re-weighted over the themes with data);
     coverage = Σ_{t with data} w_t / Σ_t w_t. The contribution of indicator i of theme t is
     (w_t / Σ_{t with data} w_t) · s_i / (number of indicators of t with data), so an area's
-    contributions add up to its score. Show it as a *risk signal, not proof* (``WORDING``).
+    contributions add up to its score. Show it as a *risk signal, not proof* (the dashboard's ``score.caveat``).
 
     Parameters
     ----------

@@ -8,12 +8,10 @@ from dash import Input, Output, State, html, no_update
 
 from dashboard import routes
 from dashboard.gemeente import gemeente_page
-from dashboard.i18n import t
 from dashboard.layout import HIDDEN
 from dashboard.panels import compare_panel, profile_panel
-from dashboard.views import resolve_state
+from dashboard.views import error_text, resolve_state
 from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
-
 
 
 def _made_or_error(make, warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tuple[list, dict]:
@@ -21,7 +19,7 @@ def _made_or_error(make, warehouse: Warehouse, state: routes.MapState, scope: Sc
     try:
         return make(warehouse, state, scope), {}
     except (NotFound, AccessDenied) as err:
-        return [html.P(t("error.not_found", state.lang, detail=str(err)), className="notice")], {}
+        return [html.P(error_text(err, state), className="notice")], {}
 
 
 def profile_output(warehouse: Warehouse, pathname: str | None, search: str | None, scope: Scope):

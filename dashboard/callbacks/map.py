@@ -10,111 +10,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import ALL, ClientsideFunction, Input, Output, State, callback_context, dcc, html, no_update
-from dash.dash_table.Format import Format, Group, Scheme
+from dash import ALL, ClientsideFunction, Input, Output, State, callback_context, no_update
 
 from dashboard import routes
 from dashboard.figures import empty_figure
 from dashboard.i18n import t
-from dashboard.layout import HIDDEN, choice_options, indicator_options, legend, score_themes
-from dashboard.views import area_name, map_view, resolve_state
-from data_pipeline.search import AreaIndex, normalise
+from dashboard.layout import HIDDEN, breadcrumb_items, choice_options, indicator_options, legend, score_themes
+from dashboard.routes import CONTROLS, control_value, drawn_key
+from dashboard.tables import table_rows
+from dashboard.views import crumbs, dataset_line, error_text, map_view, resolve_state, search_options
 from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
 from geodata.codes import LAND_CODE
 
-#: Controls whose value is one field of the state: component id -> MapState field.
-CONTROLS = {
-    "indicator": "indicator", "year": "year", "mode": "mode", "class-method": "classes", "class-k": "k",
-    "class-breaks": "breaks", "score-method": "score_method", "hotspot-method": "hotspot",
-    "hotspot-alpha": "alpha", "stabilise": "stabilise", "since": "since",
-}
 EXPORT_FORMATS = ("png", "svg", "pdf")
-
-
-def breadcrumbs(warehouse: Warehouse, state: routes.MapState) -> list:
-    items = []
-    lineage = warehouse.lineage(state.parent)
-    for i, code in enumerate(lineage):
-        name = area_name(warehouse, code, state.lang)
-        if i == len(lineage) - 1:
-            items.append(html.Span(name, className="crumb current", **{"aria-current": "page"}))
-        else:
-            items.append(dcc.Link(name, href=routes.href(routes.view_of_area(state, code)), className="crumb"))
-            items.append(html.Span("›", className="crumb-sep"))
-    return items
-
-
-def table_rows(warehouse: Warehouse, state: routes.MapState, scope) -> tuple[list[dict], list[dict]]:
-    """The areas of the view as table data and columns: the same values and n.b. marks as the map."""
-    try:
-        rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
-    except (NotFound, AccessDenied):
-        return [], []
-    ind = warehouse.catalog.get(state.indicator)
-    lang = state.lang
-    number = Format(precision=ind.decimals, scheme=Scheme.fixed, group=Group.yes)
-    count = Format(precision=0, scheme=Scheme.fixed, group=Group.yes)
-    columns = [
-        {"id": "name", "name": t("table.name", lang)}, {"id": "code", "name": t("table.code", lang)},
-        {"id": "value", "name": f"{ind.label(lang)} ({ind.unit(lang)})", "type": "numeric", "format": number},
-        {"id": "numerator", "name": t("table.numerator", lang), "type": "numeric", "format": count},
-        {"id": "denominator", "name": t("table.denominator", lang), "type": "numeric", "format": count},
-        {"id": "shown", "name": t("table.status", lang)},
-    ]
-    rows["shown"] = [t(f"table.status.{s}", lang) for s in rows["status"]]
-    data = rows[["name", "code", "value", "numerator", "denominator", "shown"]].astype(object)
-    data = data.where(data.notna(), None)
-    return data.to_dict("records"), columns
-
-
-def dataset_line(warehouse: Warehouse, lang: str) -> str:
-    meta = warehouse.meta
-    years = f"{warehouse.years[0]}–{warehouse.years[-1]}" if len(warehouse.years) > 1 else str(warehouse.years[0])
-    return t("dataset.line", lang, description=meta["description"], years=years,
-             boundary_years=meta.get("setting.boundary_years") or meta["boundary_year"],
-             attribution=meta["attribution"])
-
-
-def clicked_area(warehouse: Warehouse, click) -> str | None:
-    """The code of the land area a map click hit, if any."""
-    code = ((click or {}).get("points") or [{}])[0].get("location")
-    ok = warehouse.has_area(code) and not warehouse.area(code).is_water
-    return code if ok else None
-
-
-def state_after(warehouse: Warehouse, state: routes.MapState, trigger, inputs: dict,
-                themes: list[str]) -> routes.MapState | None:
-    """The state after the control or click that fired; ``None`` when nothing should change."""
-    if trigger in (None, "url"):
-        return state
-    if trigger == "map":
-        code = clicked_area(warehouse, inputs["click"])
-        return routes.selected(state, code) if code else None
-    if isinstance(trigger, dict):  # a theme weight slider; sliders are laid out in `themes` order
-        weights = tuple((th, float(w)) for th, w in zip(themes, inputs["weights"]) if w is not None and w != 1)
-        return replace(state, weights=weights)
-    if trigger == "map-extent":  # the user panned or zoomed: keep the extent, for links and exports
-        seen = inputs["extent"] or {}
-        moved_to = replace(state, extent=routes.parse_extent(",".join(map(str, seen.get("extent") or ()))) or ())
-        return moved_to if on_screen(moved_to, seen) and moved_to != state else None
-    if trigger == "search":
-        code = inputs["search"]
-        return replace(routes.view_showing(state, code), area=code) if warehouse.has_area(code) else None
-    if trigger == "division":
-        return routes.moved(state, inputs["division"], state.parent) if state.parent == LAND_CODE else None
-    value = inputs[trigger]
-    if value is None or (trigger == "indicator" and str(value).startswith("theme:")):
-        return None
-    if trigger == "stabilise":
-        return replace(state, stabilise="ja" in value)
-    if trigger == "class-breaks":
-        value = routes.parse_breaks(str(value).replace(",", ".")) or ()
-        return replace(state, breaks=value, classes="handmatig" if value else state.classes)
-    return replace(state, **{CONTROLS[trigger]: value})
+DOWNLOAD_FORMATS = ("csv", "xlsx")
 
 
 def register(app, warehouse: Warehouse, scope_of_request) -> None:
     themes = score_themes(warehouse.catalog)
+
+    def is_land_area(code: str) -> bool:
+        return warehouse.has_area(code) and not warehouse.area(code).is_water
+
     # After a pan or zoom, the browser works out the visible extent (assets/map.js).
     app.clientside_callback(ClientsideFunction("ondermijning", "visibleExtent"),
                             Output("map-extent", "data"), Input("map", "relayoutData"))
@@ -133,7 +50,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             since_options=Output("since", "options"),
             weights_out=Output({"type": "weight", "theme": ALL}, "value"),
             exports={fmt: Output(f"export-{fmt}", "href") for fmt in EXPORT_FORMATS},
-            downloads={fmt: Output(f"download-{fmt}", "href") for fmt in ("csv", "xlsx")},
+            downloads={fmt: Output(f"download-{fmt}", "href") for fmt in DOWNLOAD_FORMATS},
             controls=control_outputs,
         ),
         inputs=dict(
@@ -152,12 +69,12 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             return {"notice": no_update, **_unchanged()}
         inputs = {"click": click, "division": division, "search": found, "extent": extent, "weights": weights,
                   **controls}
-        state = state_after(warehouse, current, trigger, inputs, themes)
+        state = routes.state_after(current, trigger, inputs, themes, is_land_area)
         if state is None:
             return {"notice": no_update, **_unchanged()}
         if trigger == "map" and (state == current or not warehouse.view_exists(state.level, state.parent)):
-            code = clicked_area(warehouse, click)
-            return {**_unchanged(), "notice": t("map.no_deeper", current.lang, area=warehouse.name(code))}
+            area = warehouse.name(routes.clicked_code(click))
+            return {**_unchanged(), "notice": t("map.no_deeper", current.lang, area=area)}
         state = resolve_state(warehouse, state)
         if trigger == "map-extent" or (trigger == "url" and drawn == drawn_key(state)):
             # The map already shows this (the user just panned or zoomed, or only the comparison
@@ -168,20 +85,20 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
                     "pathname": no_update if pathname == new_path else new_path,
                     "search": no_update if search == new_search else new_search,
                     "exports": {fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
-                    "downloads": {fmt: routes.download_url(state, fmt) for fmt in ("csv", "xlsx")}}
+                    "downloads": {fmt: routes.download_url(state, fmt) for fmt in DOWNLOAD_FORMATS}}
         try:
             view = map_view(warehouse, state, scope_of_request())
             figure, heading, source, notice = view.figure, view.heading, view.source, view.notice
-            legend_children, crumbs = legend(view.legend, view.legend_title), breadcrumbs(warehouse, state)
+            legend_children, trail = legend(view.legend, view.legend_title), breadcrumb_items(crumbs(warehouse, state))
             shown = drawn_key(state)
         except (NotFound, AccessDenied) as err:
-            notice = heading = t("error.not_found", state.lang, detail=str(err))
-            figure, source, legend_children, crumbs, shown = empty_figure(heading), "", [], [], None
+            notice = heading = error_text(err, state)
+            figure, source, legend_children, trail, shown = empty_figure(heading), "", [], [], None
         new_path, new_search = routes.path(state), routes.search(state)
         same_url = trigger in (None, "url") and (pathname, search) == (new_path, new_search)
         return dict(
             pathname=no_update if same_url else new_path, search=no_update if same_url else new_search,
-            figure=figure, click_reset=None, found=None, heading=heading, source=source, crumbs=crumbs,
+            figure=figure, click_reset=None, found=None, heading=heading, source=source, crumbs=trail,
             legend=legend_children, notice=notice, drawn=shown,
             division=state.level if state.parent == LAND_CODE else no_update,
             division_box={} if state.parent == LAND_CODE else HIDDEN,
@@ -194,7 +111,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             weights_out=[state.weight(theme) for theme in themes],
             controls={cid: control_value(state, field) for cid, field in CONTROLS.items()},
             exports={fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
-            downloads={fmt: routes.download_url(state, fmt) for fmt in ("csv", "xlsx")},
+            downloads={fmt: routes.download_url(state, fmt) for fmt in DOWNLOAD_FORMATS},
         )
 
     def _unchanged() -> dict:
@@ -204,7 +121,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         return {**{k: no_update for k in keys}, "weights_out": [no_update] * len(themes),
                 "controls": {cid: no_update for cid in CONTROLS},
                 "exports": {fmt: no_update for fmt in EXPORT_FORMATS},
-                "downloads": {fmt: no_update for fmt in ("csv", "xlsx")}}
+                "downloads": {fmt: no_update for fmt in DOWNLOAD_FORMATS}}
 
     @app.callback(Output("area-table", "data"), Output("area-table", "columns"),
                   Input("table-summary", "n_clicks"), Input("url", "pathname"), Input("url", "search"))
@@ -216,22 +133,11 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         state = resolve_state(warehouse, routes.parse(pathname, search))
         return table_rows(warehouse, state, scope_of_request())
 
-    index = {}
-
     @app.callback(Output("search", "options"), Input("search", "search_value"), Input("url", "search"))
-    def search_options(text, search):
-        """Search results as options. Each option's search key holds the typed text, the code and
-        the plain name, so the dropdown's own filter keeps accent-insensitive and partial matches
-        (also when an answer to an earlier keystroke arrives last)."""
+    def search_box(text, search):
         if not text or len(text.strip()) < 2:
             return no_update
-        lang = routes.parse(None, search).lang
-        if lang not in index:
-            index[lang] = AreaIndex(warehouse.areas_frame(), lang=lang)
-        hits = index[lang].search(text, limit=15)
-        return [{"label": f"{h.name} ({h.code}) — {h.context}", "value": h.code,
-                 "search": " ".join((text, h.code, h.code.lower(), h.name, normalise(h.name), h.context))}
-                for h in hits.itertuples()]
+        return search_options(warehouse, text, routes.parse(None, search).lang)
 
     @app.callback(
         Output({"type": "text", "key": ALL}, "children"),
@@ -240,6 +146,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         Output("stabilise", "options"), Output("search", "placeholder"),
         Output({"type": "theme-label", "theme": ALL}, "children"),
         Output("lang-link", "children"), Output("lang-link", "href"), Output("dataset-line", "children"),
+        Output("breadcrumbs", "aria-label"), Output("legend", "aria-label"),
         Input("url", "pathname"), Input("url", "search"),
         State("lang-link", "children"), State("dataset-line", "children"),
     )
@@ -253,7 +160,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             # Already in this language: only the link to the other language follows the view
             # (re-sending every text and option would cost the browser on every click).
             return ([no_update] * len(keys), *[no_update] * 8, [no_update] * len(themes), no_update, other_href,
-                    no_update)
+                    no_update, no_update, no_update)
         return (
             [t(key, lang) for key in keys],
             indicator_options(warehouse.catalog, lang),
@@ -265,25 +172,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             [{"label": t("control.stabilise", lang), "value": "ja"}], t("search.placeholder", lang),
             [warehouse.catalog.themes[theme][lang] for theme in themes],
             t("lang.switch", lang), other_href, dataset_line(warehouse, lang),
+            t("aria.breadcrumbs", lang), t("aria.legend", lang),
         )
 
 
-def drawn_key(state: routes.MapState) -> str:
-    """What the map draws for a state: everything in its URL but the compared areas."""
-    return routes.href(replace(state, compare=()))
-
-
-def on_screen(state: routes.MapState, seen: dict | None) -> bool:
-    """Whether the map's last reported pan/zoom extent is the state's extent, on the same map."""
-    seen = seen or {}
-    return (bool(state.extent) and str(seen.get("view", "")).split("@")[0] == f"{state.level}/{state.parent}"
-            and routes.parse_extent(",".join(map(str, seen.get("extent") or ()))) == state.extent)
-
-
-def control_value(state: routes.MapState, field: str):
-    value = getattr(state, field)
-    if field == "stabilise":
-        return ["ja"] if value else []
-    if field == "breaks":
-        return "; ".join(f"{b:g}".replace(".", ",") for b in value)
-    return value

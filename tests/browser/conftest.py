@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 from werkzeug.serving import make_server
 
-from dashboard import create_app
+from dashboard.app import create_app
 from tests.requirements import CHROMIUM_ARGS, chromium_path
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dashboard import create_app
+from dashboard.app import create_app
 from tests.browser.conftest import LiveServer
 from tests.browser.mapdriver import children, clickable_child, drill_into, wait_for_codes
 

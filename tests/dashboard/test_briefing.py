@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import briefing, export
 from dashboard.export import Renderer
-from dashboard.formatting import MISSING, format_count, format_number
+from dashboard.formatting import format_count, format_number, missing_text
 from data_pipeline.analysis import method_columns
 from data_pipeline.warehouse import NotFound, Scope
 from geodata.codes import LAND_CODE
@@ -120,7 +120,7 @@ def test_hidden_values_read_nb_never_zero(tiny_warehouse):
         b = briefing.briefing_data(tiny_warehouse, buurt, 2024, scope=EVERYTHING)
         (row,) = b.rows  # the tiny catalog has one rate and one count
         assert b.code == wijk and row.indicator.id == "misdrijven_per_1000_inwoners"
-        assert row.values[0] is None and row.cells[0] == MISSING
+        assert row.values[0] is None and row.cells[0] == missing_text()
         assert row.values[1] == published(tiny_warehouse, "wijk", wijk, row.indicator.id, 2024)
         assert "0,0" not in row.cells
     # On the wijk's sheet the map shows both buurten as n.b.
@@ -144,7 +144,7 @@ def test_a_value_map_and_english(demo_warehouse, gemeente):
     assert b.state.mode == "waarde" and b.state.indicator == "misdrijven_per_1000_inwoners" and b.year == 2022
     assert b.trends[0].indicator.id == "misdrijven_per_1000_inwoners"
     assert b.place.startswith("municipality in ") and "not proof" in b.meta.caveat
-    assert all(" of " in row.rank or row.rank == MISSING for row in b.rows)
+    assert all(" of " in row.rank or row.rank == missing_text() for row in b.rows)
     assert b.rows[0].label == f"{b.rows[0].indicator.label_en} ({b.rows[0].indicator.unit_en})"
     with pytest.raises(KeyError, match="unknown indicator"):
         briefing.briefing_data(demo_warehouse, gemeente, None, scope=EVERYTHING, indicator="nope")
@@ -195,7 +195,7 @@ def test_hidden_values_read_nb_in_the_pdf(renderer, tiny_warehouse):
     words, lines = flat(text), set(text.splitlines())
     assert "Ondermijningsbeeld — Wijk 0201 (WK000201), 2024" in words  # the buurt's wijk
     assert "BU00020100" in words and "wijk in gemeente Gemeente 2, Regio Een" in words
-    assert MISSING in lines and "n.b. (onbekend of te klein)" in words
+    assert missing_text() in lines and "n.b. (onbekend of te klein)" in words
     assert "Testbron (TEST-1)" in words and "Testdata" in words and "geen bewijs" in words
     assert "Synthetische" not in words  # test data, not the demo
 

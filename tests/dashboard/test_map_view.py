@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from dashboard import create_app, routes
+from dashboard import routes
+from dashboard.app import create_app
 from dashboard.views import map_view, resolve_state
 from data_pipeline.warehouse import NotFound, Scope
 

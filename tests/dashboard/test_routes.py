@@ -7,9 +7,10 @@ from dataclasses import replace
 import pytest
 
 from dashboard import routes
-from dashboard.callbacks.map import on_screen, state_after
+from dashboard.routes import on_screen, state_after
 from dashboard.views import ui_revision
 
+ANY_AREA = bool   # every non-empty code is an area
 ZOOMED = routes.MapState(level="wijk", parent="GM0001", indicator="x", year=2024,
                          extent=(5.90845, 51.4632, 5.99302, 51.51586))
 
@@ -37,16 +38,16 @@ def test_moving_to_another_map_drops_the_extent_and_selection_and_staying_keeps_
     assert routes.moved(selected, "wijk", "GM0001") is selected
 
 
-def test_a_reported_extent_counts_only_for_the_map_it_was_made_on(tiny_warehouse):
+def test_a_reported_extent_counts_only_for_the_map_it_was_made_on():
     state = routes.MapState(level="wijk", parent="GM0001", indicator="x", year=2024)
     seen = {"view": ui_revision(state), "extent": [5.1, 52.0, 5.2, 52.1]}
-    after = state_after(tiny_warehouse, state, "map-extent", {"extent": seen}, [])
+    after = state_after(state, "map-extent", {"extent": seen}, [], ANY_AREA)
     assert after.extent == (5.1, 52.0, 5.2, 52.1) and on_screen(after, seen)
     other_map = {"view": "buurt/WK000101", "extent": [5.1, 52.0, 5.2, 52.1]}
-    assert state_after(tiny_warehouse, state, "map-extent", {"extent": other_map}, []) is None
+    assert state_after(state, "map-extent", {"extent": other_map}, [], ANY_AREA) is None
     # a URL with an extent on a freshly opened page: nothing reported yet, so the map must draw it
     assert not on_screen(after, None)
-    assert state_after(tiny_warehouse, after, "map-extent", {"extent": seen}, []) is None  # no change
+    assert state_after(after, "map-extent", {"extent": seen}, [], ANY_AREA) is None  # no change
 
 
 def test_selection_comparison_and_since_round_trip_through_the_url():
@@ -87,3 +88,23 @@ def test_compared_areas_are_of_one_level_and_at_most_four():
     assert routes.with_compared(state, "GM0003").compare == ("GM0002", "GM0004", "GM0005", "GM0003")
     assert routes.with_compared(state, "WK000101").compare == ("WK000101",)
     assert routes.without_compared(state, "GM0003").compare == ("GM0002", "GM0004", "GM0005")
+
+
+def test_clicks_search_and_controls_move_the_state():
+    state = routes.MapState(level="gemeente", parent="RE01", indicator="x", year=2024)
+    land = {"GM0001", "WK000101"}.__contains__
+    click = {"points": [{"location": "GM0001"}]}
+    selected = state_after(state, "map", {"click": click}, [], land)
+    assert selected.area == "GM0001"
+    assert state_after(selected, "map", {"click": click}, [], land).level == "wijk"   # a second click drills in
+    assert state_after(state, "map", {"click": {"points": [{"location": "GM0999"}]}}, [], land) is None
+    found = state_after(state, "search", {"search": "WK000101"}, [], land)
+    assert (found.level, found.parent, found.area) == ("buurt", "WK000101", "WK000101")
+    assert state_after(state, "search", {"search": None}, [], land) is None
+    assert state_after(state, "indicator", {"indicator": "theme:drugs"}, [], land) is None   # a theme heading
+    manual = state_after(state, "class-breaks", {"class-breaks": "10; 2,5"}, [], land)
+    assert manual.breaks == (2.5, 10.0) and manual.classes == "handmatig"
+    assert routes.control_value(manual, "breaks") == "2,5; 10"
+    weighted = state_after(state, {"type": "weight", "theme": "drugs"}, {"weights": [2, 1, None]},
+                           ["drugs", "vastgoed", "economie"], land)
+    assert weighted.weights == (("drugs", 2.0),)

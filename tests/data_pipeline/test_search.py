@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import pytest
 
-from data_pipeline.search import RESULT_COLUMNS, AreaIndex, area_index, normalise, search_areas
+from data_pipeline.search import RESULT_COLUMNS, AreaIndex, normalise, search_areas
 
 
 def areas_frame(rows):
@@ -53,18 +53,21 @@ def test_normalise_drops_case_accents_and_punctuation():
     assert normalise("  CENTRUM--Oost ") == "centrum oost"
 
 
-def test_result_columns_and_context_labels_come_from_the_tree():
+def test_result_columns_and_the_places_above_come_from_the_tree():
     found = search_areas(AREAS, "oost")
     assert list(found.columns) == RESULT_COLUMNS
-    labels = dict(zip(found["code"], found["context"]))
-    assert labels["BU0363AA02"] == "buurt in Centrum, Amsterdam"
-    assert labels["BU07960001"] == "buurt in Centrum, 's-Hertogenbosch"
+    places = dict(zip(found["code"], found["places"]))
+    assert places["BU0363AA02"] == ("Centrum", "Amsterdam")
+    assert places["BU07960001"] == ("Centrum", "'s-Hertogenbosch")
     assert search_areas(AREAS, "amsterdam-noord").iloc[0].tolist() == \
-        ["WK0363AB", "Amsterdam-Noord", "wijk", "wijk in Amsterdam"]
-    assert search_areas(AREAS, "amsterdam").set_index("code").at["GM0363", "context"] == \
-        "gemeente in RIEC Amsterdam-Amstelland"
-    english = search_areas(AREAS, "centrum oost", lang="en")["context"].tolist()
-    assert english == ["neighbourhood in Centrum, Amsterdam", "neighbourhood in Centrum, 's-Hertogenbosch"]
+        ["WK0363AB", "Amsterdam-Noord", "wijk", ("Amsterdam",)]
+    assert search_areas(AREAS, "amsterdam").set_index("code").at["GM0363", "places"] == ("RIEC Amsterdam-Amstelland",)
+
+
+def test_the_words_for_a_level_match_when_the_caller_gives_them():
+    words = {"buurt": "neighbourhood", "wijk": "district"}
+    assert search_areas(AREAS, "neighbourhood sneek", level_words=words)["code"].tolist() == ["BU19000101"]
+    assert search_areas(AREAS, "neighbourhood sneek")["code"].tolist() == []
 
 
 @pytest.mark.parametrize("text", ["sudwest", "SÚDWEST-FRYSLÂN", "Sudwest Fryslan", "fryslân", "súdwest fry"])
@@ -143,8 +146,7 @@ def test_water_areas_are_never_offered():
     assert codes("ijmeer") == [] and codes("BU03639900") == []
 
 
-def test_the_index_is_built_once_per_frame():
-    assert area_index(AREAS) is area_index(AREAS)
+def test_a_prebuilt_index_is_searched_as_it_is():
     index = AreaIndex(AREAS)
     assert search_areas(index, "sneek")["code"].tolist() == ["WK190001", "BU19000101"]
     assert len(index) == len(AREAS) - 2   # the two water areas
@@ -152,7 +154,7 @@ def test_the_index_is_built_once_per_frame():
 
 def test_tiny_warehouse_areas(tiny_warehouse):
     found = search_areas(tiny_warehouse.areas_frame(), "wijk 0101")
-    assert found.iloc[0].tolist() == ["WK000101", "Wijk 0101", "wijk", "wijk in Gemeente 1"]
+    assert found.iloc[0].tolist() == ["WK000101", "Wijk 0101", "wijk", ("Gemeente 1",)]
     assert "WK000299" not in codes_of(tiny_warehouse, "wijk")        # water
     assert codes_of(tiny_warehouse, "gemeente 2")[0] == "GM0002"
     assert codes_of(tiny_warehouse, "buurt 0201") == ["BU00020100", "BU00020101", "BU00010201"]

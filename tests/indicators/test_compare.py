@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geodata.hierarchy import with_ancestors
-from indicators.compare import comparisons, peer_groups
+from indicators.compare import comparisons, peer_group_parts, peer_groups
 
 nan = np.nan
 
@@ -127,17 +127,12 @@ def test_peer_group_bands():
     keys = peer_groups(gemeenten)
     assert keys.name == "peer_group"
     assert keys.tolist() == [
-        "stedelijkheid 1, < 20.000 inwoners",
-        "stedelijkheid 2, 20.000–50.000 inwoners",
-        "stedelijkheid 3, 20.000–50.000 inwoners",
-        "stedelijkheid 4, 50.000–100.000 inwoners",
-        "stedelijkheid 5, 50.000–100.000 inwoners",
-        "stedelijkheid 1, 100.000–250.000 inwoners",
-        "stedelijkheid 2, 100.000–250.000 inwoners",
-        "stedelijkheid 3, ≥ 250.000 inwoners",
-        "stedelijkheid 4, ≥ 250.000 inwoners",
+        "u1_0_20000", "u2_20000_50000", "u3_20000_50000", "u4_50000_100000", "u5_50000_100000",
+        "u1_100000_250000", "u2_100000_250000", "u3_250000_inf", "u4_250000_inf",
     ]
     assert keys.index.tolist() == gemeenten["code"].tolist()
+    assert [peer_group_parts(k) for k in keys[:2]] == [(1, 0.0, 20_000.0), (2, 20_000.0, 50_000.0)]
+    assert peer_group_parts(keys.iloc[-1]) == (4, 250_000.0, float("inf"))
 
 
 def test_peer_group_unknown_parts_and_bad_input():
@@ -145,7 +140,7 @@ def test_peer_group_unknown_parts_and_bad_input():
                               "urbanity_class": [nan, 3.0, 2.0], "population": [30_000, nan, 0]})
     keys = peer_groups(gemeenten)
     assert keys.isna().tolist() == [True, True, False]
-    assert keys["GM0003"] == "stedelijkheid 2, < 20.000 inwoners"
+    assert keys["GM0003"] == "u2_0_20000"
     with pytest.raises(ValueError, match="urbanity_class"):
         peer_groups(gemeenten.assign(urbanity_class=[1, 6, 2]))
     with pytest.raises(ValueError, match="negative population"):
@@ -158,6 +153,6 @@ def test_peer_groups_feed_comparisons(tree):
                                "urbanity_class": [2, 2, 2, 2, 2, 5],
                                "population": [60_000, 70_000, 80_000, 90_000, 55_000, 8_000]})
     out = comparisons(values, areas, peer_groups(attributes)).set_index("code")
-    assert out.loc["GM0004", "peer_group"] == "stedelijkheid 2, 50.000–100.000 inwoners"
+    assert out.loc["GM0004", "peer_group"] == "u2_50000_100000"
     assert out.loc["GM0004", "peer_value"] == 12.0
     assert np.isnan(out.loc["GM0006", "peer_value"])
