@@ -65,18 +65,21 @@ Robustness
 ----------
 Every file is written to a hidden temporary name in the target folder and renamed only when
 *all* files have arrived, so after a failure nothing new is in the folder (older files there
-are untouched). Connecting (DNS lookup included) is bounded by ``timeout`` in total, so without
-a network the call fails within that time; once connected, a slow server gets
-:data:`READ_TIMEOUT` seconds per read. An HTTP 429/5xx answer is retried once; anything else
-aborts at once.
+are untouched). HTTP goes through ``requests`` (:func:`new_session`). Connecting (DNS lookup
+included) is bounded by ``timeout`` in total; once connected, a slow server gets
+:data:`READ_TIMEOUT` seconds per read. urllib3's ``Retry`` tries a request up to
+:data:`RETRIES` more times, with a short exponential backoff (:data:`RETRY_BACKOFF`), when a
+connection is refused or reset, or breaks off before the answer, and on HTTP 429, 502, 503 and
+504 (waiting as long as a ``Retry-After`` header asks, at most :data:`RETRY_AFTER_MAX` seconds).
+A name lookup that fails (no network: the fetch fails at once), a timeout and a failed TLS
+handshake are not retried, and neither is any other HTTP error; each aborts the whole fetch.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import http.client
-import io
+import itertools
 import json
 import os
 import shlex
@@ -86,15 +89,21 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import ProxyManager
+from urllib3.util.retry import Retry
+
 __all__ = ["CRIME_CODES", "SUPPORTED_YEARS", "Download", "FetchError", "add_arguments",
-           "downloads_for_year", "fetch_year", "page_filename", "run", "urllib_opener"]
+           "downloads_for_year", "fetch_year", "new_session", "page_filename", "run"]
 
 #: Kerncijfers wijken en buurten (CBS StatLine) per boundary year.
 KERNCIJFERS_TABLES: dict[int, str] = {
@@ -145,13 +154,18 @@ READ_TIMEOUT = 60.0
 #: Rows CBS serves per OData page; only used in the manual-download text.
 ODATA_PAGE_ROWS = 10_000
 MAX_PAGES = 5_000
-USER_AGENT = "ondermijningsbeeld-fetch/0.1 (+python-urllib)"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-RETRY_PAUSE = 1.0
+USER_AGENT = "ondermijningsbeeld-fetch/0.1 (+python-requests)"
+#: Answers worth asking again: too many requests, and a gateway or server that is busy or down.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Further tries of a request (connection refused or reset, or one of :data:`RETRY_STATUSES`).
+RETRIES = 3
+#: urllib3's backoff factor: no wait before the first retry, then 2x, 4x ... this many seconds.
+RETRY_BACKOFF = 0.2
+#: The longest wait a ``Retry-After`` header gets, in seconds.
+RETRY_AFTER_MAX = 30
 SQLITE_MAGIC = b"SQLite format 3\x00"
 CHUNK = 1 << 20
 
-Opener = Callable[[str, float], object]
 Progress = Callable[[str], None]
 
 
@@ -295,7 +309,7 @@ def manual_download_text(reason: str, year: int, to_dir: Path, downloads: list[D
     return "\n".join(lines)
 
 
-# --- the default opener: urllib with a bounded connect ---------------------------------------
+# --- the HTTP session: requests, with a bounded connect -------------------------------------
 
 def _resolve(host: str, port: int, timeout: float):
     """``getaddrinfo`` with a deadline (it ignores socket timeouts and can hang for ages)."""
@@ -317,17 +331,19 @@ def _resolve(host: str, port: int, timeout: float):
     return result["addresses"]
 
 
-def _bounded_create_connection(address, timeout, source_address=None, *args, **kwargs):
+def _bounded_create_connection(address, timeout, source_address=None, socket_options=None):
     """Like ``socket.create_connection``, but DNS lookup plus connect share one deadline."""
     host, port = address
     deadline = time.monotonic() + timeout
     last: OSError | None = None
-    for family, type_, proto, _, sockaddr in _resolve(host, port, timeout):
+    for family, type_, proto, _, sockaddr in _resolve(host.strip("[]"), port, timeout):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
         sock = socket.socket(family, type_, proto)
         try:
+            for option in socket_options or ():
+                sock.setsockopt(*option)
             sock.settimeout(remaining)
             if source_address:
                 sock.bind(source_address)
@@ -340,57 +356,89 @@ def _bounded_create_connection(address, timeout, source_address=None, *args, **k
     raise last or TimeoutError(f"could not connect to {host}:{port} within {timeout:g} s")
 
 
-class _ReadTimeoutMixin:
-    read_timeout = READ_TIMEOUT
+class _BoundedConnect:
+    """A urllib3 connection whose DNS lookup and connect share the connect timeout.
 
-    def __init__(self, *args, read_timeout: float = READ_TIMEOUT, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.read_timeout = read_timeout
-        # The (private, long-standing) hook HTTPConnection.connect() calls to open the socket.
-        self._create_connection = _bounded_create_connection
-
-    def connect(self):
-        super().connect()
-        self.sock.settimeout(max(self.timeout, self.read_timeout))
-
-
-class _HTTPConnection(_ReadTimeoutMixin, http.client.HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_ReadTimeoutMixin, http.client.HTTPSConnection):
-    pass
-
-
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, read_timeout: float):
-        super().__init__()
-        self.read_timeout = read_timeout
-
-    def http_open(self, req):
-        return self.do_open(functools.partial(_HTTPConnection, read_timeout=self.read_timeout), req)
-
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, read_timeout: float):
-        super().__init__(context=ssl.create_default_context())
-        self.read_timeout = read_timeout
-
-    def https_open(self, req):
-        return self.do_open(functools.partial(_HTTPSConnection, read_timeout=self.read_timeout), req,
-                            context=self._context)
-
-
-def urllib_opener(url: str, timeout: float):
-    """Open ``url`` with the standard library and return the response (a file-like object).
-
-    DNS lookup and connect together take at most ``timeout`` seconds; a connected server may
-    take :data:`READ_TIMEOUT` per read. Proxies from the environment (``https_proxy``) are used.
-    HTTP errors raise :class:`urllib.error.HTTPError`, network errors :class:`urllib.error.URLError`.
+    urllib3 bounds only the connect: its name lookup can hang for as long as the resolver likes,
+    which is what a closed network without DNS does. The errors are urllib3's own, as in
+    ``urllib3.connection.HTTPConnection._new_conn``, which this replaces.
     """
-    opener = urllib.request.build_opener(_HTTPHandler(READ_TIMEOUT), _HTTPSHandler(READ_TIMEOUT))
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    return opener.open(request, timeout=timeout)
+
+    def _new_conn(self):
+        try:
+            return _bounded_create_connection((self._dns_host, self.port), self.timeout,
+                                              self.source_address, self.socket_options)
+        except socket.gaierror as err:
+            raise urllib3.exceptions.NameResolutionError(self.host, self, err) from err
+        except TimeoutError as err:
+            raise urllib3.exceptions.ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})") from err
+        except OSError as err:
+            raise urllib3.exceptions.NewConnectionError(
+                self, f"Failed to establish a new connection: {err}") from err
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = type("_HTTPConnection", (_BoundedConnect, HTTPConnection), {})
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = type("_HTTPSConnection", (_BoundedConnect, HTTPSConnection), {})
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter with the bounded connect, directly and through an HTTP(S) proxy."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) is ProxyManager:          # not a SOCKS proxy: it has its own connections
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+class _Retry(Retry):
+    """urllib3's ``Retry``, except that some errors end the request at once.
+
+    A failed name lookup is what having no network looks like, and retrying it only delays the
+    message that says what to download by hand; a timeout would multiply the wait; a failed TLS
+    handshake (a proxy that inspects traffic, a wrong clock) does not heal by itself.
+    """
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if _is_final(error):
+            raise urllib3.exceptions.MaxRetryError(_pool, url, error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _is_final(error: BaseException | None) -> bool:
+    if isinstance(error, urllib3.exceptions.ProxyError):
+        error = error.original_error
+    errors = urllib3.exceptions
+    timed_out = isinstance(error, errors.TimeoutError) and not isinstance(error, errors.NewConnectionError)
+    return timed_out or isinstance(error, (errors.NameResolutionError, errors.SSLError))
+
+
+def new_session() -> requests.Session:
+    """A ``requests`` session for :func:`fetch_year`: our user agent, retries, a bounded connect.
+
+    Proxies from the environment (``https_proxy``, ``no_proxy``) are used, as requests does.
+    """
+    retry = _Retry(total=RETRIES, other=0, backoff_factor=RETRY_BACKOFF, status_forcelist=RETRY_STATUSES,
+                   allowed_methods={"GET"}, respect_retry_after_header=True,
+                   retry_after_max=RETRY_AFTER_MAX, raise_on_status=False)
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    adapter = _Adapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 # --- fetching -----------------------------------------------------------------------------------
@@ -407,60 +455,64 @@ def _odata_error_text(body: bytes) -> str:
         return ""
 
 
+def _causes(err: BaseException) -> list[BaseException]:
+    """``err`` and what it wraps, outermost first: requests wraps urllib3, which wraps the socket."""
+    chain: list[BaseException] = []
+    while isinstance(err, BaseException) and err not in chain:
+        chain.append(err)
+        inner = getattr(err, "reason", None)                   # urllib3's MaxRetryError
+        if not isinstance(inner, BaseException):
+            inner = getattr(err, "original_error", None)       # urllib3's ProxyError
+        if not isinstance(inner, BaseException):
+            inner = err.__cause__ or (err.args[0] if err.args else None)
+        err = inner
+    return chain
+
+
 def _describe(err: BaseException, url: str, timeout: float) -> str:
     host = _host(url)
-    if isinstance(err, urllib.error.HTTPError):
-        text = f"{url} answered HTTP {err.code} {err.reason}"
+    if isinstance(err, requests.HTTPError) and err.response is not None:
+        response = err.response
+        text = f"{url} answered HTTP {response.status_code} {response.reason}"
         try:
-            detail = _odata_error_text(err.read(20_000))
+            detail = _odata_error_text(next(response.iter_content(20_000), b""))
         except Exception:  # noqa: BLE001
             detail = ""
         return text + (f" ({detail})" if detail else "")
-    connecting = isinstance(err, urllib.error.URLError)   # urllib wraps errors before the answer
-    if connecting:
-        err = err.reason if isinstance(err.reason, BaseException) else OSError(str(err.reason))
-    if isinstance(err, TimeoutError) and connecting:
-        return f"no answer from {host} within {timeout:g} s ({err or 'timed out'})"
-    if isinstance(err, TimeoutError):
-        return f"{host} stopped answering ({err or 'timed out'}; allowed {READ_TIMEOUT:g} s per read)"
-    if isinstance(err, ssl.SSLError):
-        return f"secure connection to {host} failed ({err}); a proxy or firewall may be in the way"
-    if isinstance(err, (socket.gaierror, ConnectionRefusedError)) or (connecting and isinstance(err, OSError)):
-        return f"cannot reach {host} ({err.strerror or err})"
-    if isinstance(err, (http.client.HTTPException, OSError)):
-        return f"the connection to {host} broke off ({type(err).__name__}: {err})"
+    chain = _causes(err)
+    root = chain[-1]
+
+    def found(*types) -> bool:
+        return any(isinstance(e, types) for e in chain)
+
+    errors = urllib3.exceptions
+    if found(requests.ConnectTimeout) or (found(errors.ConnectTimeoutError)
+                                          and not found(errors.NewConnectionError)):
+        return f"no answer from {host} within {timeout:g} s ({root or 'timed out'})"
+    if found(requests.Timeout, errors.ReadTimeoutError) or isinstance(root, TimeoutError):
+        return f"{host} stopped answering ({root or 'timed out'}; allowed {READ_TIMEOUT:g} s per read)"
+    if found(ssl.SSLError, errors.SSLError, requests.exceptions.SSLError):
+        return f"secure connection to {host} failed ({root}); a proxy or firewall may be in the way"
+    if found(errors.NewConnectionError, socket.gaierror, ConnectionRefusedError):
+        return f"cannot reach {host} ({getattr(root, 'strerror', None) or root})"
+    if found(requests.RequestException, errors.HTTPError, OSError):
+        return f"the connection to {host} broke off ({type(root).__name__}: {root})"
     return f"{type(err).__name__} while fetching {url}: {err}"
 
 
-def _as_stream(response):
-    if isinstance(response, (bytes, bytearray, memoryview)):
-        return io.BytesIO(bytes(response))
-    if hasattr(response, "read"):
-        return response
-    raise TypeError(f"opener returned {type(response).__name__}, expected bytes or a file-like object")
-
-
-def _get(open_url: Opener, url: str, timeout: float, consume):
-    """Open ``url`` and hand the body stream to ``consume``; retry once on 429/5xx."""
-    for attempt in (1, 2):
-        try:
-            stream = _as_stream(open_url(url, timeout))
+def _get(session: requests.Session, url: str, timeout: float, consume):
+    """GET ``url`` (retried as :func:`new_session` says) and hand the response to ``consume``."""
+    try:
+        with session.get(url, timeout=(timeout, READ_TIMEOUT), stream=True) as response:
             try:
-                return consume(stream)
-            finally:
-                close = getattr(stream, "close", None)
-                if close:
-                    close()
-        except _Failure:
-            raise
-        except urllib.error.HTTPError as err:
-            if attempt == 1 and err.code in RETRY_STATUSES:
-                time.sleep(RETRY_PAUSE)
-                continue
-            raise _Failure(_describe(err, url, timeout)) from err
-        except Exception as err:  # noqa: BLE001 - any opener failure aborts the whole fetch
-            raise _Failure(_describe(err, url, timeout)) from err
-    raise AssertionError("unreachable")
+                response.raise_for_status()
+            except requests.HTTPError as err:      # described while the body can still be read
+                raise _Failure(_describe(err, url, timeout)) from err
+            return consume(response)
+    except _Failure:
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure of a request aborts the whole fetch
+        raise _Failure(_describe(err, url, timeout)) from err
 
 
 def _next_url(current: str, next_link: str) -> str:
@@ -471,12 +523,12 @@ def _next_url(current: str, next_link: str) -> str:
     return url
 
 
-def _fetch_odata(d: Download, out, open_url: Opener, timeout: float, say: Progress) -> int:
+def _fetch_odata(d: Download, out, session: requests.Session, timeout: float, say: Progress) -> int:
     """Follow ``odata.nextLink`` from ``d.url`` and write one OData JSON document to ``out``."""
     url, seen, rows, page = d.url, set(), 0, 0
 
-    def read_page(stream):
-        body = stream.read()
+    def read_page(response):
+        body = response.content
         try:
             doc = json.loads(body)
         except (ValueError, UnicodeDecodeError) as err:
@@ -492,7 +544,7 @@ def _fetch_odata(d: Download, out, open_url: Opener, timeout: float, say: Progre
         if url in seen or page >= MAX_PAGES:
             raise _Failure(f"{_host(url)} keeps sending more pages ({page} so far); stopped")
         seen.add(url)
-        doc = _get(open_url, url, timeout, read_page)
+        doc = _get(session, url, timeout, read_page)
         if page == 0:
             out.write(b'{"odata.metadata":' + json.dumps(doc.get("odata.metadata")).encode() + b',"value":[')
         for row in doc["value"]:
@@ -510,40 +562,39 @@ def _fetch_odata(d: Download, out, open_url: Opener, timeout: float, say: Progre
     return rows
 
 
-def _fetch_file(d: Download, out, open_url: Opener, timeout: float, say: Progress) -> int:
+def _fetch_file(d: Download, out, session: requests.Session, timeout: float, say: Progress) -> int:
     """Stream one binary file to ``out``; try mirrors on HTTP 404/410."""
 
-    def copy(stream):
+    def copy(response):
         out.seek(0)
         out.truncate()
-        first, total, reported = stream.read(CHUNK), 0, 0
-        if d.kind == "geopackage" and bytes(first[:16]) != SQLITE_MAGIC:
-            start = bytes(first[:60]).decode("utf-8", "replace")
+        chunks = response.iter_content(CHUNK)
+        first, total, reported = next(chunks, b""), 0, 0
+        if d.kind == "geopackage" and first[:16] != SQLITE_MAGIC:
+            start = first[:60].decode("utf-8", "replace")
             raise _Failure(f"{url} did not send a GeoPackage (it starts with {start!r})")
-        chunk = first
-        while chunk:
+        for chunk in itertools.chain([first], chunks):
             out.write(chunk)
             total += len(chunk)
             if total - reported >= 16 * CHUNK:
                 say(f"{d.name}: {total / CHUNK:,.0f} MB")
                 reported = total
-            chunk = stream.read(CHUNK)
         say(f"{d.name}: {total / CHUNK:,.1f} MB, done")
         return total
 
     for number, url in enumerate(d.urls, 1):
         try:
-            return _get(open_url, url, timeout, copy)
+            return _get(session, url, timeout, copy)
         except _Failure as failure:
             cause = failure.__cause__
-            is_missing = isinstance(cause, urllib.error.HTTPError) and cause.code in (404, 410)
-            if not is_missing or number == len(d.urls):
+            status = cause.response.status_code if isinstance(cause, requests.HTTPError) else None
+            if status not in (404, 410) or number == len(d.urls):
                 raise
-            say(f"{d.name}: not at {url} (HTTP {cause.code}), trying {d.urls[number]}")
+            say(f"{d.name}: not at {url} (HTTP {status}), trying {d.urls[number]}")
     raise AssertionError("unreachable")
 
 
-def fetch_year(year: int, to_dir: Path, *, timeout: float = 5.0, opener: Opener | None = None,
+def fetch_year(year: int, to_dir: Path, *, timeout: float = 5.0, session: requests.Session | None = None,
                progress: Progress | None = None) -> list[Path]:
     """Download every file of :func:`downloads_for_year` into ``to_dir``; return their paths.
 
@@ -555,9 +606,9 @@ def fetch_year(year: int, to_dir: Path, *, timeout: float = 5.0, opener: Opener 
         Target folder, created when missing (and removed again when the fetch fails).
     timeout
         Seconds allowed for reaching a host (DNS lookup plus connect) per request.
-    opener
-        ``opener(url, timeout)`` returning bytes or a file-like object, raising on failure;
-        tests inject recorded responses here. Default :func:`urllib_opener`.
+    session
+        The ``requests`` session to use (the caller closes it); tests mount loopback adapters
+        on one. Default: a :func:`new_session`, closed at the end.
     progress
         Called with one line of text per page or per 16 MB.
 
@@ -569,13 +620,14 @@ def fetch_year(year: int, to_dir: Path, *, timeout: float = 5.0, opener: Opener 
     """
     downloads = downloads_for_year(year)
     to_dir = Path(to_dir)
-    open_url = opener or urllib_opener
     say = progress or (lambda text: None)
     if to_dir.exists() and not to_dir.is_dir():
         raise NotADirectoryError(f"{to_dir} exists and is not a folder")
     created = [p for p in (to_dir, *to_dir.parents) if not p.exists()]
     to_dir.mkdir(parents=True, exist_ok=True)
 
+    own_session = session is None
+    session = new_session() if own_session else session
     parts: list[Path] = []
     current: Download | None = None
     done = False
@@ -586,7 +638,7 @@ def fetch_year(year: int, to_dir: Path, *, timeout: float = 5.0, opener: Opener 
             with os.fdopen(fd, "wb") as out:
                 say(f"{current.name}: {current.url}")
                 fetch = _fetch_odata if current.kind == "odata" else _fetch_file
-                fetch(current, out, open_url, timeout, say)
+                fetch(current, out, session, timeout, say)
         current = None
         targets = [to_dir / d.filename for d in downloads]
         for part, target in zip(parts, targets):
@@ -600,6 +652,8 @@ def fetch_year(year: int, to_dir: Path, *, timeout: float = 5.0, opener: Opener 
         raise FetchError(f"could not write to {to_dir} ({err})", year=year, to_dir=to_dir,
                          downloads=downloads, failed=current) from err
     finally:
+        if own_session:
+            session.close()
         for part in parts:
             part.unlink(missing_ok=True)
         if not done:

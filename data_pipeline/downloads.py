@@ -8,7 +8,11 @@ why. This is enforced here too, whatever the rows hold.
 
 CSV: UTF-8 with a byte order mark, ``;`` between fields, decimal comma, no thousands separator,
 header lines as ``# key;value`` then an empty line, so that Dutch Excel opens it in columns and
-``pd.read_csv(f, sep=";", decimal=",", comment="#")`` gives back the rows.
+``pd.read_csv(f, sep=";", decimal=",", comment="#")`` gives back the rows. pandas writes the
+rows (``DataFrame.to_csv``); a text that Excel would take for a formula gets a leading ``'``.
+A field is quoted when it holds a ``;``, a ``"`` or a line break; when any text holds a ``#``
+(which would start a comment) or starts or ends with a space, every field is quoted, as
+Python's csv module cannot quote just those.
 
 >>> rows = pd.DataFrame({"code": ["GM0001", "GM0002"], "name": ["Één", "Twee"], "year": [2024, 2024],
 ...                      "value": [1234.5, 7.0], "status": ["ok", "suppressed"]})
@@ -32,6 +36,7 @@ from collections.abc import Mapping
 from datetime import date
 from numbers import Integral
 
+import numpy as np
 import pandas as pd
 
 #: Columns that carry an area's own figures: empty unless its status is ``ok``.
@@ -153,12 +158,18 @@ def _numeric_columns(frame: pd.DataFrame) -> set[str]:
 # --------------------------------------------------------------------------- CSV
 
 _NEEDS_QUOTES = re.compile(r'[;"#\r\n]|^\s|\s$')
+#: The part of _NEEDS_QUOTES that Python's csv module (and so pandas) does not quote by itself.
+_QUOTE_ALL_FOR = re.compile(r'#|^\s|\s$')
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _not_a_formula(value: str) -> str:
+    """Never a formula when Excel opens it."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def _csv_text(value: str) -> str:
-    if value.startswith(_FORMULA_START):
-        value = "'" + value            # never a formula when Excel opens it
+    value = _not_a_formula(value)
     if _NEEDS_QUOTES.search(value):
         return '"' + value.replace('"', '""') + '"'
     return value
@@ -174,37 +185,39 @@ def _header_key(key: str) -> str:
     return _header_text(key).replace(";", ",").replace('"', "'")
 
 
-def _csv_number(value: object) -> str:
-    number = _number(value)
-    if number is None:
-        return ""
-    text = str(number) if isinstance(number, int) else repr(number)   # repr: exact round trip
-    return text.replace(".", ",")
+def _text_cell(value: object) -> str | None:
+    """A cell of a text column as the CSV shows it: dates ISO, no formulas, None when missing."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, (date, pd.Timestamp)):
+        return value.isoformat()
+    return _not_a_formula(str(value))
+
+
+def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` ready for ``to_csv``: texts as :func:`_text_cell` says, numbers finite or empty."""
+    numeric = _numeric_columns(frame)
+    out = frame.copy()
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        if name not in numeric:
+            out.isetitem(position, column.map(_text_cell).astype(object))
+        elif pd.api.types.is_float_dtype(column):      # float64: written as repr, an exact round trip
+            out.isetitem(position, column.astype("float64").replace([np.inf, -np.inf], np.nan))
+    out.columns = [_not_a_formula(str(c)) for c in frame.columns]
+    return out
 
 
 def table_csv(rows: pd.DataFrame, header: Mapping[str, object]) -> bytes:
     """The rows as CSV for Dutch Excel: UTF-8 with BOM, ``;``, decimal comma, ``# key;value`` header."""
-    frame = published_rows(rows)
-    numeric = _numeric_columns(frame)
+    cells = _csv_cells(published_rows(rows))
+    texts = pd.Series([*cells.columns, *cells.select_dtypes(object).to_numpy().ravel()], dtype=object)
+    quote_all = texts.str.contains(_QUOTE_ALL_FOR, na=False).any()
     lines = [f"# {_header_key(key)};{_csv_text(_header_text(value))}"
              for key, value in _with_export_date(header).items()]
-    lines.append("")
-    lines.append(";".join(_csv_text(str(c)) for c in frame.columns))
-    columns = [(frame[c].tolist(), c in numeric) for c in frame.columns]
-    for i in range(len(frame)):
-        cells = []
-        for values, is_number in columns:
-            value = values[i]
-            if is_number:
-                cells.append(_csv_number(value))
-            elif _is_missing(value):
-                cells.append("")
-            elif isinstance(value, (date, pd.Timestamp)):
-                cells.append(value.isoformat())
-            else:
-                cells.append(_csv_text(str(value)))
-        lines.append(";".join(cells))
-    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+    table = cells.to_csv(sep=";", decimal=",", lineterminator="\r\n", index=False,
+                         quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n\r\n" + table).encode("utf-8")
 
 
 def read_table_csv(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.affinity
+from scipy.spatial import cKDTree
 from shapely.geometry import Polygon
 
 from geodata.codes import LAND_CODE
@@ -489,19 +490,11 @@ def _water_gemeenten(land_xy: np.ndarray, land_gemeente: np.ndarray, water_xy: n
     return result
 
 
-def _k_nearest(xy: np.ndarray, queries: np.ndarray, k: int, chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def _k_nearest(xy: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices into ``xy`` of the ``k`` nearest points to each query, nearest first, and
-    their distances. Brute force in chunks: used for the few water buurten only."""
-    nearest = np.empty((len(queries), k), dtype=int)
-    dist = np.empty((len(queries), k))
-    for start in range(0, len(queries), chunk):
-        d = np.linalg.norm(queries[start:start + chunk, None, :] - xy[None, :, :], axis=2)
-        part = np.argpartition(d, k - 1, axis=1)[:, :k]
-        part_d = np.take_along_axis(d, part, axis=1)
-        order = np.argsort(part_d, axis=1, kind="stable")
-        nearest[start:start + chunk] = np.take_along_axis(part, order, axis=1)
-        dist[start:start + chunk] = np.take_along_axis(part_d, order, axis=1)
-    return nearest, dist
+    their distances (two arrays of shape ``(len(queries), k)``)."""
+    dist, nearest = cKDTree(xy).query(queries, k)
+    return nearest.reshape(len(queries), k), dist.reshape(len(queries), k)
 
 
 def _spread_seeds(rng: np.random.Generator, xy: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
@@ -537,14 +530,14 @@ def _snap_distinct(xy: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 def _rank_within(groups: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """0-based rank of each element within its group, ordered by ``key`` ascending."""
-    order = np.lexsort((key, groups))
-    sorted_groups = groups[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
-    first = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    rank = np.empty(len(groups), dtype=int)
-    rank[order] = np.arange(len(order)) - first
-    return rank
+    """0-based rank of each element within its group, ordered by ``key`` ascending (ties: in
+    the order given).
+
+    >>> _rank_within(np.array([1, 0, 1, 0, 1]), np.array([5.0, 2.0, 1.0, 2.0, 3.0])).tolist()
+    [2, 0, 0, 1, 1]
+    """
+    rank = pd.Series(key).groupby(groups).rank(method="first")
+    return rank.to_numpy(dtype=int) - 1
 
 
 def _assign_codes(rng: np.random.Generator, tree: _Tree, xy: np.ndarray, urbanity: np.ndarray,

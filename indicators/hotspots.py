@@ -320,17 +320,21 @@ def _local_moran(y: np.ndarray, weights: W, permutations: int, seed: int) -> tup
 def _adjust(p_value: np.ndarray, correction: str) -> np.ndarray:
     """p-values adjusted for testing all areas at once (Benjamini-Hochberg, Bonferroni).
 
+    A NaN p-value (an area that was not tested) stays NaN and is not counted as a test, as
+    :func:`hotspots` leaves untested areas out of the correction.
+
     >>> _adjust(np.array([0.01, 0.04, 0.03, 0.5]), "fdr").round(3).tolist()
     [0.04, 0.053, 0.053, 0.5]
+    >>> _adjust(np.array([0.01, np.nan, 0.04, 0.03, 0.5]), "bonferroni").round(3).tolist()
+    [0.04, nan, 0.16, 0.12, 1.0]
     """
-    m = p_value.size
+    tested = ~np.isnan(p_value)
+    p = p_value[tested]
+    adjusted = np.full(p_value.shape, np.nan)
     if correction == "none":
-        return p_value.copy()
-    if correction == "bonferroni":
-        return np.minimum(1.0, p_value * m)
-    order = np.argsort(p_value)
-    scaled = p_value[order] * m / np.arange(1, m + 1)
-    stepped = np.minimum.accumulate(scaled[::-1])[::-1]
-    adjusted = np.empty(m)
-    adjusted[order] = np.minimum(1.0, stepped)
+        adjusted[tested] = p
+    elif correction == "bonferroni":
+        adjusted[tested] = np.minimum(1.0, p * p.size)
+    else:
+        adjusted[tested] = stats.false_discovery_control(p, method="bh")
     return adjusted

@@ -183,6 +183,33 @@ def test_awkward_texts_survive_both_formats(tiny_table, tiny_header):
     assert xlsx_rows["name"].tolist()[:2] == rows["name"].tolist()[:2]
 
 
+def test_a_hash_or_a_space_at_either_end_is_quoted_so_that_pandas_keeps_the_row(tiny_table, tiny_header):
+    rows = tiny_table.copy()
+    rows.loc[0, "name"] = "Buurt #1"                     # no ; or ": plain csv would not quote it
+    rows.loc[1, "name"] = " Spatie "
+    data = table_csv(rows, tiny_header)
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert any(';"Buurt #1";' in line for line in lines) and any(';" Spatie ";' in line for line in lines)
+    assert_same_rows(read_csv_plain(data), rows)
+    assert_same_rows(read_table_csv(data)[1], rows)
+
+
+def test_csv_cells_that_are_no_plain_numbers_or_texts(tiny_table, tiny_header):
+    rows = tiny_table.iloc[:2].copy()
+    ok = rows["status"].eq("ok").to_numpy()
+    rows["value"] = np.where(ok, np.inf, rows["value"])          # not finite: an empty cell, as NaN
+    rows["checked"] = [date(2025, 3, 1), None]
+    rows["at"] = pd.to_datetime(["2025-03-01 12:30", "2025-03-02 00:00"])
+    rows["remark"] = ["@SUM(A1)", "-1"]
+    data = table_csv(rows, tiny_header).decode("utf-8-sig")
+    table = data.split("\r\n\r\n", 1)[1].split("\r\n")
+    assert table[0].endswith(";checked;at;remark")
+    first = table[1].split(";")
+    assert first[-3:] == ["2025-03-01", "2025-03-01T12:30:00", "'@SUM(A1)"]
+    assert table[2].split(";")[-3:] == ["", "2025-03-02T00:00:00", "'-1"]
+    assert read_table_csv(data.encode("utf-8-sig"))[1]["value"].isna().to_numpy()[ok].all()
+
+
 def test_count_indicator_shows_whole_numbers(tiny_warehouse):
     rows = tiny_warehouse.table("gemeente", None, "inwoners", 2024, Scope.everything())
     header = table_header(tiny_warehouse, "inwoners", 2024, exported=EXPORTED)

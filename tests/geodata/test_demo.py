@@ -9,7 +9,7 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from geodata.codes import CODE_PATTERNS, LAND_CODE, LEVELS, parent_level
-from geodata.demo import DEMO_BOUNDARY_YEAR, DemoCountry, _voronoi_coverage, build_demo_country
+from geodata.demo import DEMO_BOUNDARY_YEAR, DemoCountry, _k_nearest, _voronoi_coverage, build_demo_country
 
 SMALL_SCALE = 0.05
 
@@ -189,6 +189,15 @@ def test_water_buurten_sit_in_groot_water_wijken(country):
     water_wijken = wijken[wijken["code"].str[6:8] == "99"]
     assert set(water_wijken["code"]) == set("WK" + water.str[2:8])
     assert (water_wijken["name"] == "Groot water").all()
+
+
+def test_k_nearest_gives_the_nearest_points_first_with_their_distances():
+    xy = np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0], [7.0, 0.0]])
+    nearest, dist = _k_nearest(xy, np.array([[2.2, 0.0], [6.0, 0.0]]), 3)
+    assert nearest.tolist() == [[2, 1, 0], [3, 2, 1]]
+    np.testing.assert_allclose(dist, [[0.8, 1.2, 2.2], [1.0, 3.0, 5.0]])
+    nearest, dist = _k_nearest(xy, np.array([[2.2, 0.0]]), 1)   # one neighbour: still a table
+    assert nearest.tolist() == [[2]] and dist.shape == (1, 1)
 
 
 def test_water_areas_are_named_as_water(country):

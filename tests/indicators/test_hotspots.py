@@ -254,6 +254,28 @@ def test_corrections():
     np.testing.assert_allclose(_adjust(p, "fdr"), [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
 
 
+@pytest.mark.parametrize("correction", ["none", "bonferroni", "fdr"])
+def test_a_p_value_that_is_nan_stays_nan_and_is_not_counted_as_a_test(correction):
+    p = np.array([0.01, 0.04, 0.03, 0.5])
+    with_gaps = np.array([np.nan, 0.01, 0.04, np.nan, 0.03, 0.5])
+    adjusted = _adjust(with_gaps, correction)
+    assert np.isnan(adjusted[[0, 3]]).all()
+    np.testing.assert_allclose(adjusted[[1, 2, 4, 5]], _adjust(p, correction))   # m = 4, not 6
+    assert _adjust(np.array([np.nan, np.nan]), correction).shape == (2,)
+
+
+def test_untested_areas_are_left_out_of_the_correction():
+    frame = square_grid(5)
+    values = pd.Series(np.random.default_rng(3).normal(size=25), index=frame["code"])
+    values[["00-00", "04-04"]] = np.nan
+    values["island"] = 1.0                   # a value, but no neighbours: not tested
+    result = hotspots(values, contiguity(frame), correction="bonferroni")
+    tested = result["note"] == ""
+    assert tested.sum() == 23 and result.loc[~tested, "p_adjusted"].isna().all()
+    np.testing.assert_allclose(result.loc[tested, "p_adjusted"],
+                               np.minimum(1, result.loc[tested, "p_value"] * 23))
+
+
 def test_bonferroni_is_stricter_than_fdr(grid, pairs):
     values = planted_cluster(grid, 3)
     fdr = hotspots(values, pairs, correction="fdr")["significant"].sum()
