@@ -20,7 +20,7 @@ from pathlib import Path
 import dash
 from flask import Flask, Response, abort, request
 
-from dashboard import routes
+from dashboard import routes, tables
 from dashboard.callbacks import areas as area_callbacks
 from dashboard.callbacks import map as map_callbacks
 from dashboard.i18n import t
@@ -117,23 +117,14 @@ def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
     @server.route(routes.DOWNLOAD_PREFIX + "<fmt>/kaart/<level>/<parent>")
     def download(fmt: str, level: str, parent: str):
         """The table of the view in the URL, with a header block naming indicator, year and sources."""
-        from data_pipeline.downloads import export_filename, table_csv, table_header, table_xlsx
-
-        writers = {"csv": (table_csv, "text/csv"),
-                   "xlsx": (table_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
-        if fmt not in writers:
+        if fmt not in tables.DOWNLOADS:
             abort(404)
-        state = requested_state(level, parent)
         try:
-            rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope_of_request())
+            body, media_type, name = tables.download(warehouse, requested_state(level, parent), fmt,
+                                                     scope_of_request())
         except (NotFound, AccessDenied):
             abort(404)
-        header = table_header(warehouse, state.indicator, state.year, level=state.level, parent=state.parent,
-                              lang=state.lang)
-        write, mimetype = writers[fmt]
-        name = export_filename(state.indicator, state.year, state.level, state.parent, fmt)
-        return Response(write(rows, header), mimetype=mimetype,
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(body, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @server.route(routes.TOPOJSON_URL + "<name>.json")
     def topojson(name: str):

@@ -1,7 +1,8 @@
 """The map table as a download: CSV for Dutch Excel (and pandas) and a real XLSX workbook.
 
 Both start with a header block that says what the numbers are (indicator, year, unit, boundary
-year, sources with their table ids, attribution, export date), then the table rows exactly as
+year, sources with their table ids, attribution, export date: the caller words it, see
+:func:`dashboard.tables.download_header`), then the table rows exactly as
 :meth:`Warehouse.table` gives them. Values that are not published (status other than ``ok``:
 suppressed for disclosure control, or missing) are empty cells, never 0; the status column says
 why. This is enforced here too, whatever the rows hold.
@@ -43,27 +44,6 @@ import pandas as pd
 HIDDEN_COLUMNS = ("value", "numerator", "denominator")
 PUBLISHED = "ok"
 
-#: The keys of the header block, per language (``table_header`` fills them in this order).
-HEADER_KEYS = {
-    "nl": {"indicator": "Indicator", "unit": "Eenheid", "year": "Jaar", "areas": "Gebieden",
-           "boundary_year": "Grensjaar gebiedsindeling", "sources": "Bronnen", "dataset": "Gegevens",
-           "attribution": "Bronvermelding", "status": "Status", "exported": "Exportdatum"},
-    "en": {"indicator": "Indicator", "unit": "Unit", "year": "Year", "areas": "Areas",
-           "boundary_year": "Boundary year", "sources": "Sources", "dataset": "Data",
-           "attribution": "Attribution", "status": "Status", "exported": "Export date"},
-}
-STATUS_TEXT = {
-    "nl": "ok = gepubliceerd; suppressed = afgeschermd (te kleine aantallen, geheimhouding); "
-          "missing = geen gegevens. Afgeschermde en ontbrekende waarden zijn lege cellen.",
-    "en": "ok = published; suppressed = withheld (numbers too small, confidentiality); "
-          "missing = no data. Withheld and missing values are empty cells.",
-}
-LEVEL_PLURAL = {"nl": {"land": "Nederland", "regio": "RIEC-regio's", "gemeente": "gemeenten", "wijk": "wijken",
-                       "buurt": "buurten"},
-                "en": {"land": "the Netherlands", "regio": "RIEC regions", "gemeente": "municipalities",
-                       "wijk": "districts", "buurt": "neighbourhoods"}}
-_EXPORT_DATE_KEYS = {keys["exported"] for keys in HEADER_KEYS.values()}
-
 SHEET_TITLE = "Ondermijningsbeeld"
 #: Excel display formats; Excel shows them the local way (1.234,5 in Dutch Excel).
 COUNT_FORMAT = "#,##0"
@@ -71,34 +51,7 @@ YEAR_FORMAT = "0"
 FRACTION_FORMAT = "#,##0.0##"
 
 
-# --------------------------------------------------------------------------- header block
-
-
-def table_header(warehouse, indicator: str, year: int, *, level: str | None = None, parent: str | None = None,
-                 lang: str = "nl", exported: date | None = None) -> dict[str, str]:
-    """The header block for one map table, from the warehouse's catalog and build metadata."""
-    lang = lang if lang in HEADER_KEYS else "nl"
-    keys = HEADER_KEYS[lang]
-    ind = warehouse.catalog.get(indicator)
-    header = {keys["indicator"]: f"{ind.label(lang)} ({ind.id})", keys["unit"]: ind.unit(lang),
-              keys["year"]: str(int(year))}
-    if level:
-        where = LEVEL_PLURAL[lang].get(level, level)
-        if parent and warehouse.has_area(parent):
-            where += f" in {warehouse.name(parent)} ({parent})"
-        header[keys["areas"]] = where
-    meta = getattr(warehouse, "meta", {})
-    if meta.get("boundary_year"):
-        header[keys["boundary_year"]] = str(meta["boundary_year"])
-    table = "tabel" if lang == "nl" else "table"
-    header[keys["sources"]] = f"{ind.source} ({table} {ind.table_id})" if ind.table_id else ind.source
-    if meta.get("description"):
-        header[keys["dataset"]] = meta["description"]
-    if meta.get("attribution"):
-        header[keys["attribution"]] = meta["attribution"]
-    header[keys["status"]] = STATUS_TEXT[lang]
-    header[keys["exported"]] = (exported or date.today()).isoformat()
-    return header
+# --------------------------------------------------------------------------- header block and name
 
 
 def export_filename(indicator: str, year: int, level: str, parent: str | None, extension: str) -> str:
@@ -107,11 +60,8 @@ def export_filename(indicator: str, year: int, level: str, parent: str | None, e
     return re.sub(r"[^0-9A-Za-z_.-]+", "-", "_".join(parts)) + "." + extension.lstrip(".")
 
 
-def _with_export_date(header: Mapping[str, object]) -> dict[str, str]:
-    out = {str(k): "" if _is_missing(v) else str(v) for k, v in header.items()}
-    if not _EXPORT_DATE_KEYS & set(out):
-        out[HEADER_KEYS["nl"]["exported"]] = date.today().isoformat()
-    return out
+def _header_texts(header: Mapping[str, object]) -> dict[str, str]:
+    return {str(k): "" if _is_missing(v) else str(v) for k, v in header.items()}
 
 
 # --------------------------------------------------------------------------- rows
@@ -214,7 +164,7 @@ def table_csv(rows: pd.DataFrame, header: Mapping[str, object]) -> bytes:
     texts = pd.Series([*cells.columns, *cells.select_dtypes(object).to_numpy().ravel()], dtype=object)
     quote_all = texts.str.contains(_QUOTE_ALL_FOR, na=False).any()
     lines = [f"# {_header_key(key)};{_csv_text(_header_text(value))}"
-             for key, value in _with_export_date(header).items()]
+             for key, value in _header_texts(header).items()]
     table = cells.to_csv(sep=";", decimal=",", lineterminator="\r\n", index=False,
                          quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
     return ("\ufeff" + "\r\n".join(lines) + "\r\n\r\n" + table).encode("utf-8")
@@ -282,7 +232,7 @@ def table_xlsx(rows: pd.DataFrame, header: Mapping[str, object], *, decimals: in
             cell.font = font
         return cell
 
-    block = _with_export_date(header)
+    block = _header_texts(header)
     for r, (key, value) in enumerate(block.items(), start=1):
         text_cell(r, 1, key, bold).alignment = top
         if re.fullmatch(r"[1-9]\d{0,5}", value):        # a year is a number, not "number as text"

@@ -1,0 +1,45 @@
+"""The table of the areas on a map: its header block and the download route's file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dashboard import routes
+from dashboard.tables import download, download_header
+from data_pipeline.downloads import read_table_csv, read_table_xlsx
+from data_pipeline.warehouse import Scope
+
+INDICATOR = "misdrijven_per_1000_inwoners"
+EXPORTED = date(2025, 3, 14)
+
+
+def test_header_names_indicator_year_unit_boundary_year_sources_and_date(tiny_warehouse):
+    tiny_header = download_header(tiny_warehouse, INDICATOR, 2024, level="buurt", parent="NL01",
+                                  exported=EXPORTED)
+    assert tiny_header["Indicator"] == f"Misdrijven ({INDICATOR})"
+    assert tiny_header["Jaar"] == "2024"
+    assert tiny_header["Eenheid"] == "per 1.000 inwoners"
+    assert tiny_header["Grensjaar gebiedsindeling"] == "2024"
+    assert tiny_header["Bronnen"] == "Testbron (tabel TEST-1)"
+    assert tiny_header["Bronvermelding"] == "Testdata"
+    assert tiny_header["Gebieden"] == "buurten in Testland (NL01)"
+    assert tiny_header["Exportdatum"] == "2025-03-14"
+    assert "suppressed" in tiny_header["Status"]
+
+
+def test_header_in_english(tiny_warehouse):
+    header = download_header(tiny_warehouse, INDICATOR, 2024, lang="en", exported=EXPORTED)
+    assert header["Indicator"] == f"Crimes ({INDICATOR})" and header["Unit"] == "per 1,000 inhabitants"
+    assert header["Sources"] == "Testbron (table TEST-1)" and header["Boundary year"] == "2024"
+
+
+def test_a_download_is_the_views_table_with_its_header(tiny_warehouse):
+    state = routes.MapState(level="buurt", parent="GM0001", indicator=INDICATOR, year=2024, lang="en")
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for fmt, read, expected_type in (("csv", read_table_csv, "text/csv"), ("xlsx", read_table_xlsx, xlsx)):
+        body, media_type, name = download(tiny_warehouse, state, fmt, Scope.everything())
+        header, rows = read(body)
+        assert header["Indicator"].endswith(f"({INDICATOR})") and header["Year"] == "2024"
+        assert header["Areas"] == "neighbourhoods in Gemeente 1 (GM0001)"
+        assert sorted(rows["code"]) == sorted(tiny_warehouse.view_areas("buurt", "GM0001", Scope.everything())["code"])
+        assert name == f"ondermijningsbeeld_{INDICATOR}_2024_buurt_GM0001.{fmt}" and media_type == expected_type
