@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from data_pipeline import cbs_download
+from data_pipeline import cbs_download, http_client
 from tests.network import closed_port, hosts_point_to
 from data_pipeline.cbs_download import (CRIME_CODES, SUPPORTED_YEARS, FetchError, add_arguments,
                                         crime_filter, downloads_for_year, fetch_year, page_filename)
@@ -48,13 +48,13 @@ def rows(name: str) -> list[dict]:
     return json.loads(fixture(name))["value"]
 
 
-NEW_SESSION = cbs_download.new_session      # before any test replaces it
+NEW_SESSION = http_client.new_session      # before any test replaces it
 
 
 class Recorded(requests.adapters.BaseAdapter):
     """Recorded answers by URL, as a requests adapter; ``fail`` maps a URL to an exception to raise.
 
-    Unknown URLs answer HTTP 404. :meth:`session` mounts it on a :func:`cbs_download.new_session`.
+    Unknown URLs answer HTTP 404. :meth:`session` mounts it on a :func:`http_client.new_session`.
     """
 
     def __init__(self, routes=ROUTES_2024, fail=None):
@@ -99,7 +99,7 @@ class Redirect(requests.adapters.BaseAdapter):
 
 
 def redirected(where) -> requests.Session:
-    """:func:`cbs_download.new_session`, with every https URL sent elsewhere by its real adapter."""
+    """:func:`http_client.new_session`, with every https URL sent elsewhere by its real adapter."""
     session = NEW_SESSION()
     session.mount("https://", Redirect(session.get_adapter("https://"), where))
     return session
@@ -137,7 +137,7 @@ DROP = (None, b"")      # an answer that is no answer: the server closes the con
 class Server:
     """``http.server`` on 127.0.0.1 answering for the official URLs.
 
-    :meth:`session` is a real :func:`cbs_download.new_session` that sends
+    :meth:`session` is a real :func:`http_client.new_session` that sends
     ``https://<host>/<path>`` to ``http://127.0.0.1:<port>/<host>/<path>``. ``routes`` maps an
     official URL to a fixture name, bytes, or a list of answers given in turn (the last one
     again and again): ``(status, body)``, ``(status, body, headers)`` or :data:`DROP`.
@@ -268,7 +268,7 @@ def test_fetch_through_a_local_http_server_uses_the_real_requests_path(tmp_path,
     paths = fetch_year(2024, tmp_path, session=server.session())
     assert_fetched_2024(tmp_path, paths)
     assert server.requests == [KWB.url, KWB_PAGE2, CRIME.url, GPKG.url]
-    assert server.user_agents == {cbs_download.USER_AGENT}
+    assert server.user_agents == {http_client.USER_AGENT}
 
 
 def test_a_next_link_without_format_gets_json_asked_for_again(tmp_path):
@@ -284,7 +284,7 @@ def test_a_next_link_without_format_gets_json_asked_for_again(tmp_path):
 
 @pytest.fixture
 def no_backoff(monkeypatch):
-    monkeypatch.setattr(cbs_download, "RETRY_BACKOFF", 0)
+    monkeypatch.setattr(http_client, "RETRY_BACKOFF", 0)
 
 
 def test_a_busy_server_is_asked_again_until_it_answers(tmp_path, serve, no_backoff):
@@ -299,7 +299,7 @@ def test_a_server_that_stays_busy_ends_with_what_to_download_by_hand(tmp_path, s
     server = serve({**ROUTES_2024, CRIME.url: [(503, b"busy")]})
     with pytest.raises(FetchError, match=r"47018NED.* answered HTTP 503 Service Unavailable") as caught:
         fetch_year(2024, tmp_path, session=server.session())
-    assert server.requests.count(CRIME.url) == 1 + cbs_download.RETRIES
+    assert server.requests.count(CRIME.url) == 1 + http_client.RETRIES
     assert GPKG.url not in server.requests
     assert caught.value.failed.name == "misdrijven"
     assert saved(tmp_path) == []
@@ -307,7 +307,7 @@ def test_a_server_that_stays_busy_ends_with_what_to_download_by_hand(tmp_path, s
 
 
 def test_retry_after_is_waited_for_up_to_a_limit(tmp_path, serve, no_backoff, monkeypatch):
-    monkeypatch.setattr(cbs_download, "RETRY_AFTER_MAX", 1)
+    monkeypatch.setattr(http_client, "RETRY_AFTER_MAX", 1)
     server = serve({**ROUTES_2024, KWB.url: [(429, b"slow down", {"Retry-After": "3600"}),
                                              (200, fixture("odata_85984NED_page1.json"))]})
     start = time.monotonic()
@@ -399,7 +399,7 @@ def test_an_unreachable_host_fails_fast_through_the_default_session(tmp_path, mo
         fetch_year(2024, tmp_path / "out")
     assert time.monotonic() - start < 5
     # a refused connection is tried again a few times, then the first failure ends the fetch
-    assert looked_up == ["opendata.cbs.nl"] * (1 + cbs_download.RETRIES)
+    assert looked_up == ["opendata.cbs.nl"] * (1 + http_client.RETRIES)
     assert "cannot reach opendata.cbs.nl" in str(caught.value)
     assert caught.value.failed.name == "kerncijfers"
     assert not (tmp_path / "out").exists()
