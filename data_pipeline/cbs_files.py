@@ -20,6 +20,10 @@ missing or secret figure (``null`` in JSON), and sentinels ``<= -99995``. Missin
 becomes 0. Unreadable content raises :class:`~data_pipeline.validation.ValidationError`
 whose problems name the file, the row (the line number in a CSV, 1 = header; the record
 number in a JSON ``value`` list), the column and what is wrong.
+
+The module is longer than most (~650 lines) because the four readers share those conventions
+(one CSV/JSON reader, one sentinel and code cleaning, one way of naming problems) and the
+sniffer must know every format; split, each part would import most of the others.
 """
 
 from __future__ import annotations

@@ -120,3 +120,51 @@ def test_importing_a_lower_layer_loads_nothing_above_it(package):
             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(above)!r}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- declared dependencies
+
+
+def _declared() -> tuple[set[str], set[str]]:
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+    def names(requirements):
+        return {re.match(r"[A-Za-z0-9._-]+", r).group().lower().replace("_", "-") for r in requirements}
+
+    return names(project["dependencies"]), names(project["optional-dependencies"]["test"])
+
+
+def _third_party_imports(paths: list[Path]) -> dict[str, set[str]]:
+    """Distribution name -> the files that import one of its modules (stdlib and our own left out)."""
+    from importlib.metadata import packages_distributions
+
+    ours = {*LAYERS, "app", "tests", "bench"}
+    distributions = packages_distributions()
+    found: dict[str, set[str]] = {}
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                tops = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                tops = [node.module.split(".")[0]]
+            else:
+                continue
+            for top in tops:
+                if top in sys.stdlib_module_names or top in ours or top == "__future__":
+                    continue
+                for dist in distributions.get(top, [top]):
+                    found.setdefault(dist.lower().replace("_", "-"), set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_imported_package_is_declared():
+    runtime, test = _declared()
+    product = [ROOT / "app.py", *project_modules().values()]
+    undeclared = {d: files for d, files in _third_party_imports(product).items() if d not in runtime}
+    assert undeclared == {}
+    checks = [*(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")]
+    undeclared = {d: files for d, files in _third_party_imports(checks).items() if d not in runtime | test}
+    assert undeclared == {}

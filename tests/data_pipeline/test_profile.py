@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -169,19 +168,6 @@ def test_indicator_comparisons_is_a_copy_of_the_cached_frame(tiny_warehouse):
     assert area_profile(tiny_warehouse, "GM0003", 2024, [MIS], EVERYTHING)["value"].tolist() == [4.0]
     with pytest.raises(KeyError):
         indicator_comparisons(tiny_warehouse, "bestaat_niet", 2024)
-
-
-def test_profile_is_fast_when_warm(demo_warehouse):
-    wh = demo_warehouse
-    ids = [i.id for i in wh.catalog.indicators]
-    for code in (_a(wh, "gemeente", 1), _a(wh, "buurt", 10)):
-        area_profile(wh, code, wh.years[-1], ids, EVERYTHING)
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            area_profile(wh, code, wh.years[-1], ids, EVERYTHING)
-            times.append(time.perf_counter() - start)
-        assert sorted(times)[2] < 0.1, times
 
 
 # --------------------------------------------------------------------------- trends

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import pytest
 
@@ -164,49 +162,3 @@ def test_tiny_warehouse_areas(tiny_warehouse):
 
 def codes_of(warehouse, text, **kw):
     return search_areas(warehouse.areas_frame(), text, limit=100, **kw)["code"].tolist()
-
-
-def _timings(index, queries, repeat=20):
-    out = {}
-    for text in queries:
-        runs = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            index.search(text)
-            runs.append(time.perf_counter() - start)
-        runs.sort()
-        out[text] = (runs[len(runs) // 2] * 1000, runs[-1] * 1000)
-    return out
-
-
-def _queries(areas):
-    gemeente = areas.loc[areas["level"] == "gemeente", "name"].iloc[0]
-    buurt = areas.loc[areas["level"] == "buurt"].iloc[-1]
-    return ["a", "e", "centrum", "centrum zuid", gemeente, gemeente[:3], "verspreide huizen",
-            buurt["code"], buurt["code"][2:6], "xyzzy"]
-
-
-def test_speed_on_the_demo_warehouse(demo_warehouse):
-    start = time.perf_counter()
-    index = AreaIndex(demo_warehouse.areas_frame())
-    built = (time.perf_counter() - start) * 1000
-    print(f"\nsearch index over {len(index)} areas built in {built:.1f} ms")
-    for text, (median, worst) in _timings(index, _queries(demo_warehouse.areas_frame())).items():
-        print(f"  {text!r:28} median {median:.2f} ms, worst {worst:.2f} ms")
-
-
-def test_speed_on_a_full_size_country():
-    """About 18,000 areas, as many as the real country (the demo at full scale)."""
-    from geodata.demo import build_demo_country
-
-    country = build_demo_country(seed=7, scale=1.0)
-    areas = country.areas.merge(country.buurten[["code", "is_water"]], on="code", how="left")
-    areas["is_water"] = areas["is_water"].fillna(False).astype(bool)
-    start = time.perf_counter()
-    index = AreaIndex(areas)
-    built = (time.perf_counter() - start) * 1000
-    print(f"\nsearch index over {len(index)} of {len(areas)} areas built in {built:.0f} ms")
-    timings = _timings(index, _queries(areas))
-    for text, (median, worst) in timings.items():
-        print(f"  {text!r:28} median {median:.2f} ms, worst {worst:.2f} ms")
-    assert len(areas) > 17_000
