@@ -24,7 +24,8 @@ from tests.requirements import export_browser_path, unavailable
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 REGIONAL = "regionaal_ondermijningsbeeld.ipynb"
-NOTEBOOKS = (REGIONAL,)
+GEMEENTE = "gemeente_verdieping.ipynb"
+NOTEBOOKS = (REGIONAL, GEMEENTE)
 #: Seconds any one cell may take.
 CELL_TIMEOUT = 240
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -102,3 +103,18 @@ def test_regional_notebook_ranks_the_first_regions_gemeenten_and_exports_its_map
     data = image.read_bytes()
     assert data[:8] == PNG_SIGNATURE
     assert f"{image}: {len(data):,} bytes, 2480 × " in text(cell(nb, "export"))   # 300 dpi at A4 width
+
+
+def test_gemeente_notebook_follows_the_indicator_the_first_gemeente_stands_out_on(
+        demo_warehouse_path, demo_warehouse, monkeypatch):
+    nb = read(GEMEENTE)
+    run(nb, monkeypatch, ONDERMIJNINGSBEELD_WAREHOUSE=demo_warehouse_path)
+
+    code, year = demo_warehouse.codes("gemeente")[0], demo_warehouse.years[-1]
+    first = analysis.standouts(demo_warehouse, code, year, EVERYTHING, n=1)["indicator"].iloc[0]
+    assert f"Indicator for the deep-dive: {first} (" in text(cell(nb, "standouts"))
+    wijken = text(cell(nb, "wijken"))
+    assert all(wijk in wijken for wijk in demo_warehouse.codes("wijk", code))
+    area = demo_warehouse.area(code)
+    lines = {trace["name"] for trace in figure(cell(nb, "trends"))["data"]}
+    assert {demo_warehouse.name(c) for c in (code, area.regio_code, area.land_code)} <= lines
