@@ -1,10 +1,11 @@
 """The worked analyses in ``notebooks/``: committed without outputs, and each runs from top to
-bottom in a fresh kernel against the session's demo warehouse, with a look at what it printed
-and drew."""
+bottom in a fresh kernel against the session's demo warehouse (the real-data check against
+``../shared/data/real``), with a look at what it printed and drew."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,15 @@ except ImportError:  # the tests that run notebooks skip (fail on CI) with the r
 
 from data_pipeline import analysis
 from data_pipeline.warehouse import Scope
+from tests.realdata import REAL_DATA_ENV, real_data_dir
 from tests.requirements import export_browser_path, unavailable
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 REGIONAL = "regionaal_ondermijningsbeeld.ipynb"
 GEMEENTE = "gemeente_verdieping.ipynb"
-NOTEBOOKS = (REGIONAL, GEMEENTE)
-#: Seconds any one cell may take.
+REAL_DATA = "echte_data_controle.ipynb"
+NOTEBOOKS = (REGIONAL, GEMEENTE, REAL_DATA)
+#: Seconds any one cell may take; the slowest is the real-data build.
 CELL_TIMEOUT = 240
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EVERYTHING = Scope.everything()
@@ -118,3 +121,21 @@ def test_gemeente_notebook_follows_the_indicator_the_first_gemeente_stands_out_o
     area = demo_warehouse.area(code)
     lines = {trace["name"] for trace in figure(cell(nb, "trends"))["data"]}
     assert {demo_warehouse.name(c) for c in (code, area.regio_code, area.land_code)} <= lines
+
+
+@pytest.mark.realdata
+def test_real_data_notebook_finds_the_published_figures(monkeypatch):
+    nb = read(REAL_DATA)
+    run(nb, monkeypatch, **{REAL_DATA_ENV: real_data_dir()})
+    found = re.search(r"^(\d+) checks against the published figures: all hold\.$", text(cell(nb, "summary")), re.M)
+    assert found and int(found.group(1)) >= 18
+
+
+def test_real_data_notebook_stops_at_its_first_step_without_the_folder(tmp_path, monkeypatch):
+    nb = read(REAL_DATA)
+    absent = tmp_path / "no-real-data"
+    with pytest.raises(CellExecutionError) as failed:
+        run(nb, monkeypatch, **{REAL_DATA_ENV: absent})
+    assert failed.value.ename == "FileNotFoundError"
+    assert f"real data folder {absent} is absent" in failed.value.evalue
+    assert cell(nb, "build").execution_count is None
