@@ -49,6 +49,7 @@ def build_demo(path: Path, seed: int = 2024, scale: float = 1.0, out=sys.stderr)
     """Generate the demo country and build the warehouse with a progress bar; return the report."""
     from data_pipeline.sources import demo_source
 
+    path = Path(path)
     progress = ProgressBar(1 + len(BUILD_STEPS), "Building the demo country", out)
     steps = StepLog(progress)
     try:
@@ -63,6 +64,7 @@ def build_from_files(path: Path, directory: Path, year: int, out=sys.stderr):
     """Build the warehouse from a folder of official files; write the join report beside it."""
     from data_pipeline.cbs_source import files_source
 
+    path, directory = Path(path), Path(directory)
     progress = ProgressBar(1 + len(BUILD_STEPS), f"Building from {directory}", out)
     steps = StepLog(progress)
     try:
