@@ -75,3 +75,11 @@ def test_bytes_table_shows_the_plain_figure_carries_its_geometry(output):
 
 def test_browser_part_can_be_switched_off(output):
     assert "4. Browser: skipped (--no-browser)" in output
+
+
+def test_search_table_has_the_index_build_and_every_query(output):
+    rows = table(output, 7)
+    assert rows[0][0] == "build the index" and re.fullmatch(r"[\d,]+ areas", rows[0][1])
+    assert len(rows) == 9 and rows[-1][:2] == ["'xyzzy'", "0 results"]
+    for row in rows:
+        assert all(re.fullmatch(NUMBER, cell) for cell in row[2:4]), row

@@ -141,7 +141,7 @@ def _third_party_imports(paths: list[Path]) -> dict[str, set[str]]:
     """Distribution name -> the files that import one of its modules (stdlib and our own left out)."""
     from importlib.metadata import packages_distributions
 
-    ours = {*LAYERS, "app", "tests", "bench"}
+    ours = {*LAYERS, "app", "tests", "bench", *(p.stem for p in (ROOT / "bench").glob("*.py"))}
     distributions = packages_distributions()
     found: dict[str, set[str]] = {}
     for path in paths:
@@ -153,7 +153,7 @@ def _third_party_imports(paths: list[Path]) -> dict[str, set[str]]:
             else:
                 continue
             for top in tops:
-                if top in sys.stdlib_module_names or top in ours or top == "__future__":
+                if top in sys.stdlib_module_names or top in ours or top in ("__future__", "compression"):
                     continue
                 for dist in distributions.get(top, [top]):
                     found.setdefault(dist.lower().replace("_", "-"), set()).add(str(path.relative_to(ROOT)))
