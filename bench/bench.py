@@ -39,7 +39,7 @@ from dash import Input, Output, dcc, html
 from flask import Response
 
 from dashboard import create_app, routes
-from dashboard.app import EMPTY_TOPOLOGY
+from dashboard.figures import EMPTY_TOPOLOGY
 from dashboard.callbacks.map import CONTROLS, control_value
 from dashboard.layout import score_themes
 from data_pipeline.cli import build_demo

@@ -17,7 +17,7 @@ Offline by construction:
   (``dashboard/assets``), loaded from a file;
 - plotly's geo asks for a world topojson even when nothing of it is drawn: kaleido's
   ``topojson=`` option points it at a local directory holding our empty topology
-  (:data:`dashboard.app.EMPTY_TOPOLOGY`) under every name plotly.js may ask for;
+  (:data:`dashboard.figures.EMPTY_TOPOLOGY`) under every name plotly.js may ask for;
 - the rendering page may load local URLs only (``Network.setBlockedURLs`` for http, https,
   ws, wss, ftp; every URL it asks for is logged in :attr:`Renderer.requests`);
 - Chromium itself calls home when it starts (search-engine preconnect, update and sign-in
@@ -402,7 +402,7 @@ def find_browser(path: str | os.PathLike | None = None) -> str:
 
 def _empty_topojson_dir() -> Path:
     """A directory with the empty world topology under every name plotly.js's geo may ask for."""
-    from dashboard.app import EMPTY_TOPOLOGY  # noqa: PLC0415 (dashboard.app imports Dash; no cycle)
+    from dashboard.figures import EMPTY_TOPOLOGY  # noqa: PLC0415
 
     directory = Path(tempfile.mkdtemp(prefix="ondermijningsbeeld-topojson-"))
     for name in TOPOJSON_NAMES:
