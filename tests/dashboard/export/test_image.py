@@ -1,80 +1,38 @@
-"""Image export of the map on screen: PNG at print resolution, SVG and PDF as vectors, offline.
+"""Image export of the map on screen: PNG at print resolution, SVG and PDF as vectors.
 
-The files are opened and checked, not just produced: the PNG header and pixel data, the SVG
-as XML, the PDF's pages, drawing operators and text (tests/pdfinspect.py, standard library only).
-Browser tests skip locally without Chromium and fail on CI (tests/requirements.py).
+The files are opened and checked, not just produced: the PNG's chunks and pixel data (and its
+print size read back by Pillow), the SVG as XML (its size in mm and title read back by
+ElementTree), the PDF's pages, drawing operators and text (tests/pdfinspect.py, standard
+library only). Browser tests skip locally without Chromium and fail on CI (tests/requirements.py).
+How the browser is run, offline and bounded in time, is tested in test_render.py.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
+import io
 import json
-import os
-import socket
 import struct
-import time
 import xml.etree.ElementTree as ET
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
+from PIL import Image
 
-from dashboard import export, routes
-from dashboard.export import ExportError, ExportMeta, Renderer
-from dashboard.figures import NO_DATA_COLOUR, WATER_COLOUR
-from dashboard.views import map_view, resolve_state
-from data_pipeline.warehouse import Scope
+from dashboard.export import ExportError, ExportMeta, compose_figure, export_figure, export_meta, load_geometry
+from dashboard.export import image, page
+from dashboard.figures import GEO_CLIP_PAD, NO_DATA_COLOUR, WATER_COLOUR
 from tests import pdfinspect
-from tests.recording_proxy import RecordingProxy
-from tests.requirements import export_browser_path as chromium_path
+from tests.dashboard.export.conftest import MARKING, view_of
 
-EVERYTHING = Scope.everything()
-MARKING = "Vertrouwelijk — alleen voor intern gebruik"
 SVG = "{http://www.w3.org/2000/svg}"
 SUPPRESSED = ("BU00020100", "BU00020101")
 SUPPRESSED_VALUE = "50,0"  # 2 per 40 and 48 per 960 inhabitants, per 1.000: never on an image
 
 
-
 def rgb(colour: str) -> str:
     """'#bdbdbd' -> 'rgb(189, 189, 189)', as plotly writes fills into SVG."""
     return "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
-
-
-def view_of(warehouse, level, parent, **state):
-    state = resolve_state(warehouse, routes.MapState(level=level, parent=parent, **state))
-    return state, map_view(warehouse, state, EVERYTHING)
-
-
-@pytest.fixture(scope="module")
-def gm1(tiny_warehouse):
-    """Buurten of Gemeente 1: two classes and one buurt without a value."""
-    state, view = view_of(tiny_warehouse, "buurt", "GM0001")
-    meta = export.export_meta(tiny_warehouse, state, view, marking=MARKING)
-    return view, export.load_geometry(tiny_warehouse, "buurt", "GM0001"), meta
-
-
-@pytest.fixture(scope="module")
-def gm2(tiny_warehouse):
-    """Buurten of Gemeente 2: both land buurten suppressed, one water buurt."""
-    state, view = view_of(tiny_warehouse, "buurt", "GM0002")
-    meta = export.export_meta(tiny_warehouse, state, view, marking="")
-    return view, export.load_geometry(tiny_warehouse, "buurt", "GM0002"), meta
-
-
-@pytest.fixture(scope="module")
-def proxy():
-    with RecordingProxy() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def renderer(proxy):
-    """A long-lived renderer whose Chromium sends everything to the recording proxy."""
-    r = Renderer(chromium_path(), proxy_server=proxy.url)
-    yield r
-    r.close()
 
 
 # -- helpers that open the files ----------------------------------------------------------------
@@ -127,15 +85,15 @@ def expected_fills(view) -> list[str]:
 # -- composing (no browser) --------------------------------------------------------------------
 
 def test_a4_at_300_dpi_is_2480_pixels_exactly():
-    assert export.a4_pixels(300) == 2480 and export.a4_pixels(600) == 4961 and export.a4_pixels(150) == 1240
+    assert page.a4_pixels(300) == 2480 and page.a4_pixels(600) == 4961 and page.a4_pixels(150) == 1240
     for dpi in (72, 96, 150, 200, 300, 600):
-        assert int(export.css_width("png", dpi=dpi) * (dpi / 96)) == export.a4_pixels(dpi)
-    assert export.css_width("pdf") == pytest.approx(793.7, abs=0.01)  # 210 mm in CSS pixels
+        assert int(page.css_width("png", dpi=dpi) * (dpi / 96)) == page.a4_pixels(dpi)
+    assert page.css_width("pdf") == pytest.approx(793.7, abs=0.01)  # 210 mm in CSS pixels
 
 
 def test_composed_figure_embeds_the_geometry_and_keeps_the_classes(gm1):
     view, geojson, meta = gm1
-    fig = export.compose_figure(view, geojson, meta)
+    fig = compose_figure(view, geojson, meta)
     assert len(fig.data) == len(view.figure.data)
     for shown, exported in zip(view.figure.data, fig.data):
         assert isinstance(exported.geojson, dict) and exported.geojson["features"] == geojson["features"]
@@ -154,7 +112,7 @@ def test_composed_figure_embeds_the_geometry_and_keeps_the_classes(gm1):
 def test_footer_carries_unit_year_sources_date_and_marking(gm1):
     view, geojson, meta = gm1
     meta = ExportMeta(**{**meta.__dict__, "exported_at": datetime(2024, 7, 1, 10, 5, tzinfo=timezone.utc)})
-    text = "\n".join(a.text for a in export.compose_figure(view, geojson, meta).layout.annotations)
+    text = "\n".join(a.text for a in compose_figure(view, geojson, meta).layout.annotations)
     assert "Misdrijven — buurten in Gemeente 1, 2024" in text
     assert "per 1.000 inwoners" in text and "gebiedsindeling 2024" in text
     assert "Testbron (TEST-1)" in text and "Testdata" in text
@@ -165,7 +123,7 @@ def test_footer_carries_unit_year_sources_date_and_marking(gm1):
 
 def test_suppressed_areas_carry_no_value_in_the_composed_figure(gm2):
     view, geojson, meta = gm2
-    fig = export.compose_figure(view, geojson, meta)
+    fig = compose_figure(view, geojson, meta)
     nodata = next(t for t in fig.data if SUPPRESSED[0] in t.locations)
     assert set(SUPPRESSED) <= set(nodata.locations)
     assert {c for _, c in nodata.colorscale} == {NO_DATA_COLOUR}
@@ -173,25 +131,75 @@ def test_suppressed_areas_carry_no_value_in_the_composed_figure(gm2):
 
 
 def test_export_meta_marks_demo_data_and_the_risk_signal(demo_warehouse, monkeypatch):
-    monkeypatch.setenv(export.MARKING_ENV, MARKING)
+    monkeypatch.setenv(image.MARKING_ENV, MARKING)
     state, view = view_of(demo_warehouse, "gemeente", "NL01", mode="score")
-    meta = export.export_meta(demo_warehouse, state, view)
+    meta = export_meta(demo_warehouse, state, view)
     assert meta.demo and meta.marking == MARKING and "geen bewijs" in meta.caveat
     assert meta.exported_at.tzinfo is not None and meta.exported_at.utcoffset() in (
-        datetime(2024, 1, 1, tzinfo=export.TIMEZONE).utcoffset(), datetime(2024, 7, 1, tzinfo=export.TIMEZONE).utcoffset())
+        datetime(2024, 1, 1, tzinfo=page.TIMEZONE).utcoffset(), datetime(2024, 7, 1, tzinfo=page.TIMEZONE).utcoffset())
     state, view = view_of(demo_warehouse, "gemeente", "NL01", lang="en")
-    meta = export.export_meta(demo_warehouse, state, view, marking="")
+    meta = export_meta(demo_warehouse, state, view, marking="")
     assert meta.caveat == "" and meta.marking == ""
-    text = "\n".join(a.text for a in export.compose_figure(view, export.load_geometry(
+    text = "\n".join(a.text for a in compose_figure(view, load_geometry(
         demo_warehouse, "gemeente", "NL01"), meta).layout.annotations)
     assert "Synthetic data" in text and "SYNTHETIC DATA" in text and "Exported on" in text
 
 
 def test_hotspot_maps_carry_the_caveat_only_where_hotspots_are_drawn(tiny_warehouse):
     state, view = view_of(tiny_warehouse, "buurt", "GM0001", mode="hotspots")
-    assert "geen bewijs" in export.export_meta(tiny_warehouse, state, view, marking="").caveat
+    assert "geen bewijs" in export_meta(tiny_warehouse, state, view, marking="").caveat
     state, view = view_of(tiny_warehouse, "gemeente", "RE01", mode="hotspots")  # values: too coarse for hotspots
-    assert export.export_meta(tiny_warehouse, state, view, marking="").caveat == ""
+    assert export_meta(tiny_warehouse, state, view, marking="").caveat == ""
+
+
+def test_a_panned_or_zoomed_view_is_exported_with_exactly_its_extent(tiny_warehouse):
+    fitted_state, fitted = view_of(tiny_warehouse, "buurt", "GM0001")
+    geojson = load_geometry(tiny_warehouse, "buurt", "GM0001")
+    west, south, east, north = page.drawn_bounds(geojson, set(fitted.figure.data[0].locations))
+    extent = (west, south, (west + east) / 2, (south + north) / 2)   # zoomed in on one corner
+    state, view = view_of(tiny_warehouse, "buurt", "GM0001", extent=extent)
+    assert page.screen_extent(view.figure.layout.geo.to_plotly_json()) == pytest.approx(extent)
+    meta = export_meta(tiny_warehouse, state, view)
+    geo = compose_figure(view, geojson, meta).layout.geo
+    pad = GEO_CLIP_PAD + 1e-4
+    assert list(geo.lonaxis.range) == pytest.approx([extent[0] - pad, extent[2] + pad])
+    assert list(geo.lataxis.range) == pytest.approx([extent[1] - pad, extent[3] + pad])
+    fitted_geo = compose_figure(fitted, geojson, export_meta(tiny_warehouse, fitted_state, fitted)).layout.geo
+    assert fitted_geo.lonaxis.range[1] > geo.lonaxis.range[1] + 0.1 * (east - west)   # the whole area, with a margin
+
+
+# -- the files' metadata (no browser) --------------------------------------------------------------
+
+def test_png_gets_its_print_size_and_keeps_its_pixels():
+    original = Image.new("RGBA", (120, 80), (255, 255, 255, 255))
+    original.paste((215, 48, 31, 255), (10, 10, 60, 40))
+    buffer = io.BytesIO()
+    original.save(buffer, format="PNG")
+    data = image.png_with_dpi(buffer.getvalue(), 300)
+    with Image.open(io.BytesIO(data)) as read:
+        assert read.format == "PNG" and read.size == (120, 80)
+        assert read.info["dpi"] == pytest.approx((300, 300), abs=0.01)  # 11811 px per metre
+        assert read.tobytes() == original.tobytes()
+    assert png_info(data)["phys"] == (11811, 11811, 1)  # and the chunk is where a reader looks for it
+    with pytest.raises(ExportError, match="did not return a PNG"):
+        image.png_with_dpi(b"<svg/>", 300)
+
+
+def test_svg_gets_a_size_in_mm_and_a_title():
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" class="main-svg" '
+           b'width="793.7" height="1000" viewBox="0 0 793.7 1000"><defs><style>.a > b { fill: red }</style></defs>'
+           b'<image xlink:href="data:,x"/><text>50 &amp; meer</text></svg>')
+    data = image.svg_in_mm(svg, 210, "Misdrijven <per> 1.000 & meer")
+    root = ET.fromstring(data)
+    assert (root.get("width"), root.get("height"), root.get("viewBox")) == ("210.00mm", "264.58mm", "0 0 793.7 1000")
+    assert root[0].tag == f"{SVG}title" and root[0].text == "Misdrijven <per> 1.000 & meer"
+    assert root.get("class") == "main-svg" and root.find(f"{SVG}text").text == "50 & meer"
+    assert root.find(f"{SVG}image").get("{http://www.w3.org/1999/xlink}href") == "data:,x"
+    assert data.startswith(b"<svg ") and b"ns0:" not in data and b"ns1:" not in data  # no renamed prefixes
+    again = ET.fromstring(image.svg_in_mm(data, 100, "Nieuw"))
+    assert [el.text for el in again.iter(f"{SVG}title")] == ["Nieuw"] and again.get("height") == "125.99mm"
+    with pytest.raises(ExportError, match="did not return an SVG"):
+        image.svg_in_mm(b"\x89PNG", 210, "t")
 
 
 # -- rendering -----------------------------------------------------------------------------------
@@ -199,22 +207,27 @@ def test_hotspot_maps_carry_the_caveat_only_where_hotspots_are_drawn(tiny_wareho
 @pytest.mark.parametrize("dpi, width_mm, expected_width", [(300, 210, 2480), (150, 210, 1240), (300, 297, 3508)])
 def test_png_has_the_requested_resolution(renderer, gm1, dpi, width_mm, expected_width):
     view, geojson, meta = gm1
-    data = export.export_figure(view, geojson, fmt="png", meta=meta, dpi=dpi, width_mm=width_mm, renderer_=renderer)
+    data = export_figure(view, geojson, fmt="png", meta=meta, dpi=dpi, width_mm=width_mm, renderer_=renderer)
     info = png_info(data)
-    height = export.compose_figure(view, geojson, meta, width_px=export.css_width("png", width_mm, dpi)).layout.height
-    assert info["width"] == expected_width == export.a4_pixels(dpi, width_mm)
+    height = compose_figure(view, geojson, meta, width_px=page.css_width("png", width_mm, dpi)).layout.height
+    assert info["width"] == expected_width == page.a4_pixels(dpi, width_mm)
     assert info["height"] == round(height * dpi / 96)
     assert info["depth"] == 8 and info["interlace"] == 0 and info["colour_type"] in (2, 6)
     channels = {2: 3, 6: 4}[info["colour_type"]]
     assert info["pixel_bytes"] == info["height"] * (1 + info["width"] * channels)
     assert info["phys"] == (round(dpi / 0.0254),) * 2 + (1,)  # opens at its print size
+    with Image.open(io.BytesIO(data)) as read:
+        assert read.info["dpi"] == pytest.approx((dpi, dpi), rel=1e-4)  # whole pixels per metre
+        assert read.size[0] / read.info["dpi"][0] * 25.4 == pytest.approx(width_mm, abs=0.1)
 
 
 def test_svg_is_vector_with_the_areas_and_the_legend(renderer, gm1):
     view, geojson, meta = gm1
-    root = svg_root(export.export_figure(view, geojson, fmt="svg", meta=meta, renderer_=renderer))
+    root = svg_root(export_figure(view, geojson, fmt="svg", meta=meta, renderer_=renderer))
     assert root.get("width") == "210.00mm" and root.get("viewBox").startswith("0 0 793.7")
-    assert root.find(f"{SVG}title").text == meta.title
+    _, _, width_px, height_px = map(float, root.get("viewBox").split())
+    assert float(root.get("height").removesuffix("mm")) == pytest.approx(210 * height_px / width_px, abs=0.01)
+    assert root[0].tag == f"{SVG}title" and root[0].text == meta.title
     assert sorted(area_fills(root)) == expected_fills(view)  # same areas, same class colours
     assert not list(root.iter(f"{SVG}image"))
     text = svg_texts(root)
@@ -226,7 +239,7 @@ def test_svg_is_vector_with_the_areas_and_the_legend(renderer, gm1):
 
 def test_pdf_is_one_vector_page_with_the_texts(renderer, gm1):
     view, geojson, meta = gm1
-    data = export.export_figure(view, geojson, fmt="pdf", meta=meta, renderer_=renderer)
+    data = export_figure(view, geojson, fmt="pdf", meta=meta, renderer_=renderer)
     assert data[:5] == b"%PDF-" and pdfinspect.page_count(data) == 1
     x0, y0, x1, y1 = pdfinspect.media_box(data)
     assert x1 - x0 == pytest.approx(595.3, abs=1.5)  # A4 width in points
@@ -242,167 +255,20 @@ def test_pdf_is_one_vector_page_with_the_texts(renderer, gm1):
 
 def test_suppressed_areas_carry_no_value_on_the_images(renderer, gm2):
     view, geojson, meta = gm2
-    root = svg_root(export.export_figure(view, geojson, fmt="svg", meta=meta, renderer_=renderer))
+    root = svg_root(export_figure(view, geojson, fmt="svg", meta=meta, renderer_=renderer))
     fills = area_fills(root)
     assert fills.count(rgb(NO_DATA_COLOUR)) == 2 and fills.count(rgb(WATER_COLOUR)) == 1 and len(fills) == 3
     assert SUPPRESSED_VALUE not in svg_texts(root)
     assert "n.b. (onbekend of te klein)" in svg_texts(root) and "Water" in svg_texts(root)
-    pdf_text = pdfinspect.text(export.export_figure(view, geojson, fmt="pdf", meta=meta, renderer_=renderer))
+    pdf_text = pdfinspect.text(export_figure(view, geojson, fmt="pdf", meta=meta, renderer_=renderer))
     assert SUPPRESSED_VALUE not in pdf_text and "n.b. (onbekend of te klein)" in pdf_text
 
 
 def test_demo_exports_say_synthetic_and_score_maps_say_not_proof(renderer, demo_warehouse):
     state, view = view_of(demo_warehouse, "gemeente", "NL01", mode="score")
-    meta = export.export_meta(demo_warehouse, state, view, marking="")
-    geojson = export.load_geometry(demo_warehouse, "gemeente", "NL01")
-    text = svg_texts(svg_root(export.export_figure(view, geojson, fmt="svg", meta=meta, renderer_=renderer)))
+    meta = export_meta(demo_warehouse, state, view, marking="")
+    geojson = load_geometry(demo_warehouse, "gemeente", "NL01")
+    text = svg_texts(svg_root(export_figure(view, geojson, fmt="svg", meta=meta, renderer_=renderer)))
     assert "Synthetische gegevens — geen echte cijfers" in text and "SYNTHETISCHE GEGEVENS" in text
     assert "geen bewijs" in text
-    assert "geen bewijs" in pdfinspect.text(export.export_figure(view, geojson, fmt="pdf", meta=meta,
-                                                                 renderer_=renderer))
-
-
-def test_exports_from_several_threads_share_one_browser(renderer, gm1):
-    view, geojson, meta = gm1
-    renderer.start()
-    browser = renderer._kaleido
-    with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda fmt: (fmt, export.export_figure(view, geojson, fmt=fmt, meta=meta, dpi=96,
-                                                                        renderer_=renderer)),
-                                ["png", "svg", "pdf", "png", "svg", "pdf"]))
-    for fmt, data in results:
-        if fmt == "png":
-            assert png_info(data)["width"] == 794
-        elif fmt == "svg":
-            assert len(area_fills(svg_root(data))) == 4
-        else:
-            assert pdfinspect.page_count(data) == 1
-    assert renderer._kaleido is browser  # no restart
-
-
-# -- offline -------------------------------------------------------------------------------------
-
-def test_no_request_leaves_the_machine(renderer, proxy, gm1, monkeypatch):
-    """The page loads local files only; Chromium's own traffic goes to the (recording) proxy."""
-    connected = []
-    real_connect = socket.socket.connect
-
-    def guarded(sock, address):
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in ("127.0.0.1", "::1", "localhost"):
-            connected.append(address)
-            raise OSError(f"test guard: no connection to {address}")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    view, geojson, meta = gm1
-    before = len(renderer.requests)
-    for fmt in export.FORMATS:
-        export.export_figure(view, geojson, fmt=fmt, meta=meta, renderer_=renderer)
-    page = renderer.requests[before:]
-    assert page and all(url.startswith(("file:", "blob:file:", "data:")) for url in page), page
-    assert any(url.endswith("/world_110m.json") for url in page)  # plotly's topojson, from our empty file
-    assert renderer.outside_requests() == []
-    assert connected == []  # nor does the Python side connect anywhere
-    asked = " ".join(proxy.requests)
-    for host in ("plot.ly", "mathjax", "cdnjs", "jsdelivr", "unpkg", "/geo/", "topojson"):
-        assert host not in asked
-    print("Chromium's own requests, caught by the proxy:", sorted({r.split()[1].split("/")[2 if "//" in r else 0]
-                                                                   for r in proxy.requests}))
-
-
-def test_the_guards_see_a_request_for_a_remote_topojson(proxy):
-    """Negative control: point plotly at the CDN and watch both guards catch it."""
-    fig = export.go.Figure(export.go.Choropleth(
-        geojson={"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "A"},
-                 "geometry": {"type": "Polygon", "coordinates": [[[5, 52], [6, 52], [6, 53], [5, 52]]]}}]},
-        featureidkey="properties.code", locations=["A"], z=[1]))
-    blocked = Renderer(chromium_path(), proxy_server=proxy.url, topojson_url="https://cdn.plot.ly/")
-    try:
-        with pytest.raises(ExportError, match="topojson"):
-            blocked.render(fig, fmt="svg", width=300, height=300)
-        assert blocked.outside_requests() == ["https://cdn.plot.ly/world_110m.json"]
-    finally:
-        blocked.close()
-    assert not any("cdn.plot.ly" in r for r in proxy.requests)  # blocked in the page, never sent
-    unblocked = Renderer(chromium_path(), proxy_server=proxy.url, topojson_url="https://cdn.plot.ly/",
-                         block_page_requests=False)
-    try:
-        with pytest.raises(ExportError):
-            unblocked.render(fig, fmt="svg", width=300, height=300)
-    finally:
-        unblocked.close()
-    assert any(r.startswith("CONNECT cdn.plot.ly:443") for r in proxy.requests)  # went to the proxy, not out
-
-
-def test_no_browser_is_a_clear_error_not_a_hang(tmp_path, gm1):
-    view, geojson, meta = gm1
-    started = time.monotonic()
-    with pytest.raises(ExportError, match="No Chromium found"):
-        export.export_figure(view, geojson, fmt="png", meta=meta, renderer_=Renderer(tmp_path / "chromium"))
-    assert time.monotonic() - started < 3
-    silent = tmp_path / "silent-browser"  # starts, but never speaks the DevTools protocol
-    silent.write_text("#!/bin/sh\nexec sleep 60\n")
-    silent.chmod(0o755)
-    r = Renderer(silent, start_timeout=2)
-    started = time.monotonic()
-    with pytest.raises(ExportError, match="did not start within 2 s"):
-        export.export_figure(view, geojson, fmt="svg", meta=meta, renderer_=r)
-    assert time.monotonic() - started < 10
-    assert not r.running
-
-
-def test_default_renderer_starts_lazily_and_stays(gm1):
-    chromium_path()
-    view, geojson, meta = gm1
-    shared = export.renderer()
-    assert export.renderer() is shared
-    try:
-        export.export_figure(view, geojson, fmt="svg", meta=meta)
-        browser = shared._kaleido
-        assert shared.running and shared.proxy_server is None  # Chromium's traffic to a closed port
-        export.export_figure(view, geojson, fmt="pdf", meta=meta)
-        assert shared._kaleido is browser and shared.outside_requests() == []
-    finally:
-        shared.close()
-
-
-def test_export_timings(gm1, demo_warehouse, proxy, capsys):
-    """First export (browser start included) and later ones, per format. Printed, not asserted."""
-    state, view = view_of(demo_warehouse, "gemeente", "NL01")
-    cases = {"tiny buurt": gm1[:2] + (gm1[2],),
-             f"demo gemeenten ({sum(len(t.locations) for t in view.figure.data)})":
-             (view, export.load_geometry(demo_warehouse, "gemeente", "NL01"),
-              export.export_meta(demo_warehouse, state, view, marking=MARKING))}
-    r = Renderer(chromium_path(), proxy_server=proxy.url)
-    lines = []
-    try:
-        for name, (v, geojson, meta) in cases.items():
-            for fmt in export.FORMATS:
-                times = []
-                for _ in range(4):
-                    started = time.perf_counter()
-                    data = export.export_figure(v, geojson, fmt=fmt, meta=meta, renderer_=r)
-                    times.append(time.perf_counter() - started)
-                lines.append(f"{name:>26} {fmt}: first {times[0]:.2f} s, then {min(times[1:]):.2f}–"
-                             f"{max(times[1:]):.2f} s ({len(data) // 1024} KB)")
-    finally:
-        r.close()
-    with capsys.disabled():
-        print(f"\nexport timings (kaleido {importlib.metadata.version('kaleido')}, {os.cpu_count()} CPUs):\n"
-              + "\n".join(lines))
-
-
-def test_a_panned_or_zoomed_view_is_exported_with_exactly_its_extent(tiny_warehouse):
-    fitted_state, fitted = view_of(tiny_warehouse, "buurt", "GM0001")
-    geojson = export.load_geometry(tiny_warehouse, "buurt", "GM0001")
-    west, south, east, north = export.drawn_bounds(geojson, set(fitted.figure.data[0].locations))
-    extent = (west, south, (west + east) / 2, (south + north) / 2)   # zoomed in on one corner
-    state, view = view_of(tiny_warehouse, "buurt", "GM0001", extent=extent)
-    assert export.screen_extent(view.figure.layout.geo.to_plotly_json()) == pytest.approx(extent)
-    meta = export.export_meta(tiny_warehouse, state, view)
-    geo = export.compose_figure(view, geojson, meta).layout.geo
-    pad = export.GEO_CLIP_PAD + 1e-4
-    assert list(geo.lonaxis.range) == pytest.approx([extent[0] - pad, extent[2] + pad])
-    assert list(geo.lataxis.range) == pytest.approx([extent[1] - pad, extent[3] + pad])
-    fitted_geo = export.compose_figure(fitted, geojson, export.export_meta(tiny_warehouse, fitted_state, fitted)).layout.geo
-    assert fitted_geo.lonaxis.range[1] > geo.lonaxis.range[1] + 0.1 * (east - west)   # the whole area, with a margin
+    assert "geen bewijs" in pdfinspect.text(export_figure(view, geojson, fmt="pdf", meta=meta, renderer_=renderer))
