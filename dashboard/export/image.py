@@ -9,8 +9,8 @@ boundary year, sources with table ids, attribution, export date (Europe/Amsterda
 are dropped: an image carries no value that is not drawn.
 
 :func:`export_figure` renders it (:mod:`dashboard.export.render`) and gives the file its
-physical size: the PNG a ``pHYs`` chunk (300 dpi, written by Pillow), the SVG a width and
-height in millimetres and a ``<title>`` (through ElementTree).
+physical size: the PNG a ``pHYs`` chunk (300 dpi, written by Pillow's PNG chunk writer), the
+SVG a width and height in millimetres and a ``<title>`` (through ElementTree).
 """
 
 from __future__ import annotations
@@ -37,9 +37,6 @@ if TYPE_CHECKING:
 
 #: Deployment-wide marking line (e.g. "Vertrouwelijk — alleen voor intern gebruik").
 MARKING_ENV = "ONDERMIJNINGSBEELD_EXPORT_MARKING"
-#: zlib level for the PNG Pillow writes: 1 is fastest; higher levels save ~10 % of bytes for ~3× the time
-#: on the national map (measured with bench/bench.py).
-PNG_COMPRESS_LEVEL = 1
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
@@ -94,17 +91,33 @@ def compose_figure(view: "MapView", geojson: dict, meta: ExportMeta, *, width_px
 # -- the files --------------------------------------------------------------------------------
 
 def png_with_dpi(png: bytes, dpi: float) -> bytes:
-    """``png`` with its physical size (a ``pHYs`` chunk), so it opens at its print size
-    (e.g. 2480 px = 210 mm at 300 dpi); re-encoded by Pillow at :data:`PNG_COMPRESS_LEVEL`."""
-    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 (only PNG exports need it)
+    """``png`` with its physical size, so it opens at its print size (2480 px = 210 mm at 300 dpi).
+
+    Pillow checks the file (signature, header, every chunk's CRC) and writes the ``pHYs`` chunk
+    after the header, in whole pixels per metre as its own encoder does. The pixel data stay as
+    Chromium compressed them: re-encoding them with Pillow costs 0.4–0.6 s on the national map
+    at any ``compress_level`` (its per-row filter choice dominates; level 0 is no faster), which
+    alone would take the PNG export past its one-second budget.
+    """
+    from PIL import Image, PngImagePlugin, UnidentifiedImageError  # noqa: PLC0415 (only PNG exports need it)
 
     try:
-        image = Image.open(io.BytesIO(png), formats=["PNG"])
-        image.load()
-    except (UnidentifiedImageError, OSError) as err:
+        Image.open(io.BytesIO(png), formats=["PNG"]).close()  # the signature and header
+        source, out = io.BytesIO(png), io.BytesIO()
+        out.write(source.read(8))
+        per_metre = int(dpi / 0.0254 + 0.5).to_bytes(4, "big")
+        with PngImagePlugin.ChunkStream(source) as chunks:
+            cid = b""
+            while cid != b"IEND":
+                cid, _, length = chunks.read()
+                data = source.read(length)
+                chunks.crc(cid, data)
+                if cid != b"pHYs":  # ours replaces any there was
+                    PngImagePlugin.putchunk(out, cid, data)
+                if cid == b"IHDR":
+                    PngImagePlugin.putchunk(out, b"pHYs", per_metre, per_metre, b"\x01")  # unit: metre
+    except (UnidentifiedImageError, SyntaxError, OSError, ValueError) as err:
         raise ExportError("the renderer did not return a PNG") from err
-    out = io.BytesIO()
-    image.save(out, format="PNG", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
 
 

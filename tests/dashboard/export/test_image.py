@@ -174,15 +174,20 @@ def test_png_gets_its_print_size_and_keeps_its_pixels():
     original = Image.new("RGBA", (120, 80), (255, 255, 255, 255))
     original.paste((215, 48, 31, 255), (10, 10, 60, 40))
     buffer = io.BytesIO()
-    original.save(buffer, format="PNG")
+    original.save(buffer, format="PNG", dpi=(72, 72))  # a print size to replace
     data = image.png_with_dpi(buffer.getvalue(), 300)
     with Image.open(io.BytesIO(data)) as read:
         assert read.format == "PNG" and read.size == (120, 80)
         assert read.info["dpi"] == pytest.approx((300, 300), abs=0.01)  # 11811 px per metre
         assert read.tobytes() == original.tobytes()
-    assert png_info(data)["phys"] == (11811, 11811, 1)  # and the chunk is where a reader looks for it
-    with pytest.raises(ExportError, match="did not return a PNG"):
-        image.png_with_dpi(b"<svg/>", 300)
+    chunks = [kind for kind, _ in png_chunks(data)]  # every CRC checks out
+    assert chunks[:2] == [b"IHDR", b"pHYs"] and chunks.count(b"pHYs") == 1
+    assert png_info(data)["phys"] == (11811, 11811, 1)
+    broken = bytearray(buffer.getvalue())
+    broken[-20] ^= 0xFF  # inside the last IDAT
+    for not_a_png in (b"<svg/>", bytes(broken)):
+        with pytest.raises(ExportError, match="did not return a PNG"):
+            image.png_with_dpi(not_a_png, 300)
 
 
 def test_svg_gets_a_size_in_mm_and_a_title():
