@@ -664,6 +664,35 @@ def run_exports(warehouse: Warehouse, views: list[View], repeat: int = 5) -> Non
                  "later: the same export repeated on the running browser"])
 
 
+def run_briefings(warehouse: Warehouse, views: list[View], repeat: int = 5) -> None:
+    """The one-page A4 briefing (PDF) of a regio, a gemeente and a wijk on the shared browser that
+    section 5 started: the first sheet and the ones after it; beside it the content and layout
+    alone (no browser)."""
+    from dashboard.export import briefing_data, briefing_pdf, compose_briefing
+
+    gemeente = next(v.parent for v in views if v.level == "wijk")
+    wijk = next(v.parent for v in views if v.level == "buurt")
+    regio = next(v.parent for v in views if v.level == "gemeente" and v.parent != LAND_CODE)
+    rows = []
+    for name, code in (("a regio", regio), ("a gemeente", gemeente), ("a wijk", wijk)):
+        times, composing = [], []
+        for _ in range(repeat + 1):
+            start = perf_counter()
+            data = briefing_pdf(warehouse, code, None, scope=Scope.everything())
+            times.append((perf_counter() - start) * 1000)
+            start = perf_counter()
+            compose_briefing(briefing_data(warehouse, code, None, scope=Scope.everything()))
+            composing.append((perf_counter() - start) * 1000)
+        first, later = times[0], times[1:]
+        rows.append([f"{name} ({code})", f"{first:.0f}", f"{percentile(later, 50):.0f}",
+                     f"{percentile(later, 95):.0f}", f"{percentile(composing[1:], 50):.0f}", f"{len(data) / 1000:.0f}",
+                     verdict(percentile(later, 95), 1000)])
+    print_table("7. Briefing sheet (A4 PDF), ms (budget: < 1 s after the first)",
+                ["sheet", "first", "later p50", "later p95", "content+layout p50", "KB", "budget"], rows,
+                ["first: the first sheet of that area (the browser already runs, see section 5);",
+                 "later: the same sheet again; content+layout: briefing_data and compose_briefing, no browser"])
+
+
 # --------------------------------------------------------------------------- 6. panels and table
 
 
@@ -729,6 +758,7 @@ def main(argv: list[str] | None = None) -> int:
             gemeente = next(view.parent for view in views if view.level == "wijk")
             run_browser(app, plain, plain_dash, warehouse, gemeente)
             run_exports(warehouse, views)
+            run_briefings(warehouse, views)
         warehouse.close()
     return 0
 
