@@ -211,14 +211,22 @@ def framed_geo(geo: dict, bounds: tuple[float, float, float, float] | None, marg
 
 
 def embedded_traces(view: "MapView", geojson: dict) -> list[go.Choropleth]:
-    """The on-screen traces with the geometry inlined and nothing to hover (no values in the file)."""
+    """The on-screen traces with their areas' geometry inlined and nothing to hover (no values in the file).
+
+    Each trace carries the features it draws (classes, n.b. and water are separate traces), so
+    the figure holds every polygon once.
+    """
+    features = geojson.get("features", [])
     traces = []
     for trace in view.figure.data:
         spec = trace.to_plotly_json()
         spec.pop("geojson", None)
         for key in ("text", "hovertext", "hovertemplate", "customdata"):
             spec.pop(key, None)
-        spec.update(hoverinfo="skip", geojson=geojson)
+        key = (spec.get("featureidkey") or "properties.code").removeprefix("properties.")
+        drawn = set(spec.get("locations") or ())
+        own = [f for f in features if (f.get("properties") or {}).get(key) in drawn]
+        spec.update(hoverinfo="skip", geojson={**geojson, "features": own})
         traces.append(go.Choropleth(spec))
     return traces
 

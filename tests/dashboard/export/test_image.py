@@ -96,10 +96,14 @@ def test_composed_figure_embeds_the_geometry_and_keeps_the_classes(gm1):
     fig = compose_figure(view, geojson, meta)
     assert len(fig.data) == len(view.figure.data)
     for shown, exported in zip(view.figure.data, fig.data):
-        assert isinstance(exported.geojson, dict) and exported.geojson["features"] == geojson["features"]
+        assert isinstance(exported.geojson, dict)  # each trace carries the polygons it draws, once
+        assert exported.geojson["features"] == [f for f in geojson["features"]
+                                                if f["properties"]["code"] in set(shown.locations)]
         assert list(exported.locations) == list(shown.locations) and list(exported.z) == list(shown.z)
         assert exported.colorscale == shown.colorscale and exported.featureidkey == shown.featureidkey
         assert exported.text is None and exported.hoverinfo == "skip"
+    drawn = [f["properties"]["code"] for t in fig.data for f in t.geojson["features"]]
+    assert sorted(drawn) == sorted(f["properties"]["code"] for f in geojson["features"])
     text = json.dumps(fig.to_plotly_json(), default=str, ensure_ascii=False)
     assert "/geo/" not in text and "http" not in text  # nothing for the renderer to fetch
     labels = [a.text for a in fig.layout.annotations]
