@@ -1,54 +1,61 @@
 """Figures to PNG, SVG and PDF bytes in Debian's Chromium, through kaleido's persistent server.
 
-One Chromium stays open for the life of the process: the first export starts it (about a
-second, plus one tiny warm-up render that proves it works), later exports reuse it and take a
-fraction of a second. It is kaleido's own *sync server* (``kaleido.start_sync_server``,
-``kaleido.calc_fig_sync``, ``kaleido.stop_sync_server``): we run no event loop and no tab of
-our own. :class:`Renderer` is the thin wrapper around it that keeps our guarantees.
+One Chromium stays open for the life of the process: the first export starts it (a second or
+two, including one tiny warm-up render that proves it works), later exports reuse it and take
+a fraction of a second. It is kaleido's own *sync server* (``kaleido.start_sync_server``,
+``kaleido.calc_fig_sync``, ``kaleido.stop_sync_server``): we run no event loop and hold no tab.
+:class:`Renderer` is the thin wrapper around it that keeps our guarantees.
 
 Offline by construction:
 
 - kaleido gets an explicit browser path, so it never looks for or downloads a Chrome of its
-  own (``get_chrome`` is never called). The path is a two-line launcher in our work directory
-  that records the browser's process id and ``exec``\\ s the Chromium :func:`find_browser`
-  found, with :data:`QUIET_FLAGS` (no background networking, pings, updates, network time);
+  own (``get_chrome`` is never called). The path is a small launcher in our work directory
+  that records the browser's process id and then becomes (``exec``) the Chromium
+  :func:`find_browser` found, with :data:`QUIET_FLAGS` (no background networking, pings,
+  updates, network time; no host name resolves);
 - MathJax is off and plotly.js is the vendored bundle the dashboard serves
   (``dashboard/assets``), loaded from a file;
 - plotly's geo asks for a world topojson even when nothing of it is drawn: ``topojson=``
   points it at a local directory holding :data:`dashboard.figures.EMPTY_TOPOLOGY` under
   every name plotly.js may ask for;
 - the rendering page may load ``file:``, ``data:`` and ``blob:`` URLs only: a script of ours
-  on kaleido's page (``PageGenerator(others=...)``) gives it a Content-Security-Policy before
-  anything is fetched (:data:`PAGE_POLICY`);
+  on kaleido's page (``PageGenerator(others=[...])``) gives it a Content-Security-Policy
+  (:data:`PAGE_POLICY`) before the figure is drawn;
 - all of Chromium's own traffic goes to ``proxy_server``: by default a loopback port that is
   bound but never listens, so whatever Chromium still tries fails on this machine. Tests pass
   a recording proxy (``tests/recording_proxy.py``) to see what would have left.
 
 What kaleido's public API leaves to us, and how it is kept:
 
-- *Extra Chromium flags*: kaleido passes no flags through; choreographer's ``browser_cls`` would
-  mean subclassing its ``Chromium``. The launcher script adds them instead (public ``path=``).
-- *PDF page margins*: kaleido prints with 0.1 inch margins around a page the size of the figure,
-  which shifts the figure and cuts its right and bottom edge. The same page script adds
-  ``@page { margin: 0 }`` (CSS page margins win), without subclassing ``PageGenerator``.
+- *Extra Chromium flags*: kaleido passes none through, and choreographer's ``browser_cls``
+  would mean subclassing its ``Chromium``; the launcher adds them (public ``path=``).
+- *PDF page margins*: kaleido prints with 0.1 inch margins around a page the size of the
+  figure, which shifts the figure and cuts its right and bottom edge. The page script adds
+  ``@page { margin: 0 }`` (CSS page margins win) and the title "Ondermijningsbeeld", without
+  subclassing ``PageGenerator``.
 - *Seeing the page's requests*: the sync server exposes no tab, so the old per-request log
-  (DevTools ``Network`` events) is gone. The policy blocks in the page, before the network; the
-  tests check from outside that nothing reaches the proxy, with a negative control.
-- *A browser that does not start*: the server thread waits in ``Kaleido.open()`` for ever (no
-  timeout), or dies when ``Kaleido()`` fails, after which ``calc_fig_sync`` waits for ever and
-  ``stop_sync_server`` joins that thread. So every call into kaleido runs on a helper thread
-  and is waited for with a timeout on our side (:data:`START_TIMEOUT`, the render timeout plus
-  :data:`GRACE`), while the launcher's process id tells whether Chromium is still there. On a
-  timeout or any failure that is not the figure's own, the browser's process group is killed
-  (which lets kaleido's thread finish) and the server is stopped, also with a timeout; the next
-  export starts afresh. A helper thread stuck for good in kaleido's queue stays parked (a
-  daemon thread waiting on a queue nobody uses: no CPU, no browser).
+  (DevTools ``Network`` events) is gone. The policy blocks in the page, before the network;
+  the tests check from outside, with the recording proxy and a negative control.
+- *A browser that does not start*: the server thread waits in ``Kaleido.open()`` for ever,
+  or dies when ``Kaleido()`` fails, after which ``calc_fig_sync`` waits for ever and
+  ``stop_sync_server`` joins that thread. So every call into kaleido runs on a helper thread,
+  waited for with a timeout on our side (``start_timeout``; for a render kaleido's own
+  ``render_timeout`` plus :data:`GRACE`), while the launcher's process id tells whether
+  Chromium is still there. After a timeout, or any failure that is not the figure's own,
+  Chromium's processes are killed (which lets kaleido's thread end), the server is stopped,
+  again with a timeout, and the next export starts afresh; a browser that died while idle is
+  replaced before the next render. A helper left waiting in a dead server's queue stays
+  parked (a daemon thread: no CPU, no browser).
+- *A server that never stops* (the one private use): a browser ended in the middle of a
+  render can leave kaleido's server coroutine waiting for ever, and the singleton cannot be
+  restarted through the public API; :func:`_abandon_server` then marks it stopped and puts a
+  fresh instance in its place.
 - *One server per process*: kaleido's sync server is a process-wide singleton, and its
   ``call_function`` is not safe for concurrent callers (results are matched by order). All
   calls go through one lock; a second :class:`Renderer` (tests make several) takes the server
-  over, stopping the first, which starts again when next used. ``calc_fig_sync`` falls back to
-  a one-shot browser with kaleido's defaults when no server runs, so each call first re-asserts
-  ours (``start_sync_server(..., silence_warnings=True)`` is a no-op when it runs).
+  over, stopping the first, which starts again when next used. ``calc_fig_sync`` would fall
+  back to a one-shot browser with kaleido's defaults when no server runs, so each call first
+  re-asserts ours (``start_sync_server(..., silence_warnings=True)``: a no-op while it runs).
 """
 
 from __future__ import annotations
@@ -291,9 +298,9 @@ class Renderer:
             if self.browser_pid is not None:
                 return
             self._stop_locked(kill=True)  # it died while idle (crashed, or killed): start another
+        browser = find_browser(self.browser_path)
         if _ACTIVE is not None:
             _ACTIVE._stop_locked(kill=False)  # kaleido runs one server per process: take it over
-        browser = find_browser(self.browser_path)
         try:
             import kaleido  # noqa: PLC0415 (only exports need it)
         except ImportError as err:  # pragma: no cover - depends on the install
