@@ -422,13 +422,31 @@ def compose_briefing(b: Briefing) -> go.Figure:
 def briefing_pdf(warehouse: Warehouse, code: str, year: int | None, *, scope: Scope, marking: str | None = None,
                  lang: str = "nl", now: datetime | None = None, indicator: str | None = None,
                  renderer_: Renderer | None = None) -> bytes:
-    """The one-page A4 briefing of ``code`` (regio, gemeente, wijk; a buurt gets its wijk's sheet)
-    in ``year`` (``None``: the latest) as a vector PDF.
+    """The one-page A4 briefing of an area as a vector PDF.
 
-    ``marking`` defaults to ``$ONDERMIJNINGSBEELD_EXPORT_MARKING``; ``indicator`` maps that
-    indicator's values instead of the composite risk signal. Raises ``NotFound`` for an unknown
-    area or year, ``AccessDenied`` outside ``scope``, ``ValueError`` for the land and
-    :class:`~dashboard.export.render.ExportError` when rendering fails.
+    Parameters
+    ----------
+    warehouse, scope
+        The data and what the viewer may see.
+    code
+        A regio, gemeente or wijk; a buurt gets its wijk's sheet, with a column for the buurt.
+    year
+        The year of the figures (``None``: the latest).
+    marking
+        The marking line (default: ``$ONDERMIJNINGSBEELD_EXPORT_MARKING``).
+    lang, now
+        The page's language and the export date shown (default: now, Europe/Amsterdam).
+    indicator
+        Map this indicator's values instead of the composite risk signal.
+    renderer_
+        The browser to render with (default: the process-wide one).
+
+    Returns
+    -------
+    bytes
+        The PDF. Raises ``NotFound`` for an unknown area or year, ``AccessDenied`` outside
+        ``scope``, ``ValueError`` for the land and :class:`~dashboard.export.render.ExportError`
+        when rendering fails.
     """
     fig = compose_briefing(briefing_data(warehouse, code, year, scope=scope, indicator=indicator, marking=marking,
                                          lang=lang, now=now))

@@ -143,7 +143,25 @@ def svg_in_mm(svg: bytes, width_mm: float, title: str) -> bytes:
 
 def export_figure(view: "MapView", geojson: dict, *, fmt: Format, meta: ExportMeta, width_mm: float = A4_WIDTH_MM,
                   dpi: float = 300, renderer_: Renderer | None = None) -> bytes:
-    """``view`` as a stand-alone PNG (``dpi`` across ``width_mm``), SVG or PDF (vector, ``width_mm`` wide)."""
+    """``view`` as a stand-alone image file.
+
+    Parameters
+    ----------
+    view, geojson
+        The map on screen and the GeoJSON its traces point at (:func:`load_geometry`).
+    fmt
+        ``"png"`` (exactly ``dpi`` across ``width_mm``, with that print size), ``"svg"`` or
+        ``"pdf"`` (vectors, ``width_mm`` wide).
+    meta
+        The texts around the map (:func:`export_meta`).
+    renderer_
+        The browser to render with (default: the process-wide :func:`~dashboard.export.render.renderer`).
+
+    Returns
+    -------
+    bytes
+        The file. Raises :class:`~dashboard.export.render.ExportError` when it cannot be made.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
     width = css_width(fmt, width_mm, dpi)
@@ -170,7 +188,24 @@ def filename(meta: ExportMeta, fmt: Format) -> str:
 
 def render_state(warehouse: "Warehouse", state: "MapState", fmt: Format, scope,
                  marking: str | None = None) -> tuple[bytes, ExportMeta, "MapView"]:
-    """The map of a (resolved) view state as an image: what the export links and the CLI use."""
+    """The map of a (resolved) view state as an image: what the export links and the CLI use.
+
+    Parameters
+    ----------
+    warehouse, state, scope
+        The data, the view (as :func:`dashboard.views.resolve_state` returns it) and what the
+        viewer may see.
+    fmt
+        ``"png"``, ``"svg"`` or ``"pdf"``.
+    marking
+        The marking line (default: ``$ONDERMIJNINGSBEELD_EXPORT_MARKING``).
+
+    Returns
+    -------
+    tuple
+        The file's bytes, its :class:`~dashboard.export.page.ExportMeta` (for :func:`filename`)
+        and the :class:`~dashboard.views.MapView` it shows.
+    """
     from dashboard.views import map_view  # noqa: PLC0415
 
     view = map_view(warehouse, state, scope)

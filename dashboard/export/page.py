@@ -266,8 +266,15 @@ class PaperMap:
 class Page:
     """Places texts, boxes, rules, a map and small charts, in CSS pixels from the top-left corner.
 
-    ``y`` is the cursor: :meth:`text` writes there and moves it down (unless ``advance=False``).
-    ``height`` is fixed (the briefing's A4) or, when ``None``, the content's height.
+    ``y`` is the cursor: :meth:`text` writes there and moves it down, unless it is given a ``y``
+    of its own (a table cell, a label beside a swatch).
+
+    Parameters
+    ----------
+    width
+        The page width in CSS pixels; the margins are 5 % of it.
+    height
+        A fixed height (the briefing's A4), or ``None``: as high as the content.
 
     >>> page = Page(400)
     >>> page.text("Een titel", 18, bold=True, gap=2)
@@ -297,12 +304,22 @@ class Page:
 
     def text(self, text: str, size: float, *, x: float | None = None, y: float | None = None,
              width: float | None = None, bold: bool = False, colour: str = TEXT_COLOUR, align: str = "left",
-             hyphens: bool = False, advance: bool = True, gap: float = 0.0) -> float:
-        """``text`` wrapped to ``width`` (default: between the margins); returns its height.
+             hyphens: bool = False, gap: float = 0.0) -> float:
+        """Place ``text``, wrapped to fit, and return its height.
 
-        It is anchored at ``x`` (its left edge, or its right edge with ``align="right"``; by
-        default the margin, the middle or the right margin) and ``y`` (default: the cursor,
-        which then moves below it plus ``gap``, unless ``advance=False``).
+        Parameters
+        ----------
+        text, size
+            Plain text (escaped here) and its font size in CSS pixels.
+        x
+            Where the text is anchored: its left edge, its middle or (``align="right"``) its
+            right edge; by default the left margin, the page's middle or the right margin.
+        y
+            Its top; by default the cursor, which then moves below the text plus ``gap``.
+        width
+            The width to wrap to (default: between the margins).
+        bold, colour, align, hyphens
+            Its look; ``hyphens`` also breaks lines after a hyphen (see :func:`wrap`).
         """
         lines = wrap(text, width or self.inner, size, bold, hyphens)
         body = "<br>".join(escape(line) for line in lines)
@@ -311,7 +328,7 @@ class Page:
         self._texts.append(dict(text=f"<b>{body}</b>" if bold else body, x=x, y=self.y if y is None else y,
                                 align=align, font=dict(size=size, color=colour, family=FONT)))
         height = len(lines) * size * LINE_HEIGHT
-        if advance and y is None:
+        if y is None:
             self.y += height + gap
         return height
 
@@ -331,8 +348,18 @@ class Page:
 
     def chart(self, x0: float, x1: float, top: float, bottom: float, xs: list[int],
               series: list[tuple[list[float | None], str, str]]) -> None:
-        """A small line chart between ``x0``–``x1`` and ``top``–``bottom``: one line per
-        (values, colour, dash) in ``series`` over the years ``xs``, no hover, Dutch ticks."""
+        """A small line chart: its own cartesian axes in the box ``x0``–``x1`` × ``top``–``bottom``.
+
+        Parameters
+        ----------
+        x0, x1, top, bottom
+            The plot area in CSS pixels (tick labels go outside it).
+        xs
+            The years along the x axis (at most about six tick labels).
+        series
+            One line per ``(values, colour, dash)``, drawn in that order; ``None`` is a gap.
+            With no value at all the y axis is left without ticks.
+        """
         values = [v for values, _, _ in series for v in values if v is not None]
         traces = [go.Scatter(x=list(xs), y=[math.nan if v is None else v for v in vals], mode="lines+markers",
                              line=dict(color=colour, width=1.6, dash=dash), marker=dict(size=3.5, color=colour),
