@@ -99,23 +99,24 @@ def png_with_dpi(png: bytes, dpi: float) -> bytes:
     at any ``compress_level`` (its per-row filter choice dominates; level 0 is no faster), which
     alone would take the PNG export past its one-second budget.
     """
-    from PIL import Image, PngImagePlugin, UnidentifiedImageError  # noqa: PLC0415 (only PNG exports need it)
-
+    try:
+        from PIL import Image, PngImagePlugin, UnidentifiedImageError  # noqa: PLC0415 (only PNG exports need it)
+    except ImportError as err:  # pragma: no cover - depends on the install
+        raise ExportError("PNG export needs Pillow (pip install 'pillow>=10,<14').") from err
     try:
         Image.open(io.BytesIO(png), formats=["PNG"]).close()  # the signature and header
         source, out = io.BytesIO(png), io.BytesIO()
         out.write(source.read(8))
         per_metre = int(dpi / 0.0254 + 0.5).to_bytes(4, "big")
-        with PngImagePlugin.ChunkStream(source) as chunks:
-            cid = b""
-            while cid != b"IEND":
-                cid, _, length = chunks.read()
-                data = source.read(length)
-                chunks.crc(cid, data)
-                if cid != b"pHYs":  # ours replaces any there was
-                    PngImagePlugin.putchunk(out, cid, data)
-                if cid == b"IHDR":
-                    PngImagePlugin.putchunk(out, b"pHYs", per_metre, per_metre, b"\x01")  # unit: metre
+        chunks, cid = PngImagePlugin.ChunkStream(source), b""
+        while cid != b"IEND":
+            cid, _, length = chunks.read()
+            data = source.read(length)
+            chunks.crc(cid, data)
+            if cid != b"pHYs":  # ours replaces any there was
+                PngImagePlugin.putchunk(out, cid, data)
+            if cid == b"IHDR":
+                PngImagePlugin.putchunk(out, b"pHYs", per_metre, per_metre, b"\x01")  # unit: metre
     except (UnidentifiedImageError, SyntaxError, OSError, ValueError) as err:
         raise ExportError("the renderer did not return a PNG") from err
     return out.getvalue()
