@@ -5,8 +5,8 @@
 Builds the demo warehouse in a temporary directory and prints plain-text tables: the build
 time, the server time and bytes of each map callback (ours beside the plain approach), and,
 with Chromium, first paint and drill-down timings in a real browser, the image exports and the
-briefing sheet. Works offline; every
-request stays on 127.0.0.1. ``bench/README.md`` explains each figure.
+briefing sheet. Works offline; every request stays on 127.0.0.1. ``bench/README.md`` explains
+each figure.
 """
 
 from __future__ import annotations
