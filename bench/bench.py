@@ -4,9 +4,10 @@
 
 Builds the demo warehouse in a temporary directory and prints plain-text tables: the build
 time, the server time and bytes of each map callback (ours beside the plain approach), and,
-with Chromium, first paint and drill-down timings in a real browser, image export, the panels
-beside the map and the area search. Works offline; every request stays on 127.0.0.1.
-``bench/README.md`` explains each figure; ``bench/harness.py`` holds the machinery.
+the panels beside the map and the area search, and with Chromium, first paint and drill-down
+timings in a real browser, the image exports and the briefing sheet. Works offline; every
+request stays on 127.0.0.1. ``bench/README.md`` explains each figure; ``bench/harness.py``
+holds the machinery.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ if importlib.util.find_spec("dashboard") is None:  # a clone that is not pip-ins
 
 import dash
 
-from harness import (BROWSER_ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, BrowserBench, MapCallback, Measured, PlainBaseline, Sent, Site, View,
-                     clickable_wijken, default_state, figure_of, kb, percentile, pick_views, plain_app, plain_inputs,
-                     plain_path, print_table, ratio, serving, timed, verdict, view_codes)
+from harness import (BROWSER_ACCEPT_ENCODING, CHROMIUM, CHROMIUM_ARGS, BrowserBench, MapCallback, Measured,
+                     PlainBaseline, Sent, Site, View, clickable_wijken, default_state, figure_of, kb, percentile,
+                     pick_views, plain_app, plain_inputs, plain_path, print_table, ratio, serving, timed, verdict,
+                     view_codes)
 
 from dashboard import routes
 from dashboard.app import create_app
@@ -223,6 +225,35 @@ def run_exports(warehouse: Warehouse, views: list[View], repeat: int = 5) -> Non
                  "later: the same export repeated on the running browser"])
 
 
+def run_briefings(warehouse: Warehouse, views: list[View], repeat: int = 5) -> None:
+    """The one-page A4 briefing (PDF) of a regio, a gemeente and a wijk on the shared browser that
+    section 5 started: the first sheet and the ones after it; beside it the content and layout
+    alone (no browser)."""
+    from dashboard.export import briefing_data, briefing_pdf, compose_briefing
+
+    gemeente = next(v.parent for v in views if v.level == "wijk")
+    wijk = next(v.parent for v in views if v.level == "buurt")
+    regio = next(v.parent for v in views if v.level == "gemeente" and v.parent != LAND_CODE)
+    rows = []
+    for name, code in (("a regio", regio), ("a gemeente", gemeente), ("a wijk", wijk)):
+        times, composing = [], []
+        for _ in range(repeat + 1):
+            start = perf_counter()
+            data = briefing_pdf(warehouse, code, None, scope=Scope.everything())
+            times.append((perf_counter() - start) * 1000)
+            start = perf_counter()
+            compose_briefing(briefing_data(warehouse, code, None, scope=Scope.everything()))
+            composing.append((perf_counter() - start) * 1000)
+        first, later = times[0], times[1:]
+        rows.append([f"{name} ({code})", f"{first:.0f}", f"{percentile(later, 50):.0f}",
+                     f"{percentile(later, 95):.0f}", f"{percentile(composing[1:], 50):.0f}", f"{len(data) / 1000:.0f}",
+                     verdict(percentile(later, 95), 1000)])
+    print_table("8. Briefing sheet (A4 PDF), ms (budget: < 1 s after the first)",
+                ["sheet", "first", "later p50", "later p95", "content+layout p50", "KB", "budget"], rows,
+                ["first: the first sheet of that area (the browser already runs, see section 5);",
+                 "later: the same sheet again; content+layout: briefing_data and compose_briefing, no browser"])
+
+
 # --------------------------------------------------------------------------- 6. panels and table
 
 
@@ -310,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             gemeente = next(view.parent for view in views if view.level == "wijk")
             run_browser(app, plain, plain_dash, warehouse, gemeente)
             run_exports(warehouse, views)
+            run_briefings(warehouse, views)
         warehouse.close()
     return 0
 

@@ -25,7 +25,7 @@ from dash import Input, Output, dcc, html
 from flask import Response
 
 from dashboard import routes
-from dashboard.app import EMPTY_TOPOLOGY
+from dashboard.figures import EMPTY_TOPOLOGY
 from data_pipeline.warehouse import Scope, Warehouse
 from geodata.codes import LAND_CODE
 from geodata.coverage import WGS84

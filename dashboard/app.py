@@ -13,7 +13,6 @@ Besides Dash's own routes, the server has two of ours, both same-origin and cach
 from __future__ import annotations
 
 import gzip
-import json
 import re
 from pathlib import Path
 
@@ -23,20 +22,13 @@ from flask import Flask, Response, abort, request
 from dashboard import routes, tables
 from dashboard.callbacks import areas as area_callbacks
 from dashboard.callbacks import map as map_callbacks
+from dashboard.figures import EMPTY_TOPOLOGY
 from dashboard.i18n import t
 from dashboard.layout import serve_layout
 from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 
 ASSETS = Path(__file__).with_name("assets")
 SAFE_PART = re.compile(r"^[A-Za-z0-9_-]+$")
-EMPTY_LAYER = {"type": "GeometryCollection", "geometries": []}
-WORLD_LAYERS = ("land", "ocean", "lakes", "rivers", "coastlines", "countries", "subunits")
-EMPTY_TOPOLOGY = json.dumps({
-    "type": "Topology",
-    "objects": {name: EMPTY_LAYER for name in WORLD_LAYERS},
-    "arcs": [],
-    "transform": {"scale": [1, 1], "translate": [0, 0]},
-})
 
 
 def everyone() -> Scope:

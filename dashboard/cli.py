@@ -73,7 +73,7 @@ def cmd_export(args) -> int:
 def cmd_briefing(args) -> int:
     """A one-page A4 briefing sheet (PDF) per area: map, key indicators against region and NL,
     trends and sources."""
-    from dashboard.briefing import briefing_pdf
+    from dashboard.export import briefing_pdf
 
     wh = Warehouse(args.warehouse)
     year = args.year or wh.years[-1]

@@ -9,6 +9,7 @@ borrow a colour from the classes.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 
@@ -25,6 +26,17 @@ NO_DATA_COLOUR = "#bdbdbd"
 WATER_COLOUR = "#dbe8f3"
 BORDER_COLOUR = "#ffffff"
 HIGHLIGHT_COLOUR = "#1b1b1b"
+
+#: A world topology with every layer plotly.js's geo reads, all empty. plotly asks for one
+#: (``<scope>_<resolution>m.json``) even when nothing of it is drawn: the app serves this at
+#: ``/topojson/`` and the image export hands it to kaleido, so plotly never asks a CDN.
+EMPTY_TOPOLOGY = json.dumps({
+    "type": "Topology",
+    "objects": {name: {"type": "GeometryCollection", "geometries": []}
+                for name in ("land", "ocean", "lakes", "rivers", "coastlines", "countries", "subunits")},
+    "arcs": [],
+    "transform": {"scale": [1, 1], "translate": [0, 0]},
+})
 
 #: Hotspot categories and their colours (red/blue, never red/green).
 CATEGORY_COLOURS = {

@@ -6,13 +6,13 @@ reader needs. Browser tests skip locally without Chromium and fail on CI (tests/
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 import pytest
 
-from dashboard import briefing, export
-from dashboard.export import Renderer
+from dashboard.export import Renderer, briefing
+from dashboard.export.page import drawn_bounds
+from dashboard.figures import GEO_CLIP_PAD
 from dashboard.formatting import format_count, format_number, missing_text
 from data_pipeline.analysis import method_columns
 from data_pipeline.warehouse import NotFound, Scope
@@ -23,7 +23,6 @@ from tests.requirements import export_browser_path as chromium_path
 EVERYTHING = Scope.everything()
 MARKING = "Vertrouwelijk — alleen voor intern gebruik"
 NOW = datetime(2024, 11, 28, 16, 23, tzinfo=timezone.utc)
-
 
 
 def flat(text: str) -> str:
@@ -131,9 +130,9 @@ def test_the_map_frame_leaves_room_for_plotlys_clip_pad(tiny_warehouse):
     """plotly.js draws geo ranges less 0.001° per side: without room for that a wijk's buurten are cropped."""
     b = briefing.briefing_data(tiny_warehouse, "WK000101", 2024, scope=EVERYTHING)
     fig = briefing.compose_briefing(b)
-    x0, y0, x1, y1 = export.drawn_bounds(b.geojson, {c for t in b.view.figure.data for c in t.locations})
+    x0, y0, x1, y1 = drawn_bounds(b.geojson, {c for t in b.view.figure.data for c in t.locations})
     lon, lat = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
-    pad = export.GEO_CLIP_PAD
+    pad = GEO_CLIP_PAD
     assert lon[0] + pad < x0 and lon[1] - pad > x1 and lat[0] + pad < y0 and lat[1] - pad > y1
     assert fig.layout.width == pytest.approx(793.7, abs=0.1) and fig.layout.height == pytest.approx(1122.5, abs=0.1)
 
@@ -198,24 +197,3 @@ def test_hidden_values_read_nb_in_the_pdf(renderer, tiny_warehouse):
     assert missing_text() in lines and "n.b. (onbekend of te klein)" in words
     assert "Testbron (TEST-1)" in words and "Testdata" in words and "geen bewijs" in words
     assert "Synthetische" not in words  # test data, not the demo
-
-
-def test_briefing_timings(demo_warehouse, gemeente, capsys):
-    """First briefing (browser start included) and the next ones. Printed, not asserted."""
-    r = Renderer(chromium_path())
-    times = []
-    try:
-        for code in (gemeente, gemeente, "RE01", demo_warehouse.area(gemeente).parent_code):
-            started = time.perf_counter()
-            pdf = briefing.briefing_pdf(demo_warehouse, code, None, scope=EVERYTHING, renderer_=r)
-            times.append(time.perf_counter() - started)
-            assert pdfinspect.page_count(pdf) == 1
-    finally:
-        r.close()
-    started = time.perf_counter()
-    briefing.compose_briefing(briefing.briefing_data(demo_warehouse, gemeente, None, scope=EVERYTHING))
-    compose = time.perf_counter() - started
-    with capsys.disabled():
-        print(f"\nbriefing timings: first {times[0]:.2f} s (Chromium start included), then "
-              f"{min(times[1:]):.2f}–{max(times[1:]):.2f} s; data + layout alone {compose:.2f} s "
-              f"({len(pdf) // 1024} KB)")
