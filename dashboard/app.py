@@ -13,6 +13,7 @@ Besides Dash's own routes, the server has two of ours, both same-origin and cach
 from __future__ import annotations
 
 import gzip
+import logging
 import re
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from dashboard.i18n import t
 from dashboard.layout import serve_layout
 from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 
+log = logging.getLogger(__name__)
 ASSETS = Path(__file__).with_name("assets")
 SAFE_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -101,8 +103,9 @@ def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
             body, meta, _ = render_state(warehouse, state, fmt, scope_of_request())
         except (NotFound, AccessDenied):
             abort(404)
-        except ExportError as err:
-            return Response(str(err), status=503, mimetype="text/plain")
+        except ExportError:
+            log.exception("export of %s failed", request.path)   # the cause, for the beheerder
+            return Response(t("export.unavailable", state.lang), status=503, mimetype="text/plain")
         return Response(body, mimetype=MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{filename(meta, fmt)}"'})
 

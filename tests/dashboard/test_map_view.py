@@ -74,3 +74,17 @@ def test_path_traversal_never_reaches_a_file(client, tiny_warehouse):
 def test_world_topojson_is_ours_and_empty(client):
     doc = json.loads(client.get("/topojson/world_110m.json").data)
     assert doc["type"] == "Topology" and all(layer["geometries"] == [] for layer in doc["objects"].values())
+
+
+def test_an_export_that_fails_says_so_in_the_page_language_without_the_cause(client, monkeypatch, caplog):
+    from dashboard import export
+
+    def broken(*args, **kwargs):
+        raise export.ExportError("No Chromium found at /secret/path/chromium")
+
+    monkeypatch.setattr(export, "render_state", broken)
+    for lang, words in (("nl", "Het beeld kon niet worden gemaakt"), ("en", "The image could not be made")):
+        response = client.get(f"/export/png/kaart/buurt/GM0001?taal={lang}")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 503 and body.startswith(words) and "/secret" not in body
+    assert "/secret/path/chromium" in caplog.text   # the cause is in the server log
