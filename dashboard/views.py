@@ -42,6 +42,11 @@ class MapView:
     notice: str = ""
 
 
+def is_land_area(warehouse: Warehouse, code: object) -> bool:
+    """Whether ``code`` is an area of the warehouse's tree that is not water."""
+    return warehouse.has_area(code) and not warehouse.area(code).is_water
+
+
 def resolve_state(warehouse: Warehouse, state: routes.MapState) -> routes.MapState:
     """Fill in defaults for a missing or unknown indicator or year, and drop what does not
     exist: an unknown selected or compared area (compared areas keep the first one's level),
@@ -51,7 +56,7 @@ def resolve_state(warehouse: Warehouse, state: routes.MapState) -> routes.MapSta
     year = state.year if state.year in warehouse.years else warehouse.years[-1]
 
     def known(code):
-        return warehouse.has_area(code) and code != LAND_CODE and not warehouse.area(code).is_water
+        return code != LAND_CODE and is_land_area(warehouse, code)
 
     area = state.area if state.area and known(state.area) else None
     compare = tuple(c for c in state.compare if known(c))

@@ -9,6 +9,7 @@ when the URL changed (link, back/forward), it only follows and sets the controls
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from dash import ALL, ClientsideFunction, Input, Output, State, callback_context, no_update
 
@@ -18,7 +19,8 @@ from dashboard.i18n import t
 from dashboard.layout import HIDDEN, breadcrumb_items, choice_options, indicator_options, legend, score_themes
 from dashboard.routes import CONTROLS, control_value, drawn_key
 from dashboard.tables import table_rows
-from dashboard.views import crumbs, dataset_line, error_text, map_view, resolve_state, search_options
+from dashboard.views import (crumbs, dataset_line, error_text, is_land_area, map_view, resolve_state,
+                             search_options)
 from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
 from geodata.codes import LAND_CODE
 
@@ -28,10 +30,7 @@ DOWNLOAD_FORMATS = ("csv", "xlsx")
 
 def register(app, warehouse: Warehouse, scope_of_request) -> None:
     themes = score_themes(warehouse.catalog)
-
-    def is_land_area(code: str) -> bool:
-        return warehouse.has_area(code) and not warehouse.area(code).is_water
-
+    is_land = partial(is_land_area, warehouse)
     # After a pan or zoom, the browser works out the visible extent (assets/map.js).
     app.clientside_callback(ClientsideFunction("ondermijning", "visibleExtent"),
                             Output("map-extent", "data"), Input("map", "relayoutData"))
@@ -69,7 +68,7 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
             return {"notice": no_update, **_unchanged()}
         inputs = {"click": click, "division": division, "search": found, "extent": extent, "weights": weights,
                   **controls}
-        state = routes.state_after(current, trigger, inputs, themes, is_land_area)
+        state = routes.state_after(current, trigger, inputs, themes, is_land)
         if state is None:
             return {"notice": no_update, **_unchanged()}
         if trigger == "map" and (state == current or not warehouse.view_exists(state.level, state.parent)):
