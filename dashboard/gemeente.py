@@ -13,7 +13,7 @@ from dataclasses import replace
 from dash import dcc, html
 
 from dashboard import routes
-from dashboard.formatting import format_number, format_value
+from dashboard.formatting import format_number, format_percent, format_value
 from dashboard.i18n import t
 from dashboard.layout import GRAPH_CONFIG, legend
 from dashboard.views import area_name, map_view, resolve_state, source_line
@@ -33,8 +33,8 @@ def _comparison(ratio: float, reference: str, lang: str) -> str:
     if ratio >= 1.95:
         return t("page.times", lang, x=format_number(ratio, 1), where=where)
     if ratio >= 1:
-        return t("page.higher", lang, pct=format_number((ratio - 1) * 100, 0), where=where)
-    return t("page.lower", lang, pct=format_number((1 - ratio) * 100, 0), where=where)
+        return t("page.higher", lang, pct=format_percent(ratio - 1), where=where)
+    return t("page.lower", lang, pct=format_percent(1 - ratio), where=where)
 
 
 def _topic_link(state: routes.MapState, indicator: str, lang: str):

@@ -14,7 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import routes
-from dashboard.formatting import format_count, format_number, missing_text
+from dashboard.formatting import format_count, format_number, format_percent, missing_text
 from dashboard.i18n import t
 from dashboard.views import SCORE_METHODS, area_name
 from data_pipeline.analysis import area_profile, composite_breakdown, trends
@@ -161,7 +161,7 @@ def score_breakdown(warehouse: Warehouse, state: routes.MapState, scope: Scope):
         ], **{"data-indicator": indicator}))
     return html.Div([
         html.P(t("profile.score", lang, score=format_number(result.score, 2),
-                 coverage=format_number(result.coverage * 100, 0)), className="score-line"),
+                 coverage=format_percent(result.coverage)), className="score-line"),
         html.Ul(items, className="bars"),
         html.P(t("score.caveat", lang), className="caveat"),
     ])

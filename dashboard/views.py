@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from dashboard import routes
 from dashboard.figures import (CATEGORY_COLOURS, choropleth_figure, class_bounds_labels, hover_texts,
                                legend_entries, no_value_text)
-from dashboard.formatting import format_number
+from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import t
 from data_pipeline.analysis import change_view, composite_view, hotspot_view
 from data_pipeline.search import AreaIndex, normalise
@@ -186,7 +186,7 @@ def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
             top = parts.reindex(parts.abs().sort_values(ascending=False).index[:3])
             items = ", ".join(f"{labels_of[i]} {format_number(v, 2)}" for i, v in top.items())
             text = (t("hover.score", lang, score=format_number(row.value, 2),
-                      coverage=format_number(row.coverage * 100, 0)) + "<br>" + t("hover.top", lang, items=items))
+                      coverage=format_percent(row.coverage)) + "<br>" + t("hover.top", lang, items=items))
         hovers.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
     frame["hover"] = hovers
     used = [i for i in warehouse.catalog.indicators if i.id in result.contributions.columns]
