@@ -6,7 +6,7 @@ program with subcommands.
     ondermijningsbeeld build --demo   (see ``ondermijningsbeeld --help`` for every command)
 
 The parser is composed here, at the top of the layers: :mod:`data_pipeline.cli` registers the
-data commands (build, fetch, indicators, table), :mod:`dashboard.cli` the dashboard's (serve,
+data commands (build, fetch, indicators, table, check-disclosure), :mod:`dashboard.cli` the dashboard's (serve,
 export, briefing). The warehouse path comes from ``--warehouse`` (before or after the
 command), else ``ONDERMIJNINGSBEELD_WAREHOUSE``, else ``data/ondermijningsbeeld.duckdb``.
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from dashboard import cli as dashboard_cli
 from data_pipeline import cli as data_cli
+from data_pipeline.attack import DisclosureError
 from data_pipeline.validation import ValidationError
 from data_pipeline.warehouse import AccessDenied, NotFound, default_warehouse_path
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args.warehouse = args.warehouse or default_warehouse_path()
     try:
         return args.func(args)
-    except ValidationError as err:
+    except (ValidationError, DisclosureError) as err:
         print(err, file=sys.stderr)
         print("Nothing was written; the previous warehouse is unchanged.", file=sys.stderr)
     except (FileNotFoundError, NotFound, KeyError, AccessDenied, ValueError) as err:

@@ -14,20 +14,21 @@ Level by level, buurt -> wijk -> gemeente -> regio -> land. For every indicator 
 Status per value, decided by :func:`indicators.disclosure.disclose` over the whole tree:
 
 - ``missing``: no data;
-- ``suppressed``: too small to show (denominator below the indicator's ``min_denominator``,
-  a denominator of 0, or a count below ``min_count``), or hidden so that such a value cannot
-  be recovered by differencing (``reason`` says which). Value, numerator and denominator are
-  not stored in ``indicator_values`` at all, so no output can show them;
+- ``suppressed``: a wijk or buurt figure too small to show (denominator below the indicator's
+  ``min_denominator`` or a count below ``min_count``), or hidden so that such a figure cannot be
+  recovered or narrowed from the shown ones; or a rate over a denominator of 0. Value, numerator
+  and denominator are not stored in ``indicator_values`` at all, so no output can show them;
 - ``ok``.
 """
 
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from data_pipeline.warehouse import execute, query, registered
 from geodata.codes import LEVELS
-from indicators.disclosure import disclose
+from indicators.disclosure import PROTECTED_LEVELS, disclose
 
 _PUBLISHED = """
     CREATE TEMP TABLE published AS
@@ -77,35 +78,58 @@ _CHECKS = """
     GROUP BY ALL"""
 
 
-def _disclose_and_store(con: duckdb.DuckDBPyConnection) -> None:
+def disclosure_rules(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, frozenset[str]]:
+    """The rules of :func:`indicators.disclosure.disclose` and the open variables, from the catalog tables."""
+    rules = query(con, """SELECT id AS indicator, numerator, denominator, min_denominator, min_count
+                          FROM indicators ORDER BY position""")
+    open_variables = frozenset(query(con, "SELECT variable FROM variables WHERE is_open")["variable"])
+    return rules, open_variables
+
+
+def _disclose_and_store(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Disclosure control over the whole tree, then ``indicator_values`` with only what may be shown."""
     vals = query(con, "SELECT * FROM vals")
-    rules = query(con, """SELECT id AS indicator, min_denominator, min_count, denominator = '' AS is_count,
-                                  multiplier FROM indicators""")
-    areas = query(con, "SELECT code, parent_code FROM areas")
+    rules, open_variables = disclosure_rules(con)
+    areas = query(con, "SELECT code, level, parent_code FROM areas")
     # An area whose denominator is 0 still adds its numerator to its parent: it goes in as "ok"
     # so disclosure control treats it as too small (and protects it), never as missing.
     vals["status"] = vals["numerator"].isna().map({True: "missing", False: "ok"})
-    checked = disclose(vals, areas, rules[["indicator", "min_denominator", "min_count", "is_count"]])
-    checked = checked.merge(rules[["indicator", "multiplier", "is_count"]], on="indicator")
+    checked = disclose(vals, areas, rules, open_variables)
+    checked = checked.merge(query(con, "SELECT id AS indicator, multiplier, denominator = '' AS is_count "
+                                       "FROM indicators"), on="indicator")
     ok = checked["status"] == "ok"
     rate = checked["numerator"] / checked["denominator"] * checked["multiplier"]
     checked["value"] = (checked["numerator"] * checked["multiplier"]).where(checked["is_count"], rate).where(ok)
     checked["numerator"] = checked["numerator"].where(ok)
     checked["denominator"] = checked["denominator"].where(ok & ~checked["is_count"])
-    columns = ["code", "year", "indicator", "value", "numerator", "denominator", "status", "reason",
+    columns = ["code", "year", "indicator", "value", "numerator", "denominator", "status",
                "n_parts", "n_parts_with_data", "origin"]
     # Stored in code order: DuckDB's per-row-group min/max then lets a lookup of one area's
     # rows (profile, trends, briefing) skip nearly all of the table instead of scanning it.
     with registered(con, "checked_frame", checked[columns]):
         execute(con, """CREATE TABLE indicator_values AS
-                        SELECT code, year::INTEGER AS year, indicator, value, numerator, denominator, status, reason,
+                        SELECT code, year::INTEGER AS year, indicator, value, numerator, denominator, status,
                                n_parts::INTEGER AS n_parts, n_parts_with_data::INTEGER AS n_parts_with_data, origin
                         FROM checked_frame ORDER BY code, indicator, year""")
+    return protection_summary(checked.merge(areas[["code", "level"]], on="code"))
 
 
-def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``indicator_values`` (and ``aggregate_checks``) from areas, indicators and observations."""
+def protection_summary(checked: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator and protected level: values with data, and the share shown before and after
+    protection (primary suppression only, then all of it)."""
+    rows = checked[checked["level"].isin(PROTECTED_LEVELS) & checked["status"].ne("missing")]
+    out = rows.groupby(["indicator", "level"], sort=True).agg(
+        with_data=("status", "size"),
+        shown_primary=("reason", lambda r: int((r.ne("small denominator") & r.ne("small count")).sum())),
+        shown=("status", lambda s: int(s.eq("ok").sum()))).reset_index()
+    out["shown_primary_pct"] = 100.0 * out["shown_primary"] / out["with_data"]
+    out["shown_pct"] = 100.0 * out["shown"] / out["with_data"]
+    return out
+
+
+def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Create ``indicator_values`` (and ``aggregate_checks``) from areas, indicators, variables and
+    observations; return the :func:`protection_summary`."""
     execute(con, "CREATE TEMP TABLE years AS SELECT DISTINCT year FROM observations")
     execute(con, _PUBLISHED)
     execute(con, """CREATE TEMP TABLE vals (code VARCHAR, year INTEGER, indicator VARCHAR, numerator DOUBLE,
@@ -117,6 +141,7 @@ def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
     for child, level in zip(LEVELS[:0:-1], LEVELS[-2::-1]):   # (buurt, wijk), (wijk, gemeente), ...
         execute(con, _CHECKS, [level])
         execute(con, _LEVEL, [child, level])
-    _disclose_and_store(con)
+    summary = _disclose_and_store(con)
     for table in ("vals", "published", "years"):
         execute(con, f"DROP TABLE {table}")  # a fixed name, never user text
+    return summary

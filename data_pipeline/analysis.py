@@ -273,17 +273,26 @@ def change_view(warehouse: Warehouse, level: str, parent: str, indicator: str, y
         raise ValueError(f"no data for {since}; years: {warehouse.years}")
     now = warehouse.map_values(level, parent, indicator, year, scope)
     then = warehouse.map_values(level, parent, indicator, since, scope).set_index("code")
+    out = change_between(now, then["value"], then["status"])
+    return out[["code", "name", "is_water", "value", "value_now", "value_since", "numerator", "denominator",
+                "status", "status_now", "status_since", "n_parts", "n_parts_with_data"]]
+
+
+def change_between(now: pd.DataFrame, value_since: pd.Series, status_since: pd.Series) -> pd.DataFrame:
+    """``now`` (``code``, ``value``, ``status``, ...) with the change since the values and statuses
+    of an earlier year (both indexed by code): the columns :func:`change_view` describes. A change
+    is published only where both years are shown, so it can never reveal a hidden value (the
+    built-in attacker, :mod:`data_pipeline.attack`, checks that on this function)."""
     out = now.rename(columns={"value": "value_now", "status": "status_now"})
-    out["value_since"] = out["code"].map(then["value"]).astype(float)
-    out["status_since"] = out["code"].map(then["status"]).fillna("missing")
+    out["value_since"] = out["code"].map(value_since).astype(float)
+    out["status_since"] = out["code"].map(status_since).fillna("missing")
     both = (out["status_now"] == "ok") & (out["status_since"] == "ok")
     either_suppressed = (out["status_now"] == "suppressed") | (out["status_since"] == "suppressed")
     out["status"] = np.where(both, "ok", np.where(either_suppressed, "suppressed", "missing"))
     out["value_now"] = out["value_now"].astype(float).where(out["status_now"] == "ok")
     out["value_since"] = out["value_since"].where(out["status_since"] == "ok")
     out["value"] = (out["value_now"] - out["value_since"]).where(both)
-    return out[["code", "name", "is_water", "value", "value_now", "value_since", "numerator", "denominator",
-                "status", "status_now", "status_since", "n_parts", "n_parts_with_data"]]
+    return out
 
 
 #: Columns of :func:`standouts`, in this order.

@@ -1,9 +1,13 @@
 """Building the warehouse from a :class:`~data_pipeline.sources.Source`, atomically.
 
-A build validates the source, writes a temporary database and a new geometry folder, then
-swaps the database in with one ``os.replace``. A build that fails leaves the previous
-warehouse (database and geometry) as it was. Every statement goes through the logged,
-parameterised helpers of :mod:`data_pipeline.warehouse`.
+A build validates the source and computes everything in an in-memory database: the raw
+observations, the unprotected aggregates and the checks of published against summed figures
+exist only there. The built-in attacker (:mod:`data_pipeline.attack`) then checks what would be
+published; a build it finds anything in is refused. Only the tables of :data:`SERVED_TABLES`
+are copied into a temporary file (no number of a hidden value is among them), which is
+swapped in with one ``os.replace`` beside a new geometry folder. A build that fails leaves the
+previous warehouse (database and geometry) byte-identical. Every statement goes through the
+logged, parameterised helpers of :mod:`data_pipeline.warehouse`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from data_pipeline.aggregate import aggregate_indicator_values
+from data_pipeline.attack import check_published
 from data_pipeline.sources import Source
 from data_pipeline.validation import validate_areas, validate_observations
 from data_pipeline.warehouse import execute, geo_root, query, registered
@@ -34,7 +39,10 @@ from indicators.hotspots import contiguity
 GEO_BUILDS_KEPT = 2
 #: Levels whose neighbours are stored, for hotspot analysis.
 NEIGHBOUR_LEVELS = ("gemeente", "wijk", "buurt")
-BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "geometry", "neighbours", "swap")
+BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "check", "geometry", "neighbours", "swap")
+#: The tables of the served file: what the server may read. Raw observations never leave the build.
+SERVED_TABLES = ("meta", "areas", "themes", "indicators", "variables", "indicator_values",
+                 "area_attributes", "neighbours")
 
 
 @dataclass
@@ -45,6 +53,7 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)   # what joined and what did not
     join_file: Path | None = None                     # the unmatched codes, one per row
+    protection: pd.DataFrame | None = None            # shown shares per indicator and level
 
 
 class StepLog:
@@ -79,7 +88,7 @@ def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None
             validate_areas(source.areas, source.origin)
             validate_observations(source.observations, source.catalog.variables(),
                                   set(source.areas["code"]), source.origin)
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect()   # in memory: raw counts are never written to disk
         try:
             with steps.step("areas"):
                 tree = _write_areas(con, source)
@@ -89,8 +98,10 @@ def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None
                     execute(con, "CREATE TABLE observations AS SELECT code::VARCHAR AS code, year::INTEGER AS year,"
                                  " variable::VARCHAR AS variable, value::DOUBLE AS value FROM obs_frame")
             with steps.step("aggregate"):
-                aggregate_indicator_values(con)
+                report.protection = aggregate_indicator_values(con)
                 _write_attributes(con, source)
+            with steps.step("check"):
+                check_published(con)
             with steps.step("geometry"):
                 report.counts["geometry_files"] = write_geometry(source, tree, geo_dir)
             with steps.step("neighbours"):
@@ -98,7 +109,7 @@ def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None
             _write_meta(con, source, build_id)
             report.counts.update(dict(query(con, "SELECT level, count(*) AS n FROM areas GROUP BY level")
                                       .itertuples(index=False)))
-            execute(con, "CHECKPOINT")
+            _write_served(con, tmp)
         finally:
             con.close()
         with steps.step("swap"):
@@ -110,6 +121,17 @@ def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None
     _prune_geo_builds(geo_root(path), keep=build_id)
     report.steps = steps.steps
     return report
+
+
+def _write_served(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Copy the served tables, and nothing else, into a new database file."""
+    execute(con, "ATTACH ? AS served", [str(target)])
+    try:
+        for table in SERVED_TABLES:   # fixed names, never user text
+            execute(con, f"CREATE TABLE served.{table} AS SELECT * FROM main.{table}")
+        execute(con, "CHECKPOINT served")
+    finally:
+        execute(con, "DETACH served")
 
 
 def _write_areas(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFrame:
@@ -124,6 +146,9 @@ def _write_areas(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFrame
 def _write_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     with registered(con, "ind_frame", catalog.to_frame().reset_index(names="position")):
         execute(con, "CREATE TABLE indicators AS SELECT * FROM ind_frame")
+    with registered(con, "var_frame", catalog.variables_frame()):
+        execute(con, "CREATE TABLE variables AS SELECT variable::VARCHAR AS variable, is_open::BOOLEAN AS is_open "
+                     "FROM var_frame ORDER BY variable")
     themes = pd.DataFrame([{"theme": k, "position": i, "label_nl": v["nl"], "label_en": v["en"]}
                            for i, (k, v) in enumerate(catalog.themes.items())])
     with registered(con, "theme_frame", themes):

@@ -385,4 +385,4 @@ def _catalog(obs: pd.DataFrame, kern, year: int, report: JoinReport) -> tuple[Ca
     if not kept:
         raise ValueError("no indicator can be made from these files")
     table_ids = {"kerncijfers": kerncijfers(sorted(set(obs["year"]))), "misdrijven": CRIME_TABLE}
-    return Catalog(base.themes, tuple(kept)), table_ids
+    return Catalog(base.themes, tuple(kept), base.open_variables), table_ids

@@ -1,10 +1,11 @@
-"""The data commands of ``ondermijningsbeeld``: build, fetch, indicators and table.
+"""The data commands of ``ondermijningsbeeld``: build, fetch, indicators, table, check-disclosure.
 
     ondermijningsbeeld build --demo            build the warehouse from the synthetic demo country
     ondermijningsbeeld build --from-files DIR --year 2024
     ondermijningsbeeld fetch --year 2024 --to DIR
     ondermijningsbeeld indicators [--format csv]
     ondermijningsbeeld table --level gemeente --parent RE01 --indicator ID --year 2024
+    ondermijningsbeeld check-disclosure [--year 2024]
 
 :func:`register` adds them to the top-level parser that ``app.py`` composes (the dashboard's
 commands come from :mod:`dashboard.cli`).
@@ -19,7 +20,7 @@ from tqdm import tqdm
 
 from data_pipeline import cbs_download
 from data_pipeline.build import BUILD_STEPS, StepLog, build_warehouse
-from data_pipeline.warehouse import Scope, Warehouse
+from data_pipeline.warehouse import OutdatedWarehouse, Scope, Warehouse
 from geodata.codes import LEVELS
 
 TABLE_COLUMNS = ["code", "name", "level", "parent_code", "year", "indicator", "value", "numerator",
@@ -93,6 +94,7 @@ def _print_report(report, out) -> None:
         print(f"  {line}", file=out)
     if report.join_file:
         print(f"Codes that did not join: {report.join_file.resolve()}", file=out)
+    _print_protection(report.protection, out)
 
 
 def cmd_build(args) -> int:
@@ -108,6 +110,16 @@ def cmd_build(args) -> int:
         return 2
     _print_report(report, sys.stdout)
     return 0
+
+
+def _print_protection(protection, out) -> None:
+    """Shown shares of wijk and buurt values, after primary suppression and after protection."""
+    if protection is None or not len(protection):
+        return
+    print("Shown wijk and buurt values (small figures hidden -> after protection):", file=out)
+    for row in protection.itertuples():
+        print(f"  {row.indicator:<44} {row.level:<6} {row.shown_primary_pct:5.1f}% -> {row.shown_pct:5.1f}%"
+              f"  of {row.with_data}", file=out)
 
 
 def cmd_indicators(args) -> int:
@@ -139,11 +151,54 @@ def cmd_table(args) -> int:
 
 
 def ensure_warehouse(path: Path) -> Path:
-    """Build the demo warehouse at ``path`` when there is none yet (first run)."""
-    if not path.exists():
+    """Build the demo warehouse at ``path`` when there is none yet (first run), or when the demo
+    there was built by an older version that kept raw counts in the served file."""
+    if path.exists():
+        try:
+            Warehouse(path).close()
+            return path
+        except OutdatedWarehouse as err:
+            if not _is_demo_file(path):
+                raise
+            print(f"{err}: rebuilding the synthetic demo country.", file=sys.stderr)
+    else:
         print(f"No warehouse at {path} yet: building the synthetic demo country first.", file=sys.stderr)
-        _print_report(build_demo(path), sys.stderr)
+    _print_report(build_demo(path), sys.stderr)
     return path
+
+
+def _is_demo_file(path: Path) -> bool:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT value FROM meta WHERE key = 'kind'").fetchone() == ("demo",)
+
+
+def cmd_check_disclosure(args) -> int:
+    """Run the built-in attacker on a warehouse; exit 1 when it pins down or narrows anything."""
+    from data_pipeline.attack import describe, find_exposures, summary, unserved_tables
+    from data_pipeline.build import SERVED_TABLES
+
+    wh = Warehouse(args.warehouse)
+    if args.year is not None and args.year not in wh.years:
+        print(f"no figures for {args.year}; years: {', '.join(map(str, wh.years))}", file=sys.stderr)
+        return 2
+    with wh.cursor() as con:
+        extra = unserved_tables(con, SERVED_TABLES)
+        found = find_exposures(con, None if args.year is None else [args.year])
+    years = ", ".join(map(str, [args.year] if args.year is not None else wh.years))
+    print(f"Disclosure check of {wh.path} ({years}): every hidden wijk and buurt figure, every level, "
+          f"indicator and change between years.")
+    if extra:
+        print(f"Tables the server must not read: {', '.join(extra)}")
+    if not len(found):
+        print("0 hidden figures pinned down or narrowed below their protection range.")
+        return 1 if extra else 0
+    print(f"{len(found)} hidden figures pinned down or narrowed:")
+    for row in summary(found).itertuples():
+        print(f"  {row.indicator:<44} {row.level:<6} {row.attack:<32} {row.cells:>6}  e.g. {row.examples}")
+    print("Examples: " + describe(found.head(5)))
+    return 1
 
 
 def register(sub) -> None:
@@ -164,6 +219,10 @@ def register(sub) -> None:
     i = sub.add_parser("indicators", help="list the indicator catalog")
     i.add_argument("--format", choices=["text", "csv"], default="text")
     i.set_defaults(func=cmd_indicators)
+
+    c = sub.add_parser("check-disclosure", help="run the built-in attacker on a warehouse (exit 1 on any finding)")
+    c.add_argument("--year", type=int, help="only the hidden figures of this year (changes: every year)")
+    c.set_defaults(func=cmd_check_disclosure)
 
     t = sub.add_parser("table", help="indicator values as CSV on stdout")
     t.add_argument("--level", choices=LEVELS, required=True)

@@ -2,7 +2,7 @@
 
 Layout on disk, next to each other::
 
-    data/ondermijningsbeeld.duckdb          areas, indicators, observations, indicator_values, meta
+    data/ondermijningsbeeld.duckdb          areas, indicators, variables, indicator_values, meta, ...
     data/ondermijningsbeeld.geo/<build_id>/ simplified GeoJSON per map view (gzip)
 
 :mod:`data_pipeline.build` writes it (atomically); :class:`Warehouse` reads it. Every
@@ -103,6 +103,10 @@ class NotFound(LookupError):
     pass
 
 
+class OutdatedWarehouse(ValueError):
+    """A warehouse file this version will not serve."""
+
+
 @dataclass(frozen=True)
 class Area:
     """One area of the tree: its code, level, name, parent and the codes of the areas above it
@@ -137,12 +141,18 @@ class Warehouse:
             raise FileNotFoundError(f"no warehouse at {self.path}; run `ondermijningsbeeld build --demo`")
         self._con = duckdb.connect(str(self.path), read_only=True)
         with self.cursor() as con:
+            tables = set(query(con, "SELECT table_name FROM information_schema.tables")["table_name"])
+            if "observations" in tables or "variables" not in tables:
+                self._con.close()
+                raise OutdatedWarehouse(f"{self.path} was built by an older version that kept raw counts in "
+                                        "the served file; rebuild it (`ondermijningsbeeld build ...`)")
             self.meta: dict[str, str] = dict(query(con, "SELECT key, value FROM meta").itertuples(index=False))
             areas = query(con, f"SELECT {', '.join(AREA_COLUMNS)} FROM areas ORDER BY code")
             self.years: list[int] = [int(y) for y in query(
-                con, "SELECT DISTINCT year FROM observations ORDER BY year")["year"]]
+                con, "SELECT DISTINCT year FROM indicator_values ORDER BY year")["year"]]
             ind = query(con, "SELECT * FROM indicators ORDER BY position")
             themes = query(con, "SELECT * FROM themes ORDER BY position")
+            open_variables = frozenset(query(con, "SELECT variable FROM variables WHERE is_open")["variable"])
         areas = areas.astype(object).where(areas.notna(), None)
         areas["is_water"] = areas["is_water"].astype(bool)
         self._areas = areas
@@ -156,6 +166,7 @@ class Warehouse:
         self.catalog = Catalog(
             {t.theme: {"nl": t.label_nl, "en": t.label_en} for t in themes.itertuples()},
             tuple(Indicator(**{f: getattr(row, f) for f in fields}) for row in ind.itertuples()),
+            open_variables,
         )
         self.geo_dir = geo_root(self.path) / self.meta["build_id"]
         self._neighbours: dict[str, pd.DataFrame] = {}

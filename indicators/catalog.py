@@ -66,6 +66,8 @@ class Indicator:
 class Catalog:
     themes: dict[str, dict[str, str]]
     indicators: tuple[Indicator, ...]
+    #: Variables the source publishes openly per buurt (not secret: never protected).
+    open_variables: frozenset[str] = frozenset()
 
     def get(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:
@@ -74,11 +76,16 @@ class Catalog:
         raise KeyError(f"unknown indicator: {indicator_id!r}")
 
     def for_dataset(self, dataset: str) -> "Catalog":
-        return Catalog(self.themes, tuple(i for i in self.indicators if i.dataset == dataset))
+        return Catalog(self.themes, tuple(i for i in self.indicators if i.dataset == dataset), self.open_variables)
 
     def variables(self) -> set[str]:
         """Every count variable that some indicator uses."""
         return {v for i in self.indicators for v in (i.numerator, i.denominator) if v}
+
+    def variables_frame(self) -> pd.DataFrame:
+        """One row per variable: ``variable`` and ``is_open``."""
+        names = sorted(self.variables())
+        return pd.DataFrame({"variable": names, "is_open": [n in self.open_variables for n in names]})
 
     def to_frame(self) -> pd.DataFrame:
         """One row per indicator, id first."""
@@ -89,6 +96,9 @@ def parse_catalog(text: str) -> Catalog:
     """Parse catalog TOML; every indicator needs a non-empty ``explain_nl`` and ``explain_en``."""
     raw = tomllib.loads(text)
     themes = raw["themes"]
+    open_variables = raw.get("variables", {}).get("open", [])
+    if not isinstance(open_variables, list) or not all(isinstance(v, str) for v in open_variables):
+        raise ValueError("[variables] open must be a list of variable names")
     indicators = []
     seen: set[tuple[str, str]] = set()
     for entry in raw["indicator"]:
@@ -106,7 +116,10 @@ def parse_catalog(text: str) -> Catalog:
                 raise ValueError(f"indicator {ind.id!r} has no {name}")
         seen.add((ind.dataset, ind.id))
         indicators.append(ind)
-    return Catalog(themes, tuple(indicators))
+    unknown = set(open_variables) - {v for i in indicators for v in (i.numerator, i.denominator)}
+    if unknown:
+        raise ValueError(f"[variables] open names variables no indicator uses: {sorted(unknown)}")
+    return Catalog(themes, tuple(indicators), frozenset(open_variables))
 
 
 @cache

@@ -13,6 +13,9 @@ from geodata.hierarchy import with_ancestors
 from indicators.catalog import parse_catalog
 
 TINY_CATALOG = """
+[variables]
+open = ["inwoners"]
+
 [themes]
 criminaliteit = { nl = "Criminaliteit", en = "Crime" }
 

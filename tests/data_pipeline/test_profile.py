@@ -44,7 +44,7 @@ def _extra_catalog(base: Catalog) -> Catalog:
                           multiplier=1000.0 if denominator else 1.0, direction=direction,
                           min_denominator=100.0 if denominator else 0.0)
                   for ind, (direction, denominator, variable, _, _) in EXTRA.items())
-    return Catalog(base.themes, base.indicators + extra)
+    return replace(base, indicators=base.indicators + extra)
 
 
 def _profile_observations() -> pd.DataFrame:
