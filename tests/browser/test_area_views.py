@@ -97,7 +97,7 @@ def test_compare_three_areas_and_a_shared_link_restores_the_view(live_demo, demo
         row = wh.table("gemeente", code, INDICATOR, year, Scope.everything()).iloc[0]
         text = page.locator(f"#compare-table tr[data-indicator='{INDICATOR}'] td[data-code='{code}']").inner_text()
         assert text == (format_number(row["value"], ind.decimals) if row["status"] == "ok" else
-                        ("n.b. (te klein)" if row["status"] == "suppressed" else "n.b. (geen gegevens)"))
+                        ("n.b. (afgeschermd)" if row["status"] == "suppressed" else "n.b. (geen gegevens)"))
     assert page.locator("#compare-trend g.trace.scatter").count() == 4   # three areas and NL
     shared_url, shown = page.url, compare_texts(page)
     selected = re.search(r"gebied=(\w+)", shared_url).group(1)

@@ -194,6 +194,6 @@ def test_hidden_values_read_nb_in_the_pdf(renderer, tiny_warehouse):
     words, lines = flat(text), set(text.splitlines())
     assert "Ondermijningsbeeld — Wijk 0201 (WK000201), 2024" in words  # the buurt's wijk
     assert "BU00020100" in words and "wijk in gemeente Gemeente 2, Regio Een" in words
-    assert missing_text() in lines and "n.b. (onbekend of te klein)" in words
+    assert missing_text() in lines and "n.b. (onbekend of afgeschermd)" in words
     assert "Testbron (TEST-1)" in words and "Testdata" in words and "geen bewijs" in words
     assert "Synthetische" not in words  # test data, not the demo

@@ -243,7 +243,7 @@ def test_svg_is_vector_with_the_areas_and_the_legend(renderer, gm1):
     for needle in (meta.title, "per 1.000 inwoners", "2024", "Testbron (TEST-1)", MARKING,
                    *(label for _, label in view.legend)):
         assert needle in text, needle
-    assert "n.b. (onbekend of te klein)" in text
+    assert "n.b. (onbekend of afgeschermd)" in text
 
 
 def test_pdf_is_one_vector_page_with_the_texts(renderer, gm1):
@@ -257,7 +257,7 @@ def test_pdf_is_one_vector_page_with_the_texts(renderer, gm1):
     n_areas = sum(len(t.locations) for t in view.figure.data)
     assert ops.get("m", 0) >= n_areas and ops.get("l", 0) >= 3 * n_areas and ops.get("f", 0) >= n_areas
     text = pdfinspect.text(data)
-    for needle in (meta.title, "gebiedsindeling 2024", "Testbron (TEST-1)", MARKING, "n.b. (onbekend of te klein)",
+    for needle in (meta.title, "gebiedsindeling 2024", "Testbron (TEST-1)", MARKING, "n.b. (onbekend of afgeschermd)",
                    *(label for _, label in view.legend)):
         assert needle in text, needle
 
@@ -268,9 +268,9 @@ def test_suppressed_areas_carry_no_value_on_the_images(renderer, gm2):
     fills = area_fills(root)
     assert fills.count(rgb(NO_DATA_COLOUR)) == 2 and fills.count(rgb(WATER_COLOUR)) == 1 and len(fills) == 3
     assert SUPPRESSED_VALUE not in svg_texts(root)
-    assert "n.b. (onbekend of te klein)" in svg_texts(root) and "Water" in svg_texts(root)
+    assert "n.b. (onbekend of afgeschermd)" in svg_texts(root) and "Water" in svg_texts(root)
     pdf_text = pdfinspect.text(export_figure(view, geojson, fmt="pdf", meta=meta, renderer_=renderer))
-    assert SUPPRESSED_VALUE not in pdf_text and "n.b. (onbekend of te klein)" in pdf_text
+    assert SUPPRESSED_VALUE not in pdf_text and "n.b. (onbekend of afgeschermd)" in pdf_text
 
 
 def test_demo_exports_say_synthetic_and_score_maps_say_not_proof(renderer, demo_warehouse):
