@@ -42,7 +42,7 @@ def test_hover_shows_dutch_numbers_and_nb_never_a_value_for_hidden_areas():
     texts = hover_texts(FRAME, "per 1.000 inwoners", "nl")
     assert "1.234,6 per 1.000 inwoners" in texts[0]
     assert "9 van 10 buurten" in texts[0] and "van" not in texts[1].split("<br>")[-1]
-    assert texts[2].endswith("n.b. (te klein om te tonen)") and "n.b." in texts[3]
+    assert texts[2].endswith("n.b. (afgeschermd: te klein of ter bescherming)") and "n.b." in texts[3]
     assert "water" in texts[4]
     english = hover_texts(FRAME, "per 1,000 inhabitants", "en")
     assert "n/a" in english[2] and "9 of 10" in english[0]
@@ -53,6 +53,6 @@ def test_one_list_of_colours_feeds_map_and_legend_with_nb_and_water_entries():
     assert labels == ["0,0 – 2,5", "2,5 – 10,0", "10,0 – 1.234,5"]
     entries = legend_entries(COLOURS, labels, FRAME, "nl")
     assert entries[:3] == list(zip(COLOURS, labels))
-    assert entries[3] == (NO_DATA_COLOUR, "n.b. (onbekend of te klein)") and entries[4][0] == WATER_COLOUR
+    assert entries[3] == (NO_DATA_COLOUR, "n.b. (onbekend of afgeschermd)") and entries[4][0] == WATER_COLOUR
     no_hidden = FRAME[FRAME["status"] == "ok"]
     assert legend_entries(COLOURS, labels, no_hidden, "nl") == list(zip(COLOURS, labels))
