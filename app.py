@@ -19,22 +19,26 @@ from pathlib import Path
 
 from dashboard import cli as dashboard_cli
 from data_pipeline import cli as data_cli
+from data_pipeline.access import AccessError, default_access_path
 from data_pipeline.attack import DisclosureError
 from data_pipeline.validation import ValidationError
 from data_pipeline.warehouse import AccessDenied, NotFound, default_warehouse_path
 
 WAREHOUSE_HELP = "warehouse file (default: $ONDERMIJNINGSBEELD_WAREHOUSE or data/ondermijningsbeeld.duckdb)"
+ACCESS_HELP = "access file with the users (default: $ONDERMIJNINGSBEELD_ACCESS or beside the warehouse)"
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ondermijningsbeeld",
                                 description="Neighbourhood-level undermining pictures on maps, offline.")
     p.add_argument("--warehouse", type=Path, default=None, help=WAREHOUSE_HELP)
+    p.add_argument("--access", type=Path, default=None, help=ACCESS_HELP)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     data_cli.register(sub)
     dashboard_cli.register(sub)
     for command in sub.choices.values():   # --warehouse also after the command
         command.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=WAREHOUSE_HELP)
+        command.add_argument("--access", type=Path, default=argparse.SUPPRESS, help=ACCESS_HELP)
     return p
 
 
@@ -45,8 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:   # no command: serve
         args = p.parse_args([*argv, "serve"])
     args.warehouse = args.warehouse or default_warehouse_path()
+    args.access = args.access or default_access_path(args.warehouse)
     try:
         return args.func(args)
+    except AccessError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except (ValidationError, DisclosureError) as err:
         print(err, file=sys.stderr)
         print("Nothing was written; the previous warehouse is unchanged.", file=sys.stderr)

@@ -193,8 +193,8 @@ class MapCallback:
     input and state with its current value and ``changedPropIds``. The Flask test client runs the
     whole request in this process."""
 
-    def __init__(self, app: dash.Dash, output: str = "map.figure"):
-        self.client = app.server.test_client()
+    def __init__(self, app: dash.Dash, output: str = "map.figure", client=None):
+        self.client = client or app.server.test_client()
         dependencies = self.client.get("/_dash-dependencies").get_json()
         self.callback = next(cb for cb in dependencies if output in self.output_ids(cb["output"]))
 

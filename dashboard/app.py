@@ -7,18 +7,28 @@ Besides Dash's own routes, the server has two of ours, both same-origin and cach
 - ``/export/<fmt>/kaart/<level>/<code>?...``: the view of that URL as PNG, SVG or PDF;
 - ``/download/<fmt>/kaart/<level>/<code>?...``: its table as CSV or XLSX;
 - ``/topojson/<name>.json``: an empty world topology for plotly's geo, so plotly never asks a
-  CDN for one (our maps draw no base layer).
+  CDN for one (our maps draw no base layer);
+- ``/login``, ``/logout`` when users sign in (:mod:`dashboard.signin`).
+
+Every route and callback asks the :class:`~dashboard.signin.Gate` for the viewer's scope and
+writes what it showed (or refused) to the audit trail. A request for detail outside the scope
+gets 403.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import logging
+import os
 import re
 from pathlib import Path
 
 import dash
 from flask import Flask, Response, abort, request
+from flask_talisman import Talisman
+from werkzeug.serving import WSGIRequestHandler
 
 from dashboard import routes, tables
 from dashboard.callbacks import areas as area_callbacks
@@ -26,25 +36,29 @@ from dashboard.callbacks import map as map_callbacks
 from dashboard.figures import EMPTY_TOPOLOGY
 from dashboard.i18n import t
 from dashboard.layout import serve_layout
-from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
+from dashboard.signin import TLS_ENV, Gate
+from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).with_name("assets")
 SAFE_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+#: The largest request body (a callback is a few kB); uploads will set their own.
+MAX_REQUEST_BYTES = 1024 * 1024
+MAX_REQUEST_ENV = "ONDERMIJNINGSBEELD_MAX_REQUEST_BYTES"
 
 
-def everyone() -> Scope:
-    """The viewer's scope for the current request (everything is visible for now)."""
-    return Scope.everything()
-
-
-def create_app(warehouse: Warehouse | Path | str, scope_of_request=everyone) -> dash.Dash:
+def create_app(warehouse: Warehouse | Path | str, gate: Gate | None = None) -> dash.Dash:
+    """The app on ``warehouse``; ``gate`` says who may see what (default: open to everyone, with
+    the banner of the demo or of open access)."""
     if not isinstance(warehouse, Warehouse):
         warehouse = Warehouse(Path(warehouse))
+    gate = gate or (Gate(note="access.demo") if warehouse.is_demo else Gate(note="access.open"))
     server = Flask(__name__)
+    gate.install(server)
     # Compress callback responses and pages only: Dash's fingerprinted scripts are cached by the
     # browser anyway, and compressing the plotly bundle again on every page load costs CPU.
-    server.config.update(COMPRESS_MIMETYPES=["application/json", "text/html"], COMPRESS_ALGORITHM=["gzip"])
+    server.config.update(COMPRESS_MIMETYPES=["application/json", "text/html"], COMPRESS_ALGORITHM=["gzip"],
+                         MAX_CONTENT_LENGTH=int(os.environ.get(MAX_REQUEST_ENV) or MAX_REQUEST_BYTES))
     app = dash.Dash(
         __name__,
         server=server,
@@ -57,27 +71,67 @@ def create_app(warehouse: Warehouse | Path | str, scope_of_request=everyone) -> 
     )
     # Never ask plotly's servers for a newer Dash version (the app talks to its own host only).
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
-    app.layout = serve_layout(warehouse)
-    map_callbacks.register(app, warehouse, scope_of_request)
-    area_callbacks.register(app, warehouse, scope_of_request)
-    _register_static(app.server, warehouse, scope_of_request)
+    _harden(app)
+    app.layout = serve_layout(warehouse, gate.note, gate.signs_in)
+    map_callbacks.register(app, warehouse, gate)
+    area_callbacks.register(app, warehouse, gate)
+    _register_static(app.server, warehouse, gate)
     app.server.config["warehouse"] = warehouse
     return app
 
 
+def content_security_policy(app: dash.Dash) -> dict:
+    """Only our own host: scripts from files, plus Dash's one inline line by its hash; styles
+    inline too (plotly sets them on its elements); images also as data/blob URLs (plotly's
+    icons and its own image download); never framed."""
+    renderer = base64.b64encode(hashlib.sha256(app.renderer.encode("utf-8")).digest()).decode("ascii")
+    return {"default-src": "'self'", "script-src": ["'self'", f"'sha256-{renderer}'"],
+            "style-src": ["'self'", "'unsafe-inline'"], "img-src": ["'self'", "data:", "blob:"],
+            "font-src": "'self'", "connect-src": "'self'", "object-src": "'none'", "base-uri": "'self'",
+            "form-action": "'self'", "frame-ancestors": "'none'"}
+
+
+def _harden(app: dash.Dash) -> None:
+    """Security headers on every response (Flask-Talisman): the policy above, no framing, no
+    sniffing, no referrer; HTTPS only when served behind TLS (``ONDERMIJNINGSBEELD_TLS=1``)."""
+    tls = os.environ.get(TLS_ENV) == "1"
+    Talisman(app.server, force_https=tls, strict_transport_security=tls, session_cookie_secure=tls,
+             content_security_policy=content_security_policy(app), frame_options="DENY",
+             referrer_policy="no-referrer", content_security_policy_nonce_in=[])
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """The development server without its software versions in the ``Server`` header."""
+
+    def version_string(self) -> str:
+        return "ondermijningsbeeld"
+
+
 def run(app: dash.Dash, host: str, port: int) -> None:
-    app.run(host=host, port=port, debug=False, dev_tools_disable_version_check=True)
+    app.run(host=host, port=port, debug=False, dev_tools_disable_version_check=True,
+            request_handler=_QuietHandler)
 
 
-def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
+def _requested() -> str:
+    return request.full_path.rstrip("?")
+
+
+def _register_static(server, warehouse: Warehouse, gate: Gate) -> None:
+    def refused(action: str, err: Exception):
+        """403 for detail outside the viewer's scope (audited), 404 for what does not exist."""
+        if isinstance(err, AccessDenied):
+            gate.record(action, _requested(), "denied")
+            abort(403)
+        abort(404)
+
     @server.route("/geo/<build_id>/<level>/<parent>.json")
     def geometry(build_id: str, level: str, parent: str):
         if build_id != warehouse.build_id or not all(SAFE_PART.match(p) for p in (level, parent)):
             abort(404)
         try:
-            body = warehouse.geometry_gzip(level, parent, scope_of_request())
-        except (NotFound, AccessDenied):
-            abort(404)
+            body = warehouse.geometry_gzip(level, parent, gate.scope())
+        except (NotFound, AccessDenied) as err:
+            refused("geometry", err)
         headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
         if "gzip" in request.headers.get("Accept-Encoding", ""):
             headers["Content-Encoding"] = "gzip"
@@ -100,12 +154,14 @@ def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
             abort(404)
         state = requested_state(level, parent)
         try:
-            body, meta, _ = render_state(warehouse, state, fmt, scope_of_request())
-        except (NotFound, AccessDenied):
-            abort(404)
+            body, meta, _ = render_state(warehouse, state, fmt, gate.scope())
+        except (NotFound, AccessDenied) as err:
+            refused("export", err)
         except ExportError:
             log.exception("export of %s failed", request.path)   # the cause, for the beheerder
+            gate.record("export", _requested(), "failed")
             return Response(t("export.unavailable", state.lang), status=503, mimetype="text/plain")
+        gate.record("export", _requested())
         return Response(body, mimetype=MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{filename(meta, fmt)}"'})
 
@@ -114,11 +170,12 @@ def _register_static(server, warehouse: Warehouse, scope_of_request) -> None:
         """The table of the view in the URL, with a header block naming indicator, year and sources."""
         if fmt not in tables.DOWNLOADS:
             abort(404)
+        state = requested_state(level, parent)
         try:
-            body, media_type, name = tables.download(warehouse, requested_state(level, parent), fmt,
-                                                     scope_of_request())
-        except (NotFound, AccessDenied):
-            abort(404)
+            body, media_type, name = tables.download(warehouse, state, fmt, gate.scope())
+        except (NotFound, AccessDenied) as err:
+            refused("download", err)
+        gate.record("download", _requested())
         return Response(body, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @server.route(routes.TOPOJSON_URL + "<name>.json")

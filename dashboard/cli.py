@@ -15,6 +15,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from data_pipeline.access import AccessFile
+from data_pipeline.audit import AuditLog, default_audit_path
 from data_pipeline.cli import ensure_warehouse
 from data_pipeline.warehouse import Scope, Warehouse
 
@@ -84,10 +86,33 @@ def cmd_briefing(args) -> int:
     return _write_all(_jobs(wh, args, f"{{code}}-briefing-{year}.pdf"), render, "Briefings")
 
 
+def serving_gate(args, warehouse: Warehouse):
+    """Who may see what on this server: the users of the access file; else the demo, open; else
+    open access only when asked for (``--open``). ``None``: refuse to serve."""
+    from dashboard.signin import Gate
+
+    access = AccessFile(args.access)
+    audit = AuditLog(default_audit_path(args.access))
+    if access.exists():
+        return Gate.from_environment(access, audit)
+    if getattr(args, "open", False):
+        return Gate(audit=audit, note="access.open")
+    if warehouse.is_demo:
+        return Gate(note="access.demo")
+    return None
+
+
 def cmd_serve(args) -> int:
     from dashboard.app import create_app, run
 
-    run(create_app(ensure_warehouse(args.warehouse)), args.host, args.port)
+    warehouse = Warehouse(ensure_warehouse(args.warehouse))
+    gate = serving_gate(args, warehouse)
+    if gate is None:
+        print(f"{warehouse.path} holds real figures and there is no access file at {args.access}: add users "
+              "first (`ondermijningsbeeld users add NAME --role ... --password-stdin`), or serve it to anyone "
+              "who can reach the port with `serve --open`.", file=sys.stderr)
+        return 2
+    run(create_app(warehouse, gate), args.host, args.port)
     return 0
 
 
@@ -96,6 +121,8 @@ def register(sub) -> None:
     s = sub.add_parser("serve", help="serve the dashboard (the default when no command is given)")
     s.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="default: $HOST or 127.0.0.1")
     s.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8050")), help="default: $PORT or 8050")
+    s.add_argument("--open", action="store_true",
+                   help="serve a warehouse of real figures without sign-in (every page says so)")
     s.set_defaults(func=cmd_serve)
 
     e = sub.add_parser("export", help="the map of an area as PNG, SVG or PDF")

@@ -10,7 +10,7 @@ from dash import dash_table, dcc, html
 
 from dashboard.formatting import format_decimal_input, format_number
 from dashboard.i18n import t
-from dashboard.routes import ALPHAS, MODES, TOPOJSON_URL
+from dashboard.routes import ALPHAS, DIVISIONS, MODES, TOPOJSON_URL
 
 #: Shown by a callback when needed; hidden from the start so that nothing shifts the map later.
 HIDDEN = {"display": "none"}
@@ -92,7 +92,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             html.Div(id="division-box", className="control", children=[
                 text("control.division"),
                 dcc.RadioItems(id="division", inline=True,
-                               options=choice_options("level", ("regio", "gemeente"), lang)),
+                               options=choice_options("level", DIVISIONS, lang)),
             ]),
         ]),
         html.Div(className="controls", children=[
@@ -179,9 +179,14 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
     ])
 
 
-def serve_layout(warehouse) -> html.Div:
+def serve_layout(warehouse, access_note: str | None = None, signs_in: bool = False) -> html.Div:
+    """The page; ``access_note`` (an i18n key) is the banner of a server without sign-in, and
+    ``signs_in`` adds the sign-out link."""
     lang = "nl"
     demo = warehouse.meta.get("kind") == "demo"
+    access = [text(access_note, className="badge access")] if access_note else []
+    if signs_in:
+        access.append(text("access.signout", html.A, href="/logout", className="signout"))
     return html.Div(className="page", children=[
         dcc.Location(id="url", refresh=False),
         html.Header(className="header", children=[
@@ -191,6 +196,7 @@ def serve_layout(warehouse) -> html.Div:
             ]),
             html.Div(className="header-right", children=[
                 text("dataset.demo", className="badge demo") if demo else text("dataset.real", className="badge"),
+                *access,
                 dcc.Link(t("lang.switch", lang), id="lang-link", href="/"),
             ]),
         ]),

@@ -32,6 +32,8 @@ True
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
@@ -48,6 +50,8 @@ DEFAULT_LEVEL = "regio"
 MODES = ("waarde", "score", "hotspots", "verandering")
 PAGES = ("kaart", "gemeente")
 MAX_COMPARED = 4
+#: What the national map can be divided into.
+DIVISIONS = ("regio", "gemeente")
 CLASS_METHODS = ("kwantielen", "gelijk", "natuurlijk", "handmatig")
 SCORE_METHODS = ("z", "percentiel")
 HOTSPOT_METHODS = ("gi", "moran")
@@ -84,53 +88,76 @@ def _choice(options):
     return lambda text: text if text in options else None
 
 
+_INTEGER = re.compile(r"[0-9]{1,4}")
+_CODE = re.compile(r"[A-Z0-9]{2,12}")
+_THEME = re.compile(r"[a-z_]{1,32}")
+_INDICATOR = re.compile(r"[a-z0-9_]{1,64}")
+MAX_BREAKS = 9          # manual upper bounds: at most one per class
+MAX_WEIGHT = 10.0
+MAX_TEXT = 64           # an indicator id, a number
+#: Extents the map may be panned to: the Netherlands (west, south, east, north) with a margin.
+NL_BOUNDS = (2.0, 50.0, 8.5, 54.5)
+
+
 def _number(text: str) -> float | None:
+    """A finite number, or None (never NaN or infinity; short text only)."""
+    if len(text) > MAX_TEXT:
+        return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
 
 
 def _k(text: str) -> int | None:
-    return int(text) if text.isdigit() and 3 <= int(text) <= 9 else None
+    return int(text) if _INTEGER.fullmatch(text) and 3 <= int(text) <= 9 else None
 
 
 def parse_breaks(text: str) -> tuple[float, ...] | None:
-    values = [_number(part) for part in text.split(";") if part]
-    return tuple(sorted(values)) if values and None not in values else None
+    """Manual class bounds, ``;``-separated: at most :data:`MAX_BREAKS` finite numbers."""
+    parts = [part for part in text.split(";", MAX_BREAKS + 1) if part]
+    values = [_number(part) for part in parts]
+    return tuple(sorted(values)) if values and len(values) <= MAX_BREAKS and None not in values else None
 
 
 def parse_extent(text: str) -> tuple[float, ...] | None:
-    """``west,south,east,north`` in degrees, or None when it is not a box."""
-    values = [_number(part) for part in text.split(",")]
+    """``west,south,east,north`` in degrees inside :data:`NL_BOUNDS`, or None when it is not."""
+    values = [_number(part) for part in text.split(",", 4)]
     if len(values) != 4 or None in values:
         return None
     west, south, east, north = values
-    ok = -180 <= west < east <= 180 and -90 <= south < north <= 90
+    min_west, min_south, max_east, max_north = NL_BOUNDS
+    ok = min_west <= west < east <= max_east and min_south <= south < north <= max_north
     return tuple(values) if ok else None
 
 
 def _code(text: str) -> str | None:
     text = text.strip().upper()
-    return text if text.isalnum() else None
+    return text if _CODE.fullmatch(text) else None
 
 
 def _codes(text: str) -> tuple[str, ...] | None:
-    codes = [_code(part) for part in text.split(";") if part.strip()]
+    codes = [_code(part) for part in text.split(";", MAX_COMPARED * 4)[:MAX_COMPARED * 4] if part.strip()]
     codes = tuple(dict.fromkeys(c for c in codes if c))[:MAX_COMPARED]
     return codes or None
 
 
+def _indicator(text: object) -> str | None:
+    return text if isinstance(text, str) and _INDICATOR.fullmatch(text) else None
+
+
 def _year(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) == 4 else None
+    return int(text) if _INTEGER.fullmatch(text) and len(text) == 4 else None
 
 
 def _weights(text: str) -> tuple[tuple[str, float], ...] | None:
+    """``theme:weight,...``: known-looking theme names, finite weights from 0 to 10."""
     pairs = []
-    for item in text.split(","):
+    for item in text.split(",", 32)[:32]:
         theme, _, value = item.partition(":")
         weight = _number(value)
-        if not theme or weight is None or weight < 0:
+        if not _THEME.fullmatch(theme) or weight is None or not 0 <= weight <= MAX_WEIGHT:
             return None
         pairs.append((theme, weight))
     return tuple(pairs)
@@ -164,25 +191,32 @@ def parse(pathname: str | None, search: str | None) -> MapState:
     parts = [p for p in (pathname or "").split("/") if p]
     level, parent, page = DEFAULT_LEVEL, LAND_CODE, "kaart"
     if len(parts) == 3 and parts[0] == "kaart":
-        level, parent = parts[1], parts[2].upper()
+        level, parent = parts[1][:MAX_TEXT], _code(parts[2]) or "?"   # "?": no such area
     elif len(parts) == 2 and parts[0] == "gemeente":
-        level, parent, page = "wijk", parts[1].upper(), "gemeente"
-    query = parse_qs((search or "").lstrip("?"))
+        level, parent, page = "wijk", _code(parts[1]) or "?", "gemeente"
+    query = parse_qs("&".join((search or "").lstrip("?").split("&", 64)[:64]))   # a bounded number of keys
     year = query.get("jaar", [None])[0]
+    indicator = query.get("indicator", [None])[0]
     optional = {}
     for name, (key, read, _) in OPTIONAL.items():
         if key in query:
             value = read(query[key][0])
             if value is not None:
                 optional[name] = value
-    return MapState(level=level, parent=parent, indicator=query.get("indicator", [None])[0],
-                    year=int(year) if year and year.isdigit() else None, page=page, **optional)
+    return MapState(level=level, parent=parent,
+                    indicator=_indicator(indicator),
+                    year=_year(year) if year else None, page=page, **optional)
 
 
 def path(state: MapState) -> str:
     if state.page == "gemeente":
         return f"/gemeente/{state.parent}"
     return f"/kaart/{state.level}/{state.parent}"
+
+
+def url(state: MapState) -> str:
+    """The address of a view: its path and query string."""
+    return path(state) + search(state)
 
 
 def search(state: MapState) -> str:
@@ -314,8 +348,8 @@ def clicked_code(click: dict | None) -> str | None:
     >>> clicked_code({"points": [{"location": "GM0363"}]}), clicked_code(None), clicked_code({"points": []})
     ('GM0363', None, None)
     """
-    points = (click or {}).get("points") or [{}]
-    code = points[0].get("location") if isinstance(points[0], dict) else None
+    points = (click.get("points") if isinstance(click, dict) else None) or [{}]
+    code = points[0].get("location") if isinstance(points, list) and isinstance(points[0], dict) else None
     return code if isinstance(code, str) else None
 
 
@@ -341,26 +375,37 @@ def state_after(state: MapState, trigger, inputs: dict, themes: list[str], is_ar
         code = clicked_code(inputs["click"])
         return selected(state, code) if code and is_area(code) else None
     if isinstance(trigger, dict):  # a theme weight slider; sliders are laid out in `themes` order
-        weights = tuple((th, float(w)) for th, w in zip(themes, inputs["weights"]) if w is not None and w != 1)
-        return replace(state, weights=weights)
+        values = [_number(str(w)) if w is not None else 1.0 for w in (inputs["weights"] or [])]
+        if len(values) != len(themes) or any(w is None or not 0 <= w <= MAX_WEIGHT for w in values):
+            return None
+        return replace(state, weights=tuple((th, w) for th, w in zip(themes, values) if w != 1))
     if trigger == "map-extent":  # the user panned or zoomed: keep the extent, for links and exports
-        seen = inputs["extent"] or {}
+        seen = inputs["extent"] if isinstance(inputs["extent"], dict) else {}
         moved_to = replace(state, extent=parse_extent(",".join(map(str, seen.get("extent") or ()))) or ())
         return moved_to if on_screen(moved_to, seen) and moved_to != state else None
     if trigger == "search":
         code = inputs["search"]
         return replace(view_showing(state, code), area=code) if isinstance(code, str) and is_area(code) else None
     if trigger == "division":
-        return moved(state, inputs["division"], state.parent) if state.parent == LAND_CODE else None
+        division = inputs["division"]
+        return moved(state, division, state.parent) if state.parent == LAND_CODE and division in DIVISIONS else None
+    if trigger not in CONTROLS:
+        return None
     value = inputs[trigger]
     if value is None or (trigger == "indicator" and str(value).startswith("theme:")):
         return None
     if trigger == "stabilise":
-        return replace(state, stabilise="ja" in value)
+        return replace(state, stabilise=isinstance(value, list) and "ja" in value)
     if trigger == "class-breaks":
-        value = parse_breaks(parse_decimal_input(str(value))) or ()
+        value = parse_breaks(parse_decimal_input(str(value)[:MAX_TEXT * 4])) or ()
         return replace(state, breaks=value, classes="handmatig" if value else state.classes)
-    return replace(state, **{CONTROLS[trigger]: value})
+    # A control's value, read as the same field of a URL would be (a forged value changes nothing).
+    field = CONTROLS[trigger]
+    if field == "indicator":
+        value = _indicator(value)
+    else:
+        value = (_year if field in ("year", "since") else OPTIONAL[field][1])(str(value)[:MAX_TEXT])
+    return replace(state, **{field: value}) if value is not None else None
 
 
 def drawn_key(state: MapState) -> str:

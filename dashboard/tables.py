@@ -14,7 +14,7 @@ from dash.dash_table.Format import Format, Group, Scheme
 from dashboard import routes
 from dashboard.i18n import t
 from data_pipeline.downloads import export_filename, table_csv, table_xlsx
-from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
+from data_pipeline.warehouse import NotFound, Scope, Warehouse
 
 #: The download formats: writer and media type.
 DOWNLOADS = {"csv": (table_csv, "text/csv"),
@@ -22,10 +22,11 @@ DOWNLOADS = {"csv": (table_csv, "text/csv"),
 
 
 def table_rows(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tuple[list[dict], list[dict]]:
-    """The areas of the view as table data and columns: the same values and n.b. marks as the map."""
+    """The areas of the view as table data and columns: the same values and n.b. marks as the map
+    (none for a view that does not exist; ``AccessDenied`` outside the viewer's scope)."""
     try:
         rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
-    except (NotFound, AccessDenied):
+    except NotFound:
         return [], []
     ind = warehouse.catalog.get(state.indicator)
     lang = state.lang

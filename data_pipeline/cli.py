@@ -6,6 +6,8 @@
     ondermijningsbeeld indicators [--format csv]
     ondermijningsbeeld table --level gemeente --parent RE01 --indicator ID --year 2024
     ondermijningsbeeld check-disclosure [--year 2024]
+    ondermijningsbeeld users add NAME --role riec --area RE01 --password-stdin
+    ondermijningsbeeld audit [--user U] [--since DATE] [--action A] [--format csv|json] [--verify]
 
 :func:`register` adds them to the top-level parser that ``app.py`` composes (the dashboard's
 commands come from :mod:`dashboard.cli`).
@@ -20,6 +22,7 @@ from tqdm import tqdm
 
 from data_pipeline import cbs_download
 from data_pipeline.build import BUILD_STEPS, StepLog, build_warehouse
+from data_pipeline.access import ROLES, AccessError, AccessFile
 from data_pipeline.warehouse import OutdatedWarehouse, Scope, Warehouse
 from geodata.codes import LEVELS
 
@@ -201,8 +204,78 @@ def cmd_check_disclosure(args) -> int:
     return 1
 
 
+def _cli_audit(args, action: str, obj: str) -> None:
+    """A user change made on the command line, in the audit trail (as the system user)."""
+    import getpass
+
+    from data_pipeline.audit import AuditLog, default_audit_path
+
+    AuditLog(default_audit_path(args.access)).append(user=getpass.getuser(), role="cli", scope="", action=action,
+                                                     object=obj, address="local")
+
+
+def _read_password(args) -> str:
+    if not args.password_stdin:
+        raise AccessError("give the password on standard input with --password-stdin")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_users(args) -> int:
+    """users add / list / remove / passwd: the accounts of the access file."""
+    access = AccessFile(args.access)
+    if args.action == "list":
+        for user in access.users():
+            print(f"{user.name:<24} {user.role:<10} {user.area or '-':<8} {user.organisation}")
+        return 0
+    if not args.name:
+        print(f"users {args.action} needs a NAME", file=sys.stderr)
+        return 2
+    if args.action == "add":
+        if args.area and args.warehouse.exists() and not Warehouse(args.warehouse).has_area(args.area):
+            raise AccessError(f"area {args.area} is not in the warehouse {args.warehouse}")
+        organisation = args.organisation
+        if args.area and not organisation and args.warehouse.exists():
+            organisation = Warehouse(args.warehouse).name(args.area)
+        user = access.add(args.name, args.role or "", _read_password(args), args.area, organisation)
+        _cli_audit(args, "user.add", f"{user.name} {user.role} {user.area or ''}".strip())
+        print(f"added {user.name} ({user.role}{', ' + user.area if user.area else ''}) to {access.path}")
+    elif args.action == "remove":
+        access.remove(args.name)
+        _cli_audit(args, "user.remove", args.name)
+        print(f"removed {args.name}")
+    else:
+        access.set_password(args.name, _read_password(args))
+        _cli_audit(args, "user.passwd", args.name)
+        print(f"new password for {args.name}")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    """Read the audit trail, or check its chain (--verify)."""
+    from data_pipeline.audit import AuditLog, default_audit_path
+
+    log = AuditLog(default_audit_path(args.access))
+    if args.verify:
+        problems = log.verify()
+        for problem in problems:
+            print(problem)
+        print(f"{log.path}: " + ("the chain is broken" if problems else "intact"))
+        return 1 if problems else 0
+    try:
+        events = log.read(args.user, args.since, args.action)
+    except ValueError as err:
+        print(f"--since: {err}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        events.to_json(sys.stdout, orient="records", lines=True, force_ascii=False)
+    else:
+        events.to_csv(sys.stdout, index=False)
+    return 0
+
+
 def register(sub) -> None:
-    """Add ``build``, ``fetch``, ``indicators`` and ``table`` to the subcommands ``sub``."""
+    """Add ``build``, ``fetch``, ``indicators``, ``table``, ``check-disclosure``, ``users`` and
+    ``audit`` to the subcommands ``sub``."""
     b = sub.add_parser("build", help="build the warehouse")
     source = b.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="from the synthetic demo country")
@@ -223,6 +296,23 @@ def register(sub) -> None:
     c = sub.add_parser("check-disclosure", help="run the built-in attacker on a warehouse (exit 1 on any finding)")
     c.add_argument("--year", type=int, help="only the hidden figures of this year (changes: every year)")
     c.set_defaults(func=cmd_check_disclosure)
+
+    u = sub.add_parser("users", help="accounts of the access file (--access)")
+    u.add_argument("action", choices=["add", "list", "remove", "passwd"])
+    u.add_argument("name", nargs="?")
+    u.add_argument("--role", choices=ROLES)
+    u.add_argument("--area", help="riec: REnn; gemeente: GMxxxx; beheerder: optional")
+    u.add_argument("--organisation", help="the RIEC or gemeente the user works for (default: the area)")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    u.set_defaults(func=cmd_users)
+
+    a = sub.add_parser("audit", help="read the audit trail, or check it (--verify)")
+    a.add_argument("--user")
+    a.add_argument("--since", help="a date or time, e.g. 2026-12-01 or 2026-12-01T09:00")
+    a.add_argument("--action")
+    a.add_argument("--format", choices=["csv", "json"], default="csv")
+    a.add_argument("--verify", action="store_true", help="exit 1 when a line was changed or removed")
+    a.set_defaults(func=cmd_audit)
 
     t = sub.add_parser("table", help="indicator values as CSV on stdout")
     t.add_argument("--level", choices=LEVELS, required=True)

@@ -33,7 +33,7 @@ from typing import Iterator, Sequence
 import duckdb
 import pandas as pd
 
-from geodata.codes import LAND_CODE, is_below, level_of
+from geodata.codes import LAND_CODE, LEVELS, is_below, level_of
 from geodata.hierarchy import ANCESTOR_COLUMNS, MAP_VIEWS
 from indicators.catalog import Catalog, Indicator
 
@@ -81,9 +81,17 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -
 # --------------------------------------------------------------------------- read
 
 
+#: Levels whose figures every viewer may see, everywhere (the detail below them is scoped).
+OPEN_LEVELS = ("land", "regio", "gemeente")
+
+
 @dataclass(frozen=True)
 class Scope:
-    """Which areas a viewer may see in detail. ``None`` means everything (the only scope for now)."""
+    """Which areas a viewer may see in detail.
+
+    ``codes is None``: everything. Otherwise figures of wijken and buurten only inside one of
+    ``codes`` (a region, a gemeente); gemeente level and above everywhere (:data:`OPEN_LEVELS`).
+    """
 
     codes: frozenset[str] | None = None
 
@@ -91,8 +99,24 @@ class Scope:
     def everything(cls) -> "Scope":
         return cls(None)
 
+    @classmethod
+    def inside(cls, *codes: str) -> "Scope":
+        """Detail inside these areas only (none: gemeente level and above only)."""
+        return cls(frozenset(codes))
+
     def allows(self, lineage: list[str]) -> bool:
-        return self.codes is None or any(code in self.codes for code in lineage)
+        """The viewer may see the figures of the area at the end of ``lineage`` (land first)."""
+        if self.codes is None or not lineage or level_of(lineage[-1]) in OPEN_LEVELS:
+            return True
+        return any(code in self.codes for code in lineage)
+
+    def allows_view(self, level: str, parent_lineage: list[str]) -> bool:
+        """The viewer may see the ``level`` areas inside the area at the end of ``parent_lineage``."""
+        return self.codes is None or level in OPEN_LEVELS or any(code in self.codes for code in parent_lineage)
+
+    def describe(self) -> str:
+        """For the audit trail: ``everything``, or the codes of the detail."""
+        return "everything" if self.codes is None else ",".join(sorted(self.codes)) or "gemeente+"
 
 
 class AccessDenied(PermissionError):
@@ -311,7 +335,11 @@ class Warehouse:
     def table(self, level: str, parent: str | None, indicator: str, year: int, scope: Scope) -> pd.DataFrame:
         """Rows for the CLI ``table`` command: every ``level`` area (inside ``parent`` if given)."""
         parent = parent or LAND_CODE
+        if level not in LEVELS:
+            raise NotFound(f"no level {level!r}")
         self.visible_area(parent, scope)
+        if not scope.allows_view(level, self.lineage(parent)):
+            raise AccessDenied(f"{level} inside {parent}")
         parent_level = level_of(parent)
         if level == parent_level:
             codes = [parent]
@@ -345,6 +373,8 @@ class Warehouse:
         parent_level = self.visible_area(parent, scope).level
         if (level, parent_level) not in MAP_VIEWS:
             raise NotFound(f"no {level} map inside {parent}")
+        if not scope.allows_view(level, self.lineage(parent)):
+            raise AccessDenied(f"{level} inside {parent}")
         return ANCESTOR_COLUMNS[parent_level]
 
     def values(self, codes: Sequence[str], indicators: Sequence[str], scope: Scope,

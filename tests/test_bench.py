@@ -83,3 +83,11 @@ def test_search_table_has_the_index_build_and_every_query(output):
     assert len(rows) == 9 and rows[-1][:2] == ["'xyzzy'", "0 results"]
     for row in rows:
         assert all(re.fullmatch(NUMBER, cell) for cell in row[2:4]), row
+
+
+def test_access_table_has_every_view_with_gates_off_and_on(output):
+    rows = table(output, 9)
+    assert [r[0] for r in rows] == [r[0] for r in table(output, 2)]
+    for row in rows:
+        assert all(re.fullmatch(NUMBER, c) for c in row[1:5]) and re.fullmatch(r"[+-]\d+\.\d+", row[5])
+    assert re.search(r"on: signed in as a riec user of RE\d\d; [1-9]\d* audit lines written", output)

@@ -21,6 +21,7 @@ from dashboard.routes import CONTROLS, control_value, drawn_key
 from dashboard.tables import table_rows
 from dashboard.views import (crumbs, dataset_line, error_text, is_land_area, map_view, resolve_state,
                              search_options)
+from dashboard.signin import Gate
 from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
 from geodata.codes import LAND_CODE
 
@@ -28,7 +29,7 @@ EXPORT_FORMATS = ("png", "svg", "pdf")
 DOWNLOAD_FORMATS = ("csv", "xlsx")
 
 
-def register(app, warehouse: Warehouse, scope_of_request) -> None:
+def register(app, warehouse: Warehouse, gate: Gate) -> None:
     themes = score_themes(warehouse.catalog)
     is_land = partial(is_land_area, warehouse)
     # After a pan or zoom, the browser works out the visible extent (assets/map.js).
@@ -86,7 +87,16 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
                     "exports": {fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
                     "downloads": {fmt: routes.download_url(state, fmt) for fmt in DOWNLOAD_FORMATS}}
         try:
-            view = map_view(warehouse, state, scope_of_request())
+            try:
+                view = map_view(warehouse, state, gate.scope())
+                gate.record("map", routes.url(state))
+            except AccessDenied:
+                # Outside the viewer's scope: the gemeenten of the region instead, and why.
+                gate.record("map", routes.url(state), "denied")
+                state = replace(state, level="gemeente", parent=warehouse.area(state.parent).regio_code or LAND_CODE,
+                                area=None, compare=(), extent=())
+                view = map_view(warehouse, state, gate.scope())
+                view = replace(view, notice=t("error.out_of_scope", state.lang))
             figure, heading, source, notice = view.figure, view.heading, view.source, view.notice
             legend_children, trail = legend(view.legend, view.legend_title), breadcrumb_items(crumbs(warehouse, state))
             shown = drawn_key(state)
@@ -130,7 +140,13 @@ def register(app, warehouse: Warehouse, scope_of_request) -> None:
         if not clicks or clicks % 2 == 0:
             return no_update, no_update
         state = resolve_state(warehouse, routes.parse(pathname, search))
-        return table_rows(warehouse, state, scope_of_request())
+        try:
+            rows = table_rows(warehouse, state, gate.scope())
+        except AccessDenied:
+            gate.record("table", routes.url(state), "denied")
+            return [], []
+        gate.record("table", routes.url(state))
+        return rows
 
     @app.callback(Output("search", "options"), Input("search", "search_value"), Input("url", "search"))
     def search_box(text, search):

@@ -6,12 +6,14 @@ import pytest
 
 from dashboard import routes
 from dashboard.callbacks.areas import compare_output, profile_output
+from dashboard.signin import Gate
 from dashboard.gemeente import gemeente_page
 from dashboard.views import map_view, resolve_state
 from data_pipeline.analysis import change_view
 from data_pipeline.warehouse import NotFound, Scope
 
 EVERYTHING = Scope.everything()
+OPEN = Gate()   # no sign-in: everything visible, nothing audited
 
 
 def texts(component) -> str:
@@ -36,23 +38,23 @@ def test_resolve_state_drops_unknown_areas_and_mixed_levels_and_bad_years(tiny_w
 def test_the_profile_panel_is_hidden_until_an_area_is_selected(demo_warehouse):
     wh = demo_warehouse
     gemeente = wh.codes("gemeente")[0]
-    children, style = profile_output(wh, "/kaart/gemeente/NL01", "?indicator=misdrijven_per_1000_inwoners", EVERYTHING)
+    children, style = profile_output(wh, "/kaart/gemeente/NL01", "?indicator=misdrijven_per_1000_inwoners", OPEN)
     assert children == [] and style == {"display": "none"}
     children, style = profile_output(wh, "/kaart/gemeente/NL01",
-                                     f"?indicator=misdrijven_per_1000_inwoners&gebied={gemeente}", EVERYTHING)
+                                     f"?indicator=misdrijven_per_1000_inwoners&gebied={gemeente}", OPEN)
     assert style == {} and f"({gemeente})" in texts(children)
     assert "Rang onder gemeenten" in texts(children)
     children, _ = profile_output(wh, "/kaart/gemeente/NL01",
-                                 f"?indicator=misdrijven_per_1000_inwoners&gebied={gemeente}&taal=en", EVERYTHING)
+                                 f"?indicator=misdrijven_per_1000_inwoners&gebied={gemeente}&taal=en", OPEN)
     assert "Rank among municipalities" in texts(children)
 
 
 def test_a_comparison_of_one_area_asks_for_another(demo_warehouse):
     wh = demo_warehouse
     gemeenten = wh.codes("gemeente")
-    children, style = compare_output(wh, "/kaart/gemeente/NL01", f"?vergelijk={gemeenten[0]}", EVERYTHING)
+    children, style = compare_output(wh, "/kaart/gemeente/NL01", f"?vergelijk={gemeenten[0]}", OPEN)
     assert style == {} and "Kies nog een gebied" in texts(children)
-    children, _ = compare_output(wh, "/kaart/gemeente/NL01", f"?vergelijk={gemeenten[0]};{gemeenten[1]}", EVERYTHING)
+    children, _ = compare_output(wh, "/kaart/gemeente/NL01", f"?vergelijk={gemeenten[0]};{gemeenten[1]}", OPEN)
     assert "Kies nog een gebied" not in texts(children)
     for code in gemeenten[:2]:
         assert wh.name(code) in texts(children)

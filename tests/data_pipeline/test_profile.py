@@ -333,18 +333,21 @@ def test_composite_breakdown_is_none_without_a_score(tiny_warehouse):
 
 def test_every_area_read_checks_the_scope(profile_warehouse):
     wh = profile_warehouse
-    gm1_only = Scope(frozenset({"GM0001"}))
+    gm1_only = Scope.inside("GM0001")   # detail inside GM0001; gemeente level and above everywhere
     assert area_profile(wh, "BU00010100", 2024, [MIS], gm1_only)["status"].tolist() == ["ok"]
+    assert area_profile(wh, "GM0002", 2024, [MIS], gm1_only)["status"].tolist() == ["ok"]
+    assert len(standouts(wh, "NL01", 2024, gm1_only)) > 0
     with pytest.raises(AccessDenied):
-        area_profile(wh, "GM0002", 2024, [MIS], gm1_only)
+        area_profile(wh, "BU00020101", 2024, [MIS], gm1_only)
     with pytest.raises(AccessDenied):
         trends(wh, ["BU00010100", "BU00020101"], [MIS], gm1_only)
     with pytest.raises(AccessDenied):
         change_view(wh, "buurt", "GM0003", MIS, 2024, 2023, gm1_only)
     with pytest.raises(AccessDenied):
-        standouts(wh, "NL01", 2024, gm1_only)
+        standouts(wh, "WK000201", 2024, gm1_only)
     with pytest.raises(AccessDenied):
         composite_breakdown(wh, "WK000201", 2024, scope=gm1_only)
+    assert len(change_view(wh, "gemeente", "RE01", MIS, 2024, 2023, gm1_only)) == 2
     with pytest.raises(NotFound):
         area_profile(wh, "GM9999", 2024, [MIS], EVERYTHING)
     with pytest.raises(KeyError):

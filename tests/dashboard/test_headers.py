@@ -1,0 +1,31 @@
+"""Security headers on every response, and a Server header that names no versions."""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+
+from werkzeug.serving import make_server
+
+from dashboard.app import _QuietHandler, create_app
+
+
+def test_every_response_carries_the_security_headers(tiny_warehouse):
+    client = create_app(tiny_warehouse).server.test_client()
+    for url in ("/", "/_dash-layout", "/kaart/wijk/GM0001", "/download/csv/kaart/wijk/GM0001", "/nope"):
+        headers = client.get(url).headers
+        policy = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, url
+        assert "'unsafe-eval'" not in policy and "script-src 'self' 'sha256-" in policy
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_server_header_names_no_software_version(tiny_warehouse):
+    server = make_server("127.0.0.1", 0, create_app(tiny_warehouse).server, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/_dash-layout") as response:
+        assert response.headers["Server"] == "ondermijningsbeeld"
+    thread.join(5)
+    server.server_close()
