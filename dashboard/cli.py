@@ -32,8 +32,9 @@ def _jobs(wh: Warehouse, args, name: str) -> list[tuple[str, Path]]:
     return [(kid.code, args.output / name.format(code=kid.code)) for kid in kids]
 
 
-def _write_all(jobs: list[tuple[str, Path]], render, desc: str) -> int:
-    """Render each job with a progress bar; a browser that cannot start ends the run clearly."""
+def _write_all(jobs: list[tuple[str, Path]], render, desc: str, audit: AuditLog, action: str) -> int:
+    """Render each job with a progress bar, each file in the audit trail; a browser that cannot
+    start ends the run clearly."""
     from dashboard.export import ExportError
 
     try:
@@ -44,6 +45,7 @@ def _write_all(jobs: list[tuple[str, Path]], render, desc: str) -> int:
                 continue
             data, title = result
             target.write_bytes(data)
+            audit.append_local(action, f"{code} {target}")
             print(f"{target} ({len(data):,} bytes): {title}")
     except ExportError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -69,7 +71,8 @@ def cmd_export(args) -> int:
         data, _, view = render_state(wh, state, args.format, Scope.everything())
         return data, view.heading
 
-    return _write_all(_jobs(wh, args, f"{{code}}-{args.indicator}.{args.format}"), render, "Exporting")
+    return _write_all(_jobs(wh, args, f"{{code}}-{args.indicator}.{args.format}"), render, "Exporting",
+                      AuditLog(default_audit_path(args.access)), "export")
 
 
 def cmd_briefing(args) -> int:
@@ -83,7 +86,8 @@ def cmd_briefing(args) -> int:
     def render(code):
         return briefing_pdf(wh, code, year, scope=Scope.everything()), f"{wh.name(code)} ({code}), {year}"
 
-    return _write_all(_jobs(wh, args, f"{{code}}-briefing-{year}.pdf"), render, "Briefings")
+    return _write_all(_jobs(wh, args, f"{{code}}-briefing-{year}.pdf"), render, "Briefings",
+                      AuditLog(default_audit_path(args.access)), "briefing")
 
 
 def serving_gate(args, warehouse: Warehouse):

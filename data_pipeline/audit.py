@@ -12,6 +12,7 @@ Path: beside the access file (``<access>.audit.jsonl``, head ``<access>.audit.he
 from __future__ import annotations
 
 import fcntl
+import getpass
 import hashlib
 import json
 import os
@@ -68,6 +69,11 @@ class AuditLog:
             os.ftruncate(fd, 64)
         finally:
             os.close(fd)   # releases the lock
+
+    def append_local(self, action: str, object: str = "") -> None:
+        """An action on the command line (user changes, exports, briefings), as the system user."""
+        self.append(user=getpass.getuser(), role="cli", scope="everything", action=action, object=object,
+                    address="local")
 
     def verify(self) -> list[str]:
         """Problems with the chain (empty when intact): line numbers and what is wrong."""

@@ -206,12 +206,9 @@ def cmd_check_disclosure(args) -> int:
 
 def _cli_audit(args, action: str, obj: str) -> None:
     """A user change made on the command line, in the audit trail (as the system user)."""
-    import getpass
-
     from data_pipeline.audit import AuditLog, default_audit_path
 
-    AuditLog(default_audit_path(args.access)).append(user=getpass.getuser(), role="cli", scope="", action=action,
-                                                     object=obj, address="local")
+    AuditLog(default_audit_path(args.access)).append_local(action, obj)
 
 
 def _read_password(args) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from app import main
+from data_pipeline.audit import AuditLog
 from data_pipeline.cli import METHOD_COLUMNS, TABLE_COLUMNS
 from indicators.catalog import load_catalog
 from tests.network import closed_port, hosts_point_to
@@ -119,12 +120,16 @@ def test_export_writes_the_map_of_an_area_as_pdf(capsys, demo_warehouse_path, de
     chromium_path()
     gm = demo_warehouse.codes("gemeente", water=True)[0]
     target = tmp_path / "kaart.pdf"
-    code, out, err = run(capsys, "--warehouse", str(demo_warehouse_path), "export", "--area", gm,
-                         "--indicator", "misdrijven_per_1000_inwoners", "--format", "pdf", "-o", str(target))
+    audit = AuditLog(tmp_path / "access.audit.jsonl")
+    code, out, err = run(capsys, "--warehouse", str(demo_warehouse_path), "--access", str(tmp_path / "access.json"),
+                         "export", "--area", gm, "--indicator", "misdrijven_per_1000_inwoners", "--format", "pdf",
+                         "-o", str(target))
     assert code == 0, err
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and page_count(data) == 1 and not has_raster_images(data)
     assert demo_warehouse.name(gm) in out and demo_warehouse.name(gm) in pdf_text(data)
+    # a file made on the command line is in the audit trail too
+    assert audit.read(action="export")["object"].tolist() == [f"{gm} {target}"]
 
 
 def test_export_all_in_a_region_writes_one_map_per_gemeente(capsys, demo_warehouse_path, demo_warehouse, tmp_path):
