@@ -96,6 +96,7 @@ def _harden(app: dash.Dash) -> None:
     sniffing, no referrer; HTTPS only when served behind TLS (``ONDERMIJNINGSBEELD_TLS=1``)."""
     tls = os.environ.get(TLS_ENV) == "1"
     Talisman(app.server, force_https=tls, strict_transport_security=tls, session_cookie_secure=tls,
+             session_cookie_samesite="Strict", session_cookie_http_only=True,
              content_security_policy=content_security_policy(app), frame_options="DENY",
              referrer_policy="no-referrer", content_security_policy_nonce_in=[])
 

@@ -77,8 +77,7 @@ class Gate:
     def user(self) -> User | None:
         if not self.signs_in:
             return None
-        account = current_user._get_current_object() if current_user else None
-        return account.user if getattr(account, "is_authenticated", False) else None
+        return current_user.user if current_user.is_authenticated else None
 
     def scope(self) -> Scope:
         """What the viewer of this request may see (nothing when signing in is needed and
@@ -101,9 +100,9 @@ class Gate:
         if not self.signs_in:
             return
         server.secret_key = self.access.secret_key
+        # The cookie's flags (HttpOnly, SameSite=Strict, Secure behind TLS) are set with the
+        # other security headers, in dashboard.app._harden.
         server.config.update(
-            SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
-            SESSION_COOKIE_SECURE=os.environ.get(TLS_ENV) == "1",
             PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(os.environ.get(IDLE_ENV) or 30)),
             SESSION_REFRESH_EACH_REQUEST=True, REMEMBER_COOKIE_DURATION=timedelta(0))
         manager = LoginManager(server)
@@ -121,8 +120,8 @@ class Gate:
             user = self.access.get(req.headers.get(self.trusted_header, "").strip().lower())
             return _Account(user) if user else None
 
-        limiter = Limiter(get_remote_address, app=server, storage_uri=os.environ.get("REDIS_URL") or "memory://",
-                          default_limits=[], headers_enabled=False)
+        limiter = Limiter(get_remote_address, app=server, storage_uri="memory://", default_limits=[],
+                          headers_enabled=False)
 
         @server.before_request
         def guard():

@@ -25,6 +25,7 @@ import secrets
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -39,8 +40,12 @@ AREA_OF_ROLE = {"riec": re.compile(r"^RE\d{2}$"), "gemeente": re.compile(r"^GM\d
 AREA = re.compile(r"^(RE\d{2}|GM\d{4})$")
 MIN_PASSWORD = 12
 _HASHER = PasswordHasher()   # Argon2id with the library's current recommended parameters
-# Verifying against this keeps a sign-in for an unknown name as slow as for a known one.
-_DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a sign-in for an unknown name as slow as for a known one."""
+    return _HASHER.hash(secrets.token_hex(16))
 
 
 class AccessError(ValueError):
@@ -169,7 +174,7 @@ class AccessFile:
         """The user when ``password`` is theirs, else ``None`` (as slow either way)."""
         user = self.get(name)
         try:
-            _HASHER.verify(user.password_hash if user else _DUMMY_HASH, str(password))
+            _HASHER.verify(user.password_hash if user else _dummy_hash(), str(password))
         except (VerificationError, InvalidHashError):
             return None
         return user
