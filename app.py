@@ -14,6 +14,7 @@ command), else ``ONDERMIJNINGSBEELD_WAREHOUSE``, else ``data/ondermijningsbeeld.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from dashboard import cli as dashboard_cli
 from data_pipeline import cli as data_cli
 from data_pipeline.access import AccessError, default_access_path
 from data_pipeline.attack import DisclosureError
+from data_pipeline.build import BuildLocked
 from data_pipeline.validation import ValidationError
-from data_pipeline.warehouse import AccessDenied, NotFound, default_warehouse_path
+from data_pipeline.warehouse import WAREHOUSE_ENV, AccessDenied, NotFound, default_warehouse_path
 
 WAREHOUSE_HELP = "warehouse file (default: $ONDERMIJNINGSBEELD_WAREHOUSE or data/ondermijningsbeeld.duckdb)"
 ACCESS_HELP = "access file with the users (default: $ONDERMIJNINGSBEELD_ACCESS or beside the warehouse)"
@@ -48,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.command is None:   # no command: serve
         args = p.parse_args([*argv, "serve"])
+    args.warehouse_given = args.warehouse is not None or bool(os.environ.get(WAREHOUSE_ENV))
     args.warehouse = args.warehouse or default_warehouse_path()
     args.access = args.access or default_access_path(args.warehouse)
     try:
@@ -55,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except AccessError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except (ValidationError, DisclosureError) as err:
+    except (ValidationError, DisclosureError, BuildLocked) as err:
         print(err, file=sys.stderr)
         print("Nothing was written; the previous warehouse is unchanged.", file=sys.stderr)
     except (FileNotFoundError, NotFound, KeyError, AccessDenied, ValueError) as err:

@@ -109,7 +109,7 @@ def serving_gate(args, warehouse: Warehouse):
 def cmd_serve(args) -> int:
     from dashboard.app import create_app, run
 
-    warehouse = Warehouse(ensure_warehouse(args.warehouse))
+    warehouse = Warehouse(ensure_warehouse(args.warehouse, may_build=not args.warehouse_given))
     gate = serving_gate(args, warehouse)
     if gate is None:
         print(f"{warehouse.path} holds real figures and there is no access file at {args.access}: add users "

@@ -5,16 +5,17 @@ observations, the unprotected aggregates and the checks of published against sum
 exist only there. The built-in attacker (:mod:`data_pipeline.attack`) then checks what would be
 published; a build it finds anything in is refused. Only the tables of :data:`SERVED_TABLES`
 are copied into a temporary file (no number of a hidden value is among them), which is
-swapped in with one ``os.replace`` beside a new geometry folder. A build that fails leaves the
-previous warehouse (database and geometry) byte-identical. Every statement goes through the
+swapped in with one ``os.replace``; the map polygons are inside it, so one file is one build. A
+build that fails leaves the previous warehouse byte-identical. One build per warehouse at a time
+(a lock beside it); the next build removes what a killed one left. Every statement goes through the
 logged, parameterised helpers of :mod:`data_pipeline.warehouse`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import os
-import shutil
 import time
 import uuid
 from contextlib import contextmanager
@@ -30,19 +31,18 @@ from data_pipeline.aggregate import aggregate_indicator_values
 from data_pipeline.attack import check_published
 from data_pipeline.sources import Source
 from data_pipeline.validation import validate_areas, validate_observations
-from data_pipeline.warehouse import execute, geo_root, query, registered
+from data_pipeline.warehouse import execute, query, registered
 from geodata.coverage import feature_collection, to_display
 from geodata.hierarchy import ANCESTOR_COLUMNS, MAP_VIEWS, with_ancestors
 from indicators.catalog import Catalog
 from indicators.hotspots import contiguity
 
-GEO_BUILDS_KEPT = 2
 #: Levels whose neighbours are stored, for hotspot analysis.
 NEIGHBOUR_LEVELS = ("gemeente", "wijk", "buurt")
 BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "check", "geometry", "neighbours", "swap")
 #: The tables of the served file: what the server may read. Raw observations never leave the build.
 SERVED_TABLES = ("meta", "areas", "themes", "indicators", "variables", "indicator_values",
-                 "area_attributes", "neighbours")
+                 "area_attributes", "neighbours", "geometry")
 
 
 @dataclass
@@ -75,52 +75,91 @@ class StepLog:
 
 
 def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None) -> BuildReport:
-    """Build the warehouse for ``source`` at ``path``; atomic: all or nothing."""
+    """Build the warehouse for ``source`` at ``path``; atomic: all or nothing. One build per
+    path at a time (:class:`BuildLocked` otherwise); what a killed build left is removed first."""
     steps = log_steps or StepLog()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = path.with_name(f".{path.name}.{build_id}.tmp")
-    geo_dir = geo_root(path) / build_id
     report = BuildReport(path, build_id)
-    try:
-        with steps.step("validate"):
-            validate_areas(source.areas, source.origin)
-            validate_observations(source.observations, source.catalog.variables(),
-                                  set(source.areas["code"]), source.origin)
-        con = duckdb.connect()   # in memory: raw counts are never written to disk
+    with build_lock(path):
+        report.notes.extend(_remove_debris(path))
         try:
-            with steps.step("areas"):
-                tree = _write_areas(con, source)
-                _write_catalog(con, source.catalog)
-            with steps.step("observations"):
-                with registered(con, "obs_frame", source.observations[["code", "year", "variable", "value"]]):
-                    execute(con, "CREATE TABLE observations AS SELECT code::VARCHAR AS code, year::INTEGER AS year,"
-                                 " variable::VARCHAR AS variable, value::DOUBLE AS value FROM obs_frame")
-            with steps.step("aggregate"):
-                report.protection = aggregate_indicator_values(con)
-                _write_attributes(con, source)
-            with steps.step("check"):
-                check_published(con)
-            with steps.step("geometry"):
-                report.counts["geometry_files"] = write_geometry(source, tree, geo_dir)
-            with steps.step("neighbours"):
-                _write_neighbours(con, source)
-            _write_meta(con, source, build_id)
-            report.counts.update(dict(query(con, "SELECT level, count(*) AS n FROM areas GROUP BY level")
-                                      .itertuples(index=False)))
-            _write_served(con, tmp)
-        finally:
-            con.close()
-        with steps.step("swap"):
-            os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        shutil.rmtree(geo_dir, ignore_errors=True)
-        raise
-    _prune_geo_builds(geo_root(path), keep=build_id)
+            with steps.step("validate"):
+                validate_areas(source.areas, source.origin)
+                validate_observations(source.observations, source.catalog.variables(),
+                                      set(source.areas["code"]), source.origin)
+            con = duckdb.connect()   # in memory: raw counts are never written to disk
+            try:
+                with steps.step("areas"):
+                    tree = _write_areas(con, source)
+                    _write_catalog(con, source.catalog)
+                with steps.step("observations"):
+                    with registered(con, "obs_frame", source.observations[["code", "year", "variable", "value"]]):
+                        execute(con, "CREATE TABLE observations AS SELECT code::VARCHAR AS code, "
+                                     "year::INTEGER AS year, variable::VARCHAR AS variable, value::DOUBLE AS value "
+                                     "FROM obs_frame")
+                with steps.step("aggregate"):
+                    report.protection = aggregate_indicator_values(con)
+                    _write_attributes(con, source)
+                with steps.step("check"):
+                    check_published(con)
+                with steps.step("geometry"):
+                    report.counts["geometry_files"] = _write_geometry(con, source, tree)
+                with steps.step("neighbours"):
+                    _write_neighbours(con, source)
+                _write_meta(con, source, build_id)
+                report.counts.update(dict(query(con, "SELECT level, count(*) AS n FROM areas GROUP BY level")
+                                          .itertuples(index=False)))
+                _write_served(con, tmp)
+            finally:
+                con.close()
+            with steps.step("swap"):
+                os.replace(tmp, path)
+        except BaseException:
+            _unlink_with_wal(tmp)
+            raise
     report.steps = steps.steps
     return report
+
+
+class BuildLocked(RuntimeError):
+    """Another build of the same warehouse is running."""
+
+
+@contextmanager
+def build_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``<warehouse>.lock`` for the time of a build (released if the process
+    dies, since the operating system drops it)."""
+    lock = path.with_name(path.name + ".lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+            raise BuildLocked(f"another build of {path} is running (process {holder}); wait for it to end") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_debris(path: Path) -> list[str]:
+    """Remove the temporary files of builds that were killed (we hold the lock: none is running)."""
+    removed = []
+    for debris in sorted(path.parent.glob(f".{path.name}.*.tmp*")):
+        size = debris.stat().st_size
+        debris.unlink(missing_ok=True)
+        removed.append(f"removed {debris.name} ({size:,} bytes), left by a build that did not finish")
+    return removed
+
+
+def _unlink_with_wal(tmp: Path) -> None:
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 def _write_served(con: duckdb.DuckDBPyConnection, target: Path) -> None:
@@ -196,9 +235,10 @@ def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, build_id: str) -
         execute(con, "INSERT INTO meta SELECT key, value FROM meta_frame")
 
 
-def write_geometry(source: Source, tree: pd.DataFrame, geo_dir: Path) -> int:
-    """Write one gzipped GeoJSON per map view: the ``level`` areas inside each parent."""
-    written = 0
+def geometry_frame(source: Source, tree: pd.DataFrame) -> pd.DataFrame:
+    """One gzipped GeoJSON per map view (``level``, ``parent``, ``body``): the ``level`` areas
+    inside each parent, as the browser fetches them."""
+    rows = []
     parents = tree.set_index("code")
     for level in dict.fromkeys(level for level, _ in MAP_VIEWS):
         if level not in source.geometry:
@@ -211,11 +251,18 @@ def write_geometry(source: Source, tree: pd.DataFrame, geo_dir: Path) -> int:
             for parent, group in display.groupby(ANCESTOR_COLUMNS[parent_level]):
                 text = feature_collection(group.sort_values("code"),
                                           f"Ondermijningsbeeld {source.kind} build — generated, do not edit")
-                target = geo_dir / level / f"{parent}.json.gz"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
-                written += 1
-    return written
+                rows.append((level, parent, gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)))
+    return pd.DataFrame(rows, columns=["level", "parent", "body"])
+
+
+def _write_geometry(con: duckdb.DuckDBPyConnection, source: Source, tree: pd.DataFrame) -> int:
+    """The map views' polygons inside the warehouse: one file is one build, so a rebuild never
+    takes polygons away from a server that still shows the build before it."""
+    frame = geometry_frame(source, tree)
+    with registered(con, "geometry_frame", frame):
+        execute(con, "CREATE TABLE geometry AS SELECT level::VARCHAR AS level, parent::VARCHAR AS parent, "
+                     "body::BLOB AS body FROM geometry_frame ORDER BY level, parent")
+    return len(frame)
 
 
 def _write_neighbours(con: duckdb.DuckDBPyConnection, source: Source) -> None:
@@ -231,12 +278,3 @@ def _write_neighbours(con: duckdb.DuckDBPyConnection, source: Source) -> None:
                      "neighbour::VARCHAR AS neighbour FROM pairs_frame ORDER BY level, code")
 
 
-def _prune_geo_builds(root: Path, keep: str) -> None:
-    """Keep the newest geometry builds (a running server may still use the previous one)."""
-    if not root.exists():
-        return
-    builds = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
-    kept = [b for b in builds if b.name == keep] + [b for b in builds if b.name != keep][: GEO_BUILDS_KEPT - 1]
-    for build in builds:
-        if build not in kept:
-            shutil.rmtree(build, ignore_errors=True)

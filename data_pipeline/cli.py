@@ -77,7 +77,7 @@ def build_from_files(path: Path, directory: Path, year: int, out=sys.stderr):
         report = build_warehouse(source, path, steps)
     finally:
         progress.close()
-    report.notes = joins.lines
+    report.notes = [*report.notes, *joins.lines]
     report.join_file = joins.write(join_report_path(path))
     return report
 
@@ -153,17 +153,20 @@ def cmd_table(args) -> int:
     return 0
 
 
-def ensure_warehouse(path: Path) -> Path:
+def ensure_warehouse(path: Path, may_build: bool = True) -> Path:
     """Build the demo warehouse at ``path`` when there is none yet (first run), or when the demo
-    there was built by an older version that kept raw counts in the served file."""
+    there was built by an older version. ``may_build`` is false for a path the user gave: a typo
+    is an error, never a fresh demo served in its place."""
     if path.exists():
         try:
             Warehouse(path).close()
             return path
         except OutdatedWarehouse as err:
-            if not _is_demo_file(path):
+            if not (may_build and _is_demo_file(path)):
                 raise
             print(f"{err}: rebuilding the synthetic demo country.", file=sys.stderr)
+    elif not may_build:
+        raise FileNotFoundError(f"no warehouse at {path}; build one there with `ondermijningsbeeld build ...`")
     else:
         print(f"No warehouse at {path} yet: building the synthetic demo country first.", file=sys.stderr)
     _print_report(build_demo(path), sys.stderr)

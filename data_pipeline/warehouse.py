@@ -2,8 +2,8 @@
 
 Layout on disk, next to each other::
 
-    data/ondermijningsbeeld.duckdb          areas, indicators, variables, indicator_values, meta, ...
-    data/ondermijningsbeeld.geo/<build_id>/ simplified GeoJSON per map view (gzip)
+    data/ondermijningsbeeld.duckdb          areas, indicators, variables, indicator_values, geometry
+                                            (gzipped GeoJSON per map view), meta, ...
 
 :mod:`data_pipeline.build` writes it (atomically); :class:`Warehouse` reads it. Every
 statement, reads and builds alike, goes through :func:`query` or :func:`execute`, which log it
@@ -45,10 +45,6 @@ WAREHOUSE_ENV = "ONDERMIJNINGSBEELD_WAREHOUSE"
 
 def default_warehouse_path() -> Path:
     return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)
-
-
-def geo_root(path: Path) -> Path:
-    return path.with_name(path.stem + ".geo")
 
 
 def _logged(sql: str, params) -> None:
@@ -127,7 +123,11 @@ class NotFound(LookupError):
     pass
 
 
-class OutdatedWarehouse(ValueError):
+class BadWarehouse(ValueError):
+    """A file that is not a warehouse (corrupt, empty, another kind of file)."""
+
+
+class OutdatedWarehouse(BadWarehouse):
     """A warehouse file this version will not serve."""
 
 
@@ -163,13 +163,21 @@ class Warehouse:
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"no warehouse at {self.path}; run `ondermijningsbeeld build --demo`")
-        self._con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=True)
+            tables = set(query(self._con, "SELECT table_name FROM information_schema.tables")["table_name"])
+        except duckdb.Error as err:
+            raise BadWarehouse(f"{self.path} is not a warehouse file ({str(err).splitlines()[0][:160]}); "
+                               "build one with `ondermijningsbeeld build ...`") from None
+        if not tables:
+            self._con.close()
+            raise BadWarehouse(f"{self.path} is an empty database, not a warehouse; build one with "
+                               "`ondermijningsbeeld build ...`")
         with self.cursor() as con:
-            tables = set(query(con, "SELECT table_name FROM information_schema.tables")["table_name"])
-            if "observations" in tables or "variables" not in tables:
+            if "observations" in tables or not {"variables", "geometry"} <= tables:
                 self._con.close()
-                raise OutdatedWarehouse(f"{self.path} was built by an older version that kept raw counts in "
-                                        "the served file; rebuild it (`ondermijningsbeeld build ...`)")
+                raise OutdatedWarehouse(f"{self.path} was built by an older version (raw counts in the served "
+                                        "file, polygons beside it); rebuild it (`ondermijningsbeeld build ...`)")
             self.meta: dict[str, str] = dict(query(con, "SELECT key, value FROM meta").itertuples(index=False))
             areas = query(con, f"SELECT {', '.join(AREA_COLUMNS)} FROM areas ORDER BY code")
             self.years: list[int] = [int(y) for y in query(
@@ -192,7 +200,8 @@ class Warehouse:
             tuple(Indicator(**{f: getattr(row, f) for f in fields}) for row in ind.itertuples()),
             open_variables,
         )
-        self.geo_dir = geo_root(self.path) / self.meta["build_id"]
+        self._views: set[tuple[str, str]] = set(self._query("SELECT level, parent FROM geometry")
+                                                .itertuples(index=False, name=None))
         self._neighbours: dict[str, pd.DataFrame] = {}
 
     @contextmanager
@@ -280,7 +289,7 @@ class Warehouse:
     def view_exists(self, level: str, parent: str) -> bool:
         """A map of ``level`` areas inside ``parent`` can be drawn (there are polygons for it)."""
         return (self.has_area(parent) and (level, self._by_code[parent].level) in MAP_VIEWS
-                and self._geometry_file(level, parent).exists())
+                and (level, parent) in self._views)
 
     def views_below(self, code: str) -> list[str]:
         """The levels of the maps that can be drawn inside ``code``, nearest level first."""
@@ -299,16 +308,13 @@ class Warehouse:
 
     # -- geometry ----------------------------------------------------------------
 
-    def _geometry_file(self, level: str, parent: str) -> Path:
-        return self.geo_dir / level / f"{parent}.json.gz"
-
     def geometry_gzip(self, level: str, parent: str, scope: Scope) -> bytes:
         """The gzipped GeoJSON of a map view, as the browser fetches it (``NotFound``, ``AccessDenied``)."""
         self._view_column(level, parent, scope)
-        path = self._geometry_file(level, parent)
-        if not path.exists():
+        if (level, parent) not in self._views:
             raise NotFound(f"no {level} polygons inside {parent}")
-        return path.read_bytes()
+        body = self._query("SELECT body FROM geometry WHERE level = ? AND parent = ?", [level, parent])["body"]
+        return bytes(body.iloc[0])
 
     def geometry(self, level: str, parent: str, scope: Scope) -> dict:
         """The GeoJSON of a map view (the polygons of its ``level`` areas inside ``parent``)."""

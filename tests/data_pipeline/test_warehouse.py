@@ -11,7 +11,9 @@ import pytest
 
 from data_pipeline.validation import ValidationError
 from data_pipeline.build import build_warehouse
-from data_pipeline.warehouse import Scope, Warehouse, geo_root
+from app import main
+from data_pipeline.build import BuildLocked, build_lock
+from data_pipeline.warehouse import Scope, Warehouse
 from geodata.hierarchy import MAP_VIEWS
 from tests.factories import TINY_COUNTS, tiny_observations, tiny_source
 
@@ -145,7 +147,6 @@ def test_failed_build_leaves_previous_warehouse_readable_and_unchanged(tmp_path)
     path = tmp_path / "w.duckdb"
     build_warehouse(tiny_source(), path)
     before = _digest(path)
-    geo_before = sorted(p.name for p in geo_root(path).iterdir())
 
     broken = tiny_observations()
     broken.loc[3, "value"] = -5.0          # a negative count
@@ -157,8 +158,7 @@ def test_failed_build_leaves_previous_warehouse_readable_and_unchanged(tmp_path)
     assert "row 5, column 'code'" in text
 
     assert _digest(path) == before
-    assert sorted(p.name for p in geo_root(path).iterdir()) == geo_before
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert not list(tmp_path.glob(".*.tmp*"))
     wh = Warehouse(path)
     assert wh.table("land", None, IND, 2024, EVERYTHING).iloc[0]["status"] == "ok"
 
@@ -171,8 +171,66 @@ def test_failure_after_validation_also_leaves_warehouse_intact(tmp_path, monkeyp
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("data_pipeline.build.write_geometry", explode)
+    monkeypatch.setattr("data_pipeline.build.geometry_frame", explode)
     with pytest.raises(RuntimeError):
         build_warehouse(tiny_source(), path)
     assert _digest(path) == before
-    assert len(list(geo_root(path).iterdir())) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb", "w.duckdb.lock"]   # one file is one build
+
+
+# --------------------------------------------------------------------------- rebuilds beside a server
+
+
+def test_a_second_build_of_the_same_warehouse_refuses_while_one_runs(tmp_path, capsys):
+    path = tmp_path / "w.duckdb"
+    with build_lock(path):
+        with pytest.raises(BuildLocked, match=f"another build of {path} is running"):
+            build_warehouse(tiny_source(), path)
+        assert main(["--warehouse", str(path), "build", "--demo", "--scale", "0.02"]) == 1
+        assert "another build" in capsys.readouterr().err
+    assert not path.exists()
+    build_warehouse(tiny_source(), path)    # the lock ends with the build that held it
+    assert path.exists()
+
+
+def test_the_next_build_removes_what_a_killed_build_left(tmp_path):
+    path = tmp_path / "w.duckdb"
+    debris = [tmp_path / ".w.duckdb.20261202T010203-abcdef.tmp", tmp_path / ".w.duckdb.20261202T010203-abcdef.tmp.wal"]
+    for file in debris:
+        file.write_bytes(b"x" * 1000)
+    report = build_warehouse(tiny_source(), path)
+    assert not any(file.exists() for file in debris)
+    assert any("removed .w.duckdb.20261202T010203-abcdef.tmp (1,000 bytes)" in note for note in report.notes)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb", "w.duckdb.lock"]
+
+
+def test_a_server_keeps_its_build_while_a_rebuild_swaps_a_new_one_in(tmp_path):
+    path = tmp_path / "w.duckdb"
+    build_warehouse(tiny_source(), path)
+    serving = Warehouse(path)
+    first = serving.build_id
+    polygons = serving.geometry_gzip("wijk", "GM0001", EVERYTHING)
+    for _ in range(2):   # two rebuilds used to delete the polygons of the first
+        build_warehouse(tiny_source(), path)
+    assert serving.build_id == first and serving.geometry_gzip("wijk", "GM0001", EVERYTHING) == polygons
+    assert serving.table("land", None, IND, 2024, EVERYTHING).iloc[0]["status"] == "ok"
+    serving.close()   # (DuckDB hands one process the database it already has open, so close it first)
+    fresh = Warehouse(path)
+    assert fresh.build_id != first and fresh.geometry("wijk", "GM0001", EVERYTHING)["features"]
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all\n" * 100, b"DUCK" + bytes(5000)])
+def test_a_corrupt_or_empty_warehouse_gives_one_clear_line(tmp_path, capsys, content):
+    path = tmp_path / "w.duckdb"
+    path.write_bytes(content)
+    assert main(["--warehouse", str(path), "table", "--level", "land", "--indicator", IND]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}") and "build" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_warehouse_path_with_a_typo_is_an_error_never_a_fresh_demo(tmp_path, capsys):
+    typo = tmp_path / "warehuose.duckdb"
+    assert main(["--warehouse", str(typo), "serve"]) == 1
+    assert f"no warehouse at {typo}" in capsys.readouterr().err
+    assert not typo.exists()
