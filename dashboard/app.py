@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import re
+from functools import partial
 from pathlib import Path
 
 import dash
@@ -37,7 +38,7 @@ from dashboard.figures import EMPTY_TOPOLOGY
 from dashboard.i18n import t
 from dashboard.layout import serve_layout
 from dashboard.signin import TLS_ENV, Gate
-from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
+from data_pipeline.warehouse import AccessDenied, LiveWarehouse, NotFound, Warehouse
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).with_name("assets")
@@ -47,14 +48,19 @@ MAX_REQUEST_BYTES = 1024 * 1024
 MAX_REQUEST_ENV = "ONDERMIJNINGSBEELD_MAX_REQUEST_BYTES"
 
 
-def create_app(warehouse: Warehouse | Path | str, gate: Gate | None = None) -> dash.Dash:
-    """The app on ``warehouse``; ``gate`` says who may see what (default: open to everyone, with
-    the banner of the demo or of open access)."""
-    if not isinstance(warehouse, Warehouse):
-        warehouse = Warehouse(Path(warehouse))
+def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | None = None) -> dash.Dash:
+    """The app on ``warehouse`` (a path is followed across rebuilds: every request after a swap
+    reads the new build); ``gate`` says who may see what (default: open to everyone, with the
+    banner of the demo or of open access)."""
+    if not isinstance(warehouse, (Warehouse, LiveWarehouse)):
+        warehouse = LiveWarehouse(Path(warehouse))   # a path: followed across rebuilds
     gate = gate or (Gate(note="access.demo") if warehouse.is_demo else Gate(note="access.open"))
     server = Flask(__name__)
     gate.install(server)
+    if isinstance(warehouse, LiveWarehouse):
+        @server.before_request
+        def follow_rebuilds() -> None:
+            warehouse.refresh()
     # Compress callback responses and pages only: Dash's fingerprinted scripts are cached by the
     # browser anyway, and compressing the plotly bundle again on every page load costs CPU.
     server.config.update(COMPRESS_MIMETYPES=["application/json", "text/html"], COMPRESS_ALGORITHM=["gzip"],
@@ -72,7 +78,7 @@ def create_app(warehouse: Warehouse | Path | str, gate: Gate | None = None) -> d
     # Never ask plotly's servers for a newer Dash version (the app talks to its own host only).
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     _harden(app)
-    app.layout = serve_layout(warehouse, gate.note, gate.signs_in)
+    app.layout = partial(serve_layout, warehouse, gate.note, gate.signs_in)   # per page: the years of the build
     map_callbacks.register(app, warehouse, gate)
     area_callbacks.register(app, warehouse, gate)
     _register_static(app.server, warehouse, gate)

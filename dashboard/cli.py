@@ -15,7 +15,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from data_pipeline.access import AccessFile
 from data_pipeline.audit import AuditLog, default_audit_path
 from data_pipeline.cli import ensure_warehouse
 from data_pipeline.warehouse import Scope, Warehouse
@@ -90,33 +89,21 @@ def cmd_briefing(args) -> int:
                       AuditLog(default_audit_path(args.access)), "briefing")
 
 
-def serving_gate(args, warehouse: Warehouse):
-    """Who may see what on this server: the users of the access file; else the demo, open; else
-    open access only when asked for (``--open``). ``None``: refuse to serve."""
-    from dashboard.signin import Gate
-
-    access = AccessFile(args.access)
-    audit = AuditLog(default_audit_path(args.access))
-    if access.exists():
-        return Gate.from_environment(access, audit)
-    if getattr(args, "open", False):
-        return Gate(audit=audit, note="access.open")
-    if warehouse.is_demo:
-        return Gate(note="access.demo")
-    return None
-
-
 def cmd_serve(args) -> int:
-    from dashboard.app import create_app, run
+    from dashboard.app import run
+    from dashboard.wsgi import RefusedToServe, run_gunicorn, serving_app
 
-    warehouse = Warehouse(ensure_warehouse(args.warehouse, may_build=not args.warehouse_given))
-    gate = serving_gate(args, warehouse)
-    if gate is None:
-        print(f"{warehouse.path} holds real figures and there is no access file at {args.access}: add users "
-              "first (`ondermijningsbeeld users add NAME --role ... --password-stdin`), or serve it to anyone "
-              "who can reach the port with `serve --open`.", file=sys.stderr)
+    path = ensure_warehouse(args.warehouse, may_build=not args.warehouse_given)
+    try:
+        app = serving_app(path, args.access, args.open)   # refused here, before any worker starts
+        if args.workers:
+            app.server.config["warehouse"].close()           # each worker opens its own
+            run_gunicorn(path, args.access, args.open, args.host, args.port, args.workers)
+        else:
+            run(app, args.host, args.port)
+    except RefusedToServe as err:
+        print(err, file=sys.stderr)
         return 2
-    run(create_app(warehouse, gate), args.host, args.port)
     return 0
 
 
@@ -125,8 +112,11 @@ def register(sub) -> None:
     s = sub.add_parser("serve", help="serve the dashboard (the default when no command is given)")
     s.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="default: $HOST or 127.0.0.1")
     s.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8050")), help="default: $PORT or 8050")
-    s.add_argument("--open", action="store_true",
-                   help="serve a warehouse of real figures without sign-in (every page says so)")
+    s.add_argument("--open", action="store_true", default=os.environ.get("ONDERMIJNINGSBEELD_OPEN") == "1",
+                   help="serve a warehouse of real figures without sign-in (every page says so; "
+                        "$ONDERMIJNINGSBEELD_OPEN=1)")
+    s.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="run N worker processes under gunicorn (threads each, so a slow client blocks none)")
     s.set_defaults(func=cmd_serve)
 
     e = sub.add_parser("export", help="the map of an area as PNG, SVG or PDF")

@@ -25,6 +25,8 @@ import gzip
 import json
 import logging
 import os
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,8 +166,14 @@ class Warehouse:
         if not self.path.exists():
             raise FileNotFoundError(f"no warehouse at {self.path}; run `ondermijningsbeeld build --demo`")
         try:
-            self._con = duckdb.connect(str(self.path), read_only=True)
-            tables = set(query(self._con, "SELECT table_name FROM information_schema.tables")["table_name"])
+            # A database of its own with the file attached, not duckdb.connect(path): DuckDB would
+            # hand this process the database it already has open at that path, so after a rebuild
+            # swapped a new file in, a new Warehouse would still read the old build.
+            self._con = duckdb.connect()
+            execute(self._con, "ATTACH ? AS wh (READ_ONLY)", [str(self.path)])
+            execute(self._con, "USE wh")
+            tables = set(query(self._con, "SELECT table_name FROM information_schema.tables "
+                                          "WHERE table_catalog = 'wh'")["table_name"])
         except duckdb.Error as err:
             raise BadWarehouse(f"{self.path} is not a warehouse file ({str(err).splitlines()[0][:160]}); "
                                "build one with `ondermijningsbeeld build ...`") from None
@@ -208,6 +216,7 @@ class Warehouse:
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         cur = self._con.cursor()
         try:
+            cur.execute("USE wh")   # a cursor starts in the in-memory database
             yield cur
         finally:
             cur.close()
@@ -423,3 +432,64 @@ class Warehouse:
         return self._query("""
             SELECT code, CASE WHEN status = 'ok' THEN value END AS value
             FROM indicator_values WHERE indicator = ? AND year = ?""", [indicator, int(year)])
+
+
+class LiveWarehouse:
+    """The warehouse at a path, followed across rebuilds: :meth:`refresh` (called at the start of
+    every request, at most once a second) opens the new file once a build has swapped one in.
+    Requests that began on the old build finish on it; it closes when the last one lets go.
+    Everything else is the current :class:`Warehouse`'s, and so are hashing and equality, so
+    caches keyed by the warehouse start afresh with a new build."""
+
+    CHECK_SECONDS = 1.0
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._current = Warehouse(self.path)
+        self._stamp = self._stamp_now()
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+
+    def _stamp_now(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def current(self) -> Warehouse:
+        return self._current
+
+    def refresh(self) -> bool:
+        """Open the file again if a build replaced it; whether it did. A file that cannot be
+        opened keeps the build before it in service (and is logged)."""
+        if time.monotonic() - self._checked < self.CHECK_SECONDS:
+            return False
+        with self._lock:   # a request that arrives while another opens the new build waits for it
+            if time.monotonic() - self._checked < self.CHECK_SECONDS:
+                return False
+            try:
+                stamp = self._stamp_now()
+                if stamp is None or stamp == self._stamp:
+                    return False
+                try:
+                    fresh = Warehouse(self.path)
+                except (BadWarehouse, OSError) as err:
+                    log.error("the new warehouse at %s cannot be opened; still serving build %s: %s",
+                              self.path, self._current.build_id, err)
+                    return False
+                log.info("warehouse %s: build %s replaces %s", self.path, fresh.build_id, self._current.build_id)
+                self._current, self._stamp = fresh, stamp
+                return True
+            finally:
+                self._checked = time.monotonic()
+
+    def __getattr__(self, name: str):
+        return getattr(self._current, name)
+
+    def __hash__(self) -> int:
+        return hash(self._current)
+
+    def __eq__(self, other: object) -> bool:
+        return self._current is (other._current if isinstance(other, LiveWarehouse) else other)
+

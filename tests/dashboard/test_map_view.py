@@ -10,7 +10,9 @@ import pytest
 from dashboard import routes
 from dashboard.app import create_app
 from dashboard.views import map_view, resolve_state
-from data_pipeline.warehouse import NotFound, Scope
+from data_pipeline.build import build_warehouse
+from data_pipeline.warehouse import LiveWarehouse, NotFound, Scope, Warehouse
+from tests.factories import tiny_observations, tiny_source
 
 EVERYTHING = Scope.everything()
 
@@ -88,3 +90,22 @@ def test_an_export_that_fails_says_so_in_the_page_language_without_the_cause(cli
         body = response.get_data(as_text=True)
         assert response.status_code == 503 and body.startswith(words) and "/secret" not in body
     assert "/secret/path/chromium" in caplog.text   # the cause is in the server log
+
+
+def test_a_running_app_serves_a_rebuild_at_its_next_request_without_a_restart(tmp_path, monkeypatch):
+    monkeypatch.setattr(LiveWarehouse, "CHECK_SECONDS", 0.0)
+    path = tmp_path / "w.duckdb"
+    build_warehouse(tiny_source(), path)
+    with Warehouse(path) as wh:
+        old_build = wh.build_id
+    client = create_app(path).server.test_client()
+    assert "2022" not in client.get("/_dash-layout").get_data(as_text=True)
+    assert client.get(f"/geo/{old_build}/wijk/GM0001.json").status_code == 200
+
+    build_warehouse(tiny_source(tiny_observations(years=(2022, 2023, 2024))), path)   # swapped in while running
+    with Warehouse(path) as wh:
+        new_build = wh.build_id
+    assert new_build != old_build
+    assert "2022" in client.get("/_dash-layout").get_data(as_text=True)   # the year choice of the new build
+    assert client.get(f"/geo/{new_build}/wijk/GM0001.json").status_code == 200
+    assert client.get(f"/geo/{old_build}/wijk/GM0001.json").status_code == 404
