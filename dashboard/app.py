@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -58,9 +59,12 @@ def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | N
     server = Flask(__name__)
     gate.install(server)
     if isinstance(warehouse, LiveWarehouse):
+        warm_up_in_background(warehouse)
+
         @server.before_request
         def follow_rebuilds() -> None:
-            warehouse.refresh()
+            if warehouse.refresh():
+                warm_up_in_background(warehouse)
     # Compress callback responses and pages only: Dash's fingerprinted scripts are cached by the
     # browser anyway, and compressing the plotly bundle again on every page load costs CPU.
     server.config.update(COMPRESS_MIMETYPES=["application/json", "text/html"], COMPRESS_ALGORITHM=["gzip"],
@@ -84,6 +88,21 @@ def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | N
     _register_static(app.server, warehouse, gate)
     app.server.config["warehouse"] = warehouse
     return app
+
+
+def warm_up_in_background(warehouse: LiveWarehouse) -> threading.Thread:
+    """:func:`data_pipeline.analysis.warm_up` on a thread of its own: the server answers meanwhile."""
+    from data_pipeline.analysis import warm_up
+
+    def run() -> None:
+        try:
+            warm_up(warehouse)
+        except Exception:   # a warm-up is an optimisation: a failure must never stop the server
+            log.exception("warm-up of %s failed", warehouse.path)
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def content_security_policy(app: dash.Dash) -> dict:

@@ -91,16 +91,15 @@ def cmd_briefing(args) -> int:
 
 def cmd_serve(args) -> int:
     from dashboard.app import run
-    from dashboard.wsgi import RefusedToServe, run_gunicorn, serving_app
+    from dashboard.wsgi import RefusedToServe, check_servable, run_gunicorn, serving_app
 
     path = ensure_warehouse(args.warehouse, may_build=not args.warehouse_given)
     try:
-        app = serving_app(path, args.access, args.open)   # refused here, before any worker starts
         if args.workers:
-            app.server.config["warehouse"].close()           # each worker opens its own
+            check_servable(path, args.access, args.open)   # before any worker starts; each opens its own
             run_gunicorn(path, args.access, args.open, args.host, args.port, args.workers)
         else:
-            run(app, args.host, args.port)
+            run(serving_app(path, args.access, args.open), args.host, args.port)
     except RefusedToServe as err:
         print(err, file=sys.stderr)
         return 2

@@ -39,6 +39,7 @@ TRUSTED_HEADER_ENV = "ONDERMIJNINGSBEELD_TRUSTED_HEADER"
 TRUSTED_PROXIES_ENV = "ONDERMIJNINGSBEELD_TRUSTED_PROXIES"
 IDLE_ENV = "ONDERMIJNINGSBEELD_IDLE_MINUTES"
 TLS_ENV = "ONDERMIJNINGSBEELD_TLS"
+REDIS_ENV = "REDIS_URL"
 #: Reachable without signing in: the form itself and the static files it and Dash load.
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/favicon.ico")
 #: Paths that are pages (a browser navigating): redirected to the form instead of 401.
@@ -120,8 +121,9 @@ class Gate:
             user = self.access.get(req.headers.get(self.trusted_header, "").strip().lower())
             return _Account(user) if user else None
 
-        limiter = Limiter(get_remote_address, app=server, storage_uri="memory://", default_limits=[],
-                          headers_enabled=False)
+        # Shared by every worker and instance when REDIS_URL is set, else per process.
+        limiter = Limiter(get_remote_address, app=server, storage_uri=os.environ.get(REDIS_ENV) or "memory://",
+                          default_limits=[], headers_enabled=False)
 
         @server.before_request
         def guard():

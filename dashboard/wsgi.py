@@ -45,6 +45,20 @@ class RefusedToServe(ValueError):
     """A warehouse of real figures with nobody to sign in and no ``--open``."""
 
 
+def _refusal(warehouse_path: Path, access_path: Path) -> RefusedToServe:
+    return RefusedToServe(
+        f"{warehouse_path} holds real figures and there is no access file at {access_path}: add users first "
+        "(`ondermijningsbeeld users add NAME --role ... --password-stdin`), or serve it to anyone who can "
+        "reach the port with `serve --open`.")
+
+
+def check_servable(warehouse_path: Path, access_path: Path, open_access: bool) -> None:
+    """``RefusedToServe`` before any worker starts (opens nothing that outlives the check)."""
+    with Warehouse(warehouse_path) as warehouse:
+        if serving_gate(warehouse, access_path, open_access) is None:
+            raise _refusal(warehouse_path, access_path)
+
+
 def serving_app(warehouse_path: Path, access_path: Path, open_access: bool):
     """The app a server runs: the warehouse followed across rebuilds, behind its gate
     (``RefusedToServe`` when there is none)."""
@@ -54,10 +68,7 @@ def serving_app(warehouse_path: Path, access_path: Path, open_access: bool):
     gate = serving_gate(warehouse, access_path, open_access)
     if gate is None:
         warehouse.close()
-        raise RefusedToServe(
-            f"{warehouse.path} holds real figures and there is no access file at {access_path}: add users first "
-            "(`ondermijningsbeeld users add NAME --role ... --password-stdin`), or serve it to anyone who can "
-            "reach the port with `serve --open`.")
+        raise _refusal(warehouse_path, access_path)
     return create_app(warehouse, gate)
 
 

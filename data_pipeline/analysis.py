@@ -87,6 +87,18 @@ def hotspot_view(warehouse: Warehouse, level: str, parent: str, indicator: str, 
     return frame.merge(result[["code", "category", "p_value"]], on="code", how="left")
 
 
+def warm_up(warehouse: Warehouse) -> None:
+    """Compute now what the first profile, comparison and score of the latest year need (the
+    per-year comparisons of every indicator, the default score per level), so that no user waits
+    for it. A server runs this in the background at start and after every rebuild."""
+    year = warehouse.years[-1]
+    for ind in warehouse.catalog.indicators:
+        _indicator_comparisons(warehouse, ind.id, year)
+    if eligible_indicators(warehouse.catalog.indicators):
+        for level in ("gemeente", "wijk", "buurt"):
+            composite(warehouse, level, year)
+
+
 #: The comparison columns of :func:`indicator_comparisons` that the CLI table and
 #: :func:`area_profile` show, in this order.
 COMPARISON_COLUMNS = ("parent_value", "regio_value", "nl_value", "peer_group", "peer_value", "rank", "n_ranked",

@@ -41,3 +41,11 @@ def export_browser_path() -> str:
     if importlib.util.find_spec("kaleido") is None:
         unavailable("kaleido 1.x is not installed (pip install 'kaleido>=1,<2')")
     return path
+
+
+def program(name: str, package: str) -> str:
+    """The path of a program from Debian (``redis-server``, ``nginx``), or skip / fail on CI."""
+    path = shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if Path(p).exists()), None)
+    if not path:
+        unavailable(f"{name} is not installed (apt-get install -y {package})")
+    return path

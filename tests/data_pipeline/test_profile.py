@@ -352,3 +352,17 @@ def test_every_area_read_checks_the_scope(profile_warehouse):
         area_profile(wh, "GM9999", 2024, [MIS], EVERYTHING)
     with pytest.raises(KeyError):
         trends(wh, ["GM0001"], ["bestaat_niet"], EVERYTHING)
+
+
+def test_the_warm_up_computes_what_the_first_profile_of_the_latest_year_needs(tmp_path):
+    from data_pipeline.analysis import _indicator_comparisons, warm_up
+
+    path = tmp_path / "w.duckdb"
+    build_warehouse(tiny_source(), path)
+    with Warehouse(path) as wh:
+        _indicator_comparisons.cache_clear()
+        warm_up(wh)
+        assert _indicator_comparisons.cache_info().currsize == len(wh.catalog.indicators)
+        area_profile(wh, "GM0001", wh.years[-1], [i.id for i in wh.catalog.indicators], EVERYTHING)
+        info = _indicator_comparisons.cache_info()
+        assert info.hits >= len(wh.catalog.indicators) and info.currsize == len(wh.catalog.indicators)
