@@ -1,7 +1,8 @@
 """The WSGI entry of a production server: ``gunicorn dashboard.wsgi:server`` (or ``ondermijningsbeeld
 serve --workers N``, which runs gunicorn with the settings below).
 
-Each worker process builds its own app at import, configured like ``serve`` by the environment:
+Each worker process builds its own app when gunicorn loads it, configured like ``serve`` by the
+environment:
 ``ONDERMIJNINGSBEELD_WAREHOUSE`` (default ``data/ondermijningsbeeld.duckdb``, never built here),
 ``ONDERMIJNINGSBEELD_ACCESS`` (default beside the warehouse) and ``ONDERMIJNINGSBEELD_OPEN=1``
 for a warehouse of real figures without sign-in. Workers are ``gthread``: a slow client holds one
@@ -15,21 +16,18 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
+from dashboard.signin import Gate
 from data_pipeline.access import AccessFile, default_access_path
 from data_pipeline.audit import AuditLog, default_audit_path
 from data_pipeline.warehouse import LiveWarehouse, Warehouse, default_warehouse_path
 
 THREADS = 8
-
-
 OPEN_ENV = "ONDERMIJNINGSBEELD_OPEN"
 
 
 def serving_gate(warehouse: Warehouse | LiveWarehouse, access_path: Path, open_access: bool):
     """Who may see what on this server: the users of the access file; else the demo, open; else
     open access only when asked for (``--open``). ``None``: refuse to serve."""
-    from dashboard.signin import Gate
-
     access = AccessFile(access_path)
     audit = AuditLog(default_audit_path(access_path))
     if access.exists():
