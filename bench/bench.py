@@ -17,6 +17,7 @@ import gzip
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import replace
@@ -195,6 +196,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scale", type=float, default=1.0, help="demo size relative to the Netherlands (default 1.0)")
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument("--repeat", type=int, default=30, help="requests per server measurement (default 30)")
+    p.add_argument("--load-seconds", type=float, default=30.0,
+                   help="length of each load run of section 10 (default 30; 0 skips it)")
     p.add_argument("--browser", action=argparse.BooleanOptionalAction, default=True,
                    help=f"measure in headless Chromium (default: when {CHROMIUM} exists)")
     return p.parse_args(argv)
@@ -344,6 +347,39 @@ def run_access(warehouse: Warehouse, views: list[View], repeat: int) -> None:
                  "off: the open demo app (no sign-in, no audit)"])
 
 
+def run_load_section(path: Path, warehouse: Warehouse, app: dash.Dash, seconds: float, users: int = 50) -> None:
+    """50 simulated users for ``seconds`` on loopback against each way of serving."""
+    from load import behind_nginx, run_load, session_steps, workers
+
+    steps = session_steps(app, warehouse)
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="ondermijningsbeeld-bench-load-") as tmp:
+        tmp = Path(tmp)
+        access = AccessFile(tmp / "access.json")
+        with serving(app.server) as base:
+            runs.append(("development server (threaded)", run_load(base, steps, users, seconds)))
+        with workers(path, tmp / "none.json", tmp) as base:
+            runs.append(("serve --workers 2", run_load(base, steps, users, seconds)))
+            runs.append(("serve --workers 2, 2 slow clients", run_load(base, steps, users, seconds, slow_clients=2)))
+        nginx, redis = shutil.which("nginx") or "/usr/sbin/nginx", shutil.which("redis-server")
+        if Path(nginx).exists() and redis:
+            access.add("bench", "liec", "a bench password")
+            with behind_nginx(path, access.path, tmp, nginx, redis) as (base, _):
+                signin = ("bench", "a bench password")
+                runs.append(("2 instances behind nginx, Redis", run_load(base, steps, users, seconds, signin=signin)))
+                runs.append(("  the same, 2 slow clients", run_load(base, steps, users, seconds, slow_clients=2,
+                                                                    signin=signin)))
+        else:
+            runs.append(("2 instances behind nginx: skipped (nginx or redis-server not installed)", None))
+    rows = [[name, "", "", "", "", "", ""] if r is None else
+            [name, r.requests, f"{r.per_second():.0f}", f"{r.percentile(50):.0f}", f"{r.percentile(95):.0f}",
+             f"{r.percentile(99):.0f}", len(r.errors)] for name, r in runs]
+    print_table(f"10. Load: {users} users for {seconds:g} s each, loopback",
+                ["server", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"], rows,
+                [f"a session: {', '.join(step.name for step in steps)}; again and again, no pause",
+                 "slow clients: connections that send half a request, then a byte every 2 s"])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ondermijningsbeeld-bench-") as tmp:
@@ -363,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         run_panels(app, warehouse, views, args.repeat)
         run_search(warehouse, args.repeat)
         run_access(warehouse, views, args.repeat)
+        if args.load_seconds > 0:
+            run_load_section(path, warehouse, app, args.load_seconds)
 
         if not args.browser:
             print("\n4. Browser: skipped (--no-browser)")

@@ -215,6 +215,12 @@ class MapCallback:
 
     def request(self, values: dict[str, object], changed: str,
                 wildcards: dict[str, list] | None = None) -> Callable[[], object]:
+        body = self.body(values, changed, wildcards)
+        return lambda: self.client.post("/_dash-update-component", data=body, content_type="application/json",
+                                        headers={"Accept-Encoding": BROWSER_ACCEPT_ENCODING})
+
+    def body(self, values: dict[str, object], changed: str, wildcards: dict[str, list] | None = None) -> str:
+        """The JSON the browser posts to ``/_dash-update-component`` for these values."""
         spec = self.callback["output"]
         wildcards = wildcards or {}
         outputs = []
@@ -226,10 +232,8 @@ class MapCallback:
             outputs = outputs[0]
         inputs = [self.expand(i, values, wildcards) for i in self.callback["inputs"]]
         states = [self.expand(i, values, wildcards) for i in self.callback.get("state", [])]
-        body = json.dumps({"output": spec, "outputs": outputs, "inputs": inputs, "state": states,
+        return json.dumps({"output": spec, "outputs": outputs, "inputs": inputs, "state": states,
                            "changedPropIds": [changed], "parsedChangedPropsIds": [changed]})
-        return lambda: self.client.post("/_dash-update-component", data=body, content_type="application/json",
-                                        headers={"Accept-Encoding": BROWSER_ACCEPT_ENCODING})
 
     def get(self, url: str) -> Sent:
         return Sent.of(self.client.get(url, headers={"Accept-Encoding": BROWSER_ACCEPT_ENCODING}))

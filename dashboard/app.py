@@ -30,6 +30,7 @@ from pathlib import Path
 import dash
 from flask import Flask, Response, abort, request
 from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import WSGIRequestHandler
 
 from dashboard import routes, tables
@@ -47,6 +48,7 @@ SAFE_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 #: The largest request body (a callback is a few kB); uploads will set their own.
 MAX_REQUEST_BYTES = 1024 * 1024
 MAX_REQUEST_ENV = "ONDERMIJNINGSBEELD_MAX_REQUEST_BYTES"
+BEHIND_PROXY_ENV = "ONDERMIJNINGSBEELD_BEHIND_PROXY"
 
 
 def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | None = None) -> dash.Dash:
@@ -57,6 +59,10 @@ def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | N
         warehouse = LiveWarehouse(Path(warehouse))   # a path: followed across rebuilds
     gate = gate or (Gate(note="access.demo") if warehouse.is_demo else Gate(note="access.open"))
     server = Flask(__name__)
+    if os.environ.get(BEHIND_PROXY_ENV) == "1":
+        # Behind nginx: the client's address (audit trail, sign-in limits) from X-Forwarded-For,
+        # one hop, and the scheme from X-Forwarded-Proto. Only when the app listens on loopback.
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1)
     gate.install(server)
     if isinstance(warehouse, LiveWarehouse):
         warm_up_in_background(warehouse)

@@ -116,7 +116,7 @@ class Gate:
 
         @manager.request_loader
         def from_proxy(req):
-            if not self.trusted_header or req.remote_addr not in self.trusted_proxies:
+            if not self.trusted_header or _peer(req) not in self.trusted_proxies:
                 return None
             user = self.access.get(req.headers.get(self.trusted_header, "").strip().lower())
             return _Account(user) if user else None
@@ -170,6 +170,12 @@ class Gate:
             self.record("signout")
             logout_user()
             return redirect("/login")
+
+
+def _peer(req) -> str | None:
+    """The address that connected to us (the proxy itself, also after ProxyFix put the client's
+    address in ``remote_addr``)."""
+    return req.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR", req.remote_addr)
 
 
 def _safe_next(target: str | None) -> str:

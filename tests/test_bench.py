@@ -26,7 +26,8 @@ VIEW_ROWS = [r"land \(regio/NL01\)", r"land-gemeente \(gemeente/NL01\)", r"regio
 @pytest.fixture(scope="module")
 def output() -> str:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "bench.py"), "--scale", "0.05", "--repeat", "3", "--no-browser"],
+        [sys.executable, str(ROOT / "bench" / "bench.py"), "--scale", "0.05", "--repeat", "3", "--no-browser",
+         "--load-seconds", "2"],
         capture_output=True, text=True, timeout=900, cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr[-4000:]
@@ -91,3 +92,11 @@ def test_access_table_has_every_view_with_gates_off_and_on(output):
     for row in rows:
         assert all(re.fullmatch(NUMBER, c) for c in row[1:5]) and re.fullmatch(r"[+-]\d+\.\d+", row[5])
     assert re.search(r"on: signed in as a riec user of RE\d\d; [1-9]\d* audit lines written", output)
+
+
+def test_load_table_has_every_way_of_serving_without_errors(output):
+    rows = {row[0]: row[1:] for row in table(output, 10)}
+    assert {"development server (threaded)", "serve --workers 2", "serve --workers 2, 2 slow clients"} <= set(rows)
+    for name, row in rows.items():
+        if row[0]:
+            assert int(row[0]) > 0 and row[-1] == "0", (name, row)

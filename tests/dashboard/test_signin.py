@@ -170,3 +170,18 @@ def test_a_warehouse_of_real_figures_is_not_served_open_without_asking(capsys, t
     code = main(["--warehouse", str(tiny_warehouse_path), "--access", str(tmp_path / "none.json"), "serve"])
     err = capsys.readouterr().err
     assert code == 2 and "--open" in err and "users add" in err
+
+
+def test_behind_a_proxy_the_client_address_comes_from_the_forwarded_header(tmp_path, monkeypatch, demo_warehouse):
+    monkeypatch.setenv("ONDERMIJNINGSBEELD_BEHIND_PROXY", "1")
+    access = AccessFile(tmp_path / "access.json")
+    access.add("rik", "riec", PASSWORD, "RE01")
+    audit = AuditLog(tmp_path / "access.audit.jsonl")
+    server = create_app(demo_warehouse, Gate(access=access, audit=audit, trusted_header="X-Remote-User",
+                                             trusted_proxies=frozenset({"127.0.0.1"}))).server
+    client = server.test_client()
+    client.post("/login", data={"username": "rik", "password": "wrong password!"},
+                headers={"X-Forwarded-For": "10.1.2.3"})
+    assert audit.read()["address"].tolist() == ["10.1.2.3"]
+    # the proxy is still recognised by the address it connects from
+    assert client.get("/_dash-layout", headers={"X-Remote-User": "rik", "X-Forwarded-For": "10.1.2.3"}).status_code == 200
