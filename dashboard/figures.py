@@ -15,12 +15,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from dashboard.formatting import format_number, format_value
 from dashboard.i18n import t
 
 #: Degrees by which plotly.js's geo draws lon/lat ranges narrower on each side (its clipPad).
 GEO_CLIP_PAD = 0.001
+
 
 NO_DATA_COLOUR = "#bdbdbd"
 WATER_COLOUR = "#dbe8f3"
@@ -95,21 +97,21 @@ def _stepped_colorscale(colours: Sequence[str]) -> list[list]:
     return scale
 
 
-def _trace(frame: pd.DataFrame, geojson_url: str, z: list, colorscale: list, zmax: float) -> go.Choropleth:
-    return go.Choropleth(
-        geojson=geojson_url,
-        featureidkey="properties.code",
-        locations=frame["code"].tolist(),
-        z=z,
-        zmin=-0.5,
-        zmax=zmax,
-        colorscale=colorscale,
-        showscale=False,
-        text=frame["hover"].tolist(),
-        hovertemplate="%{text}<extra></extra>",
-        marker_line_color=BORDER_COLOUR,
-        marker_line_width=0.6,
-    )
+def _trace(frame: pd.DataFrame, geojson_url: str, z: list, colorscale: list, zmax: float,
+           line_colour: str = BORDER_COLOUR, line_width: float = 0.6) -> dict:
+    return {
+        "type": "choropleth", "geojson": geojson_url, "featureidkey": "properties.code",
+        "locations": frame["code"].tolist(), "z": z, "zmin": -0.5, "zmax": zmax, "colorscale": colorscale,
+        "showscale": False, "text": frame["hover"].tolist(), "hovertemplate": "%{text}<extra></extra>",
+        "marker": {"line": {"color": line_colour, "width": line_width}},
+    }
+
+
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    """A figure of plain dicts, not checked property by property: plotly's checks cost a map
+    callback more than everything else it does (the dicts are written for plotly 7.1, which
+    pyproject pins; tests/dashboard/test_figures.py checks they are what plotly expects)."""
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def mercator_middle(south: float, north: float) -> float:
@@ -148,28 +150,27 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[s
             traces.append(_trace(part, geojson_url, [0] * len(part), [[0, colour], [1, colour]], 0.5))
     if highlight is not None and (frame["code"] == highlight).any():
         clear = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
-        outline = _trace(frame[frame["code"] == highlight], geojson_url, [0], clear, 0.5)
-        outline.update(marker_line_color=HIGHLIGHT_COLOUR, marker_line_width=3, hoverinfo="skip", hovertemplate=None)
+        outline = _trace(frame[frame["code"] == highlight], geojson_url, [0], clear, 0.5,
+                         line_colour=HIGHLIGHT_COLOUR, line_width=3)
+        outline.update(hoverinfo="skip")
+        del outline["hovertemplate"]
         traces.append(outline)
-    geo = dict(visible=False, fitbounds="locations", projection_type="mercator", bgcolor="rgba(0,0,0,0)")
+    geo = {"visible": False, "fitbounds": "locations", "projection": {"type": "mercator"},
+           "bgcolor": "rgba(0,0,0,0)"}
     if extent:
         west, south, east, north = extent
         pad = GEO_CLIP_PAD  # so that exactly the extent is drawn
-        geo.update(fitbounds=False, lonaxis_range=[west - pad, east + pad], lataxis_range=[south - pad, north + pad],
-                   center=dict(lon=(west + east) / 2, lat=mercator_middle(south, north)))
-    fig = go.Figure(traces)
-    fig.update_layout(
-        geo=geo,
-        margin=dict(l=0, r=0, t=0, b=0),
-        separators=",.",
-        showlegend=False,
-        uirevision=uirevision,
-        paper_bgcolor="white",
-        font=dict(family="DejaVu Sans, Arial, sans-serif", size=12, color="#1b1b1b"),
-        template="none",  # plotly's default template would add ~6 KB to every callback
-        height=620,
-    )
-    return fig
+        geo.update(fitbounds=False, lonaxis={"range": [west - pad, east + pad]},
+                   lataxis={"range": [south - pad, north + pad]},
+                   center={"lon": (west + east) / 2, "lat": mercator_middle(south, north)})
+    return _figure(traces, {
+        "geo": geo, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "separators": ",.", "showlegend": False,
+        "uirevision": uirevision, "paper_bgcolor": "white",
+        "font": {"family": "DejaVu Sans, Arial, sans-serif", "size": 12, "color": "#1b1b1b"},
+        # plotly's "none" template, as a checked figure carries it (the default adds ~6 KB to a callback)
+        "template": pio.templates["none"].to_plotly_json(),
+        "height": 620,
+    })
 
 
 def empty_figure(message: str) -> go.Figure:

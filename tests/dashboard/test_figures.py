@@ -1,9 +1,10 @@
 """The map figure and legend as data: a handful of polygons, no browser."""
 
 import pandas as pd
+import plotly.graph_objects as go
 
-from dashboard.figures import (NO_DATA_COLOUR, WATER_COLOUR, choropleth_figure, class_bounds_labels, hover_texts,
-                               legend_entries)
+from dashboard.figures import (GEO_CLIP_PAD, NO_DATA_COLOUR, WATER_COLOUR, choropleth_figure, class_bounds_labels,
+                               hover_texts, legend_entries)
 
 FRAME = pd.DataFrame({
     "code": ["GM0001", "GM0005", "GM0002", "GM0003", "GM0004"],
@@ -56,3 +57,13 @@ def test_one_list_of_colours_feeds_map_and_legend_with_nb_and_water_entries():
     assert entries[3] == (NO_DATA_COLOUR, "n.b. (onbekend of afgeschermd)") and entries[4][0] == WATER_COLOUR
     no_hidden = FRAME[FRAME["status"] == "ok"]
     assert legend_entries(COLOURS, labels, no_hidden, "nl") == list(zip(COLOURS, labels))
+
+
+def test_the_unchecked_figure_is_one_plotly_accepts_property_by_property():
+    frame = classed(FRAME)
+    for kwargs in ({}, {"extent": (4.0, 51.0, 6.0, 53.0), "highlight": "GM0001"}):
+        fig = choropleth_figure(frame, "/geo/b1/gemeente/RE01.json", COLOURS, uirevision="x", **kwargs)
+        checked = go.Figure(fig.to_plotly_json())   # validated: raises on any unknown property or value
+        assert checked.to_plotly_json() == fig.to_plotly_json()
+    assert fig.data[-1].marker.line.width == 3 and fig.data[-1].hoverinfo == "skip"
+    assert list(fig.layout.geo.lonaxis.range) == [4.0 - GEO_CLIP_PAD, 6.0 + GEO_CLIP_PAD]
