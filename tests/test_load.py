@@ -40,6 +40,7 @@ def site(tmp_path_factory):
     with Warehouse(path) as wh:
         steps = session_steps(create_app(wh), wh)
     with behind_nginx(path, access.path, tmp, nginx, redis_server) as (base, instances):
+        run_load(base, steps, USERS, 5, signin=("analist", PASSWORD))   # every worker's first requests
         yield base, instances, steps, path
 
 
