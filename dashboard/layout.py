@@ -151,6 +151,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
             dcc.Store(id="map-extent"),
             dcc.Store(id="map-drawn"),   # the URL (less the comparison) of what the map shows
+            dcc.Store(id="map-prefetch"), dcc.Store(id="map-prefetched"),   # polygons to fetch ahead
             html.Div(className="side", children=[
                 html.Div(id="legend", className="legend", role="list", **{"aria-label": t("aria.legend", lang)}),
                 html.Div(className="exports", children=[

@@ -17,5 +17,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const r = (v) => Math.round(v * 1e5) / 1e5;
       return {view: gd.layout.uirevision, extent: [r(nw[0]), r(se[1]), r(se[0]), r(nw[1])]};
     },
+    // The polygons a click on the selected area would open, fetched ahead into the browser's
+    // cache (the server marks them immutable), so the drill-down itself waits for no geometry.
+    prefetch: function (url) {
+      if (url) fetch(url, {credentials: "same-origin"}).catch(() => {});
+      return window.dash_clientside.no_update;
+    },
   },
 });

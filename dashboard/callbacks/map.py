@@ -23,7 +23,7 @@ from dashboard.views import (crumbs, dataset_line, error_text, is_land_area, map
                              search_options)
 from dashboard.signin import Gate
 from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
-from geodata.codes import LAND_CODE
+from geodata.codes import LAND_CODE, level_of
 
 EXPORT_FORMATS = ("png", "svg", "pdf")
 DOWNLOAD_FORMATS = ("csv", "xlsx")
@@ -35,12 +35,15 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
     # After a pan or zoom, the browser works out the visible extent (assets/map.js).
     app.clientside_callback(ClientsideFunction("ondermijning", "visibleExtent"),
                             Output("map-extent", "data"), Input("map", "relayoutData"))
+    app.clientside_callback(ClientsideFunction("ondermijning", "prefetch"),
+                            Output("map-prefetched", "data"), Input("map-prefetch", "data"))
     control_outputs = {cid: Output(cid, "value") for cid in CONTROLS}
 
     @app.callback(
         output=dict(
             pathname=Output("url", "pathname"), search=Output("url", "search"),
             figure=Output("map", "figure"), drawn=Output("map-drawn", "data"), click_reset=Output("map", "clickData"),
+            prefetch=Output("map-prefetch", "data"),
             heading=Output("map-heading", "children"), source=Output("source-line", "children"),
             crumbs=Output("breadcrumbs", "children"), legend=Output("legend", "children"),
             notice=Output("map-notice", "children"), found=Output("search", "value"),
@@ -81,7 +84,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             # changed): drawing it again would only disturb the view, so only the URL and the
             # links follow.
             new_path, new_search = routes.path(state), routes.search(state)
-            return {**_unchanged(), "notice": no_update, "drawn": drawn_key(state),
+            return {**_unchanged(), "notice": no_update, "drawn": drawn_key(state), "prefetch": prefetch_url(state),
                     "pathname": no_update if pathname == new_path else new_path,
                     "search": no_update if search == new_search else new_search,
                     "exports": {fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
@@ -108,7 +111,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         return dict(
             pathname=no_update if same_url else new_path, search=no_update if same_url else new_search,
             figure=figure, click_reset=None, found=None, heading=heading, source=source, crumbs=trail,
-            legend=legend_children, notice=notice, drawn=shown,
+            legend=legend_children, notice=notice, drawn=shown, prefetch=prefetch_url(state),
             division=state.level if state.parent == LAND_CODE else no_update,
             division_box={} if state.parent == LAND_CODE else HIDDEN,
             breaks_box={} if state.classes == "handmatig" else HIDDEN,
@@ -123,8 +126,18 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             downloads={fmt: routes.download_url(state, fmt) for fmt in DOWNLOAD_FORMATS},
         )
 
+    def prefetch_url(state: routes.MapState) -> str | None:
+        """The polygons a click on the selected area would open, for the browser to fetch ahead
+        (into its cache, so the drill-down waits for no geometry); only what the viewer may see."""
+        below = routes.DRILL.get(level_of(state.area)) if state.area else None
+        if not below or not warehouse.view_exists(below, state.area) or \
+                not gate.scope().allows_view(below, warehouse.lineage(state.area)):
+            return None
+        return routes.geometry_url(warehouse.build_id, below, state.area)
+
     def _unchanged() -> dict:
-        keys = ("pathname", "search", "figure", "drawn", "click_reset", "found", "heading", "source", "crumbs", "legend",
+        keys = ("pathname", "search", "figure", "drawn", "prefetch", "click_reset", "found", "heading", "source",
+                "crumbs", "legend",
                 "division", "division_box", "breaks_box", "class_box", "score_box", "hotspot_box", "since_box",
                 "since_options")
         return {**{k: no_update for k in keys}, "weights_out": [no_update] * len(themes),

@@ -8,7 +8,8 @@ import pytest
 
 from dashboard.formatting import format_number
 from data_pipeline.warehouse import Scope
-from tests.browser.mapdriver import children, clickable_child, drill_into, hover_text, painted_codes, wait_for_codes
+from tests.browser.mapdriver import (children, click_area, clickable_child, drill_into, hover_text, painted_codes,
+                                     wait_for_codes)
 
 pytestmark = pytest.mark.browser
 
@@ -122,4 +123,25 @@ def test_english_toggle_and_back(live_demo, demo_warehouse, recording):
     page.get_by_role("link", name="Nederlands").click()
     page.get_by_text("Aantal klassen", exact=True).wait_for()
     assert year_label.inner_text() == "Jaar" and "taal=" not in page.url
+    assert recording.errors == []
+
+
+def test_the_polygons_below_a_selected_area_are_fetched_before_the_click_that_opens_them(live_demo, demo_warehouse,
+                                                                                         recording, caplog):
+    caplog.set_level("INFO", logger="werkzeug")   # the live server's request lines
+    wh, page = demo_warehouse, recording.page
+    gemeente = clickable_child(wh, "gemeente", clickable_child(wh, "regio", "NL01"))
+    wijk = clickable_child(wh, "wijk", gemeente)
+    page.goto(f"{live_demo.url}/kaart/wijk/{gemeente}?gebied={wijk}")
+    wait_for_codes(page, children(wh, "wijk", gemeente))
+    below = f"/geo/{wh.build_id}/buurt/{wijk}.json"
+    for _ in range(200):   # fetched ahead, without any click
+        if any(url.endswith(below) for url in recording.requests):
+            break
+        page.wait_for_timeout(50)
+    assert any(url.endswith(below) for url in recording.requests)
+    click_area(page, wijk)   # selected already: this click opens its buurten
+    wait_for_codes(page, children(wh, "buurt", wijk))
+    served = [r.getMessage() for r in caplog.records if r.name == "werkzeug" and f"GET {below}" in r.getMessage()]
+    assert len(served) == 1, served   # the drill-down took them from the browser's cache
     assert recording.errors == []
