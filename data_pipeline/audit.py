@@ -61,9 +61,11 @@ class AuditLog:
             fcntl.flock(fd, fcntl.LOCK_EX)
             prev = os.read(fd, 64).decode("ascii") or GENESIS
             line = (json.dumps({**event, "prev": prev}, ensure_ascii=False) + "\n").encode("utf-8")
-            with open(self.path, "ab") as log:
-                os.fchmod(log.fileno(), 0o600)
-                log.write(line)
+            log = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)   # owner only, from the start
+            try:
+                os.write(log, line)
+            finally:
+                os.close(log)
             os.lseek(fd, 0, os.SEEK_SET)
             os.write(fd, _digest(line).encode("ascii"))
             os.ftruncate(fd, 64)

@@ -231,11 +231,12 @@ def cmd_users(args) -> int:
         print(f"users {args.action} needs a NAME", file=sys.stderr)
         return 2
     if args.action == "add":
-        if args.area and args.warehouse.exists() and not Warehouse(args.warehouse).has_area(args.area):
-            raise AccessError(f"area {args.area} is not in the warehouse {args.warehouse}")
         organisation = args.organisation
-        if args.area and not organisation and args.warehouse.exists():
-            organisation = Warehouse(args.warehouse).name(args.area)
+        if args.area and args.warehouse.exists():
+            with Warehouse(args.warehouse) as wh:
+                if not wh.has_area(args.area):
+                    raise AccessError(f"area {args.area} is not in the warehouse {args.warehouse}")
+                organisation = organisation or wh.name(args.area)
         user = access.add(args.name, args.role or "", _read_password(args), args.area, organisation)
         _cli_audit(args, "user.add", f"{user.name} {user.role} {user.area or ''}".strip())
         print(f"added {user.name} ({user.role}{', ' + user.area if user.area else ''}) to {access.path}")

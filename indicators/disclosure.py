@@ -234,11 +234,11 @@ def intervals(published: pd.DataFrame, areas: pd.DataFrame, rules: pd.DataFrame,
     published = _with_level(published, areas)
     _check_statuses(published, allowed={"ok", "suppressed", "missing"})
     cells = Cells.of(published, areas, rules, open_variables)
-    hidden = cells.hidden_keys(published["status"].eq("suppressed").to_numpy())
+    suppressed = published["status"].eq("suppressed").to_numpy()
+    hidden = cells.hidden_keys(suppressed)
     known = cells.known_keys(published["status"].eq("ok").to_numpy())
     pools = _Pools(cells, hidden & ~known)
-    suppressed = published["status"].eq("suppressed").to_numpy()[cells.value_row]
-    rows = np.flatnonzero(suppressed & cells.has_data & cells.protectable)
+    rows = np.flatnonzero(suppressed[cells.value_row] & cells.has_data & cells.protectable)
     low, high, attack = pools.bounds(rows)
     shown_elsewhere = known[cells.key[rows]]
     low[shown_elsewhere] = high[shown_elsewhere] = cells.x[rows][shown_elsewhere]

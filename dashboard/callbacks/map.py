@@ -96,8 +96,8 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             except AccessDenied:
                 # Outside the viewer's scope: the gemeenten of the region instead, and why.
                 gate.record("map", routes.url(state), "denied")
-                state = replace(state, level="gemeente", parent=warehouse.area(state.parent).regio_code or LAND_CODE,
-                                area=None, compare=(), extent=())
+                regio = warehouse.area(state.parent).regio_code or LAND_CODE
+                state = replace(routes.moved(state, "gemeente", regio), compare=())
                 view = map_view(warehouse, state, gate.scope())
                 view = replace(view, notice=t("error.out_of_scope", state.lang))
             figure, heading, source, notice = view.figure, view.heading, view.source, view.notice

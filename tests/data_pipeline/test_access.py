@@ -97,6 +97,7 @@ def test_the_audit_chain_notices_an_edited_inserted_or_removed_line(tmp_path, ca
         log.append(user=f"u{i}", role="riec", scope="RE01", action="map", object=f"/kaart/wijk/GM000{i}",
                    address="127.0.0.1", result="ok" if i % 2 else "denied")
     assert log.verify() == []
+    assert stat.S_IMODE(log.path.stat().st_mode) == stat.S_IMODE(log.head.stat().st_mode) == 0o600
     assert main(["--access", str(tmp_path / "a.json"), "audit", "--verify"]) == 0
     assert "intact" in capsys.readouterr().out
     assert log.read(user="u1")["object"].tolist() == ["/kaart/wijk/GM0001"]
