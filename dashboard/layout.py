@@ -151,7 +151,9 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
             dcc.Store(id="map-extent"),
             dcc.Store(id="map-drawn"),   # the URL (less the comparison) of what the map shows
-            dcc.Store(id="map-prefetch"), dcc.Store(id="map-prefetched"),   # polygons to fetch ahead
+            # ahead of a drill-down: what to fetch, the map asked for, its figure (callbacks/map.py)
+            dcc.Store(id="map-prefetch"), dcc.Store(id="map-ahead-request"), dcc.Store(id="map-ahead"),
+            dcc.Store(id="map-ahead-kept"),
             html.Div(className="side", children=[
                 html.Div(id="legend", className="legend", role="list", **{"aria-label": t("aria.legend", lang)}),
                 html.Div(className="exports", children=[

@@ -1,4 +1,20 @@
-// Runs in the browser: the part of the map a user panned or zoomed to, for the URL and exports.
+// Runs in the browser: the part of the map a user panned or zoomed to, for the URL and exports;
+// the map below the selected area, drawn at once when it is clicked.
+
+// What a click on the selected area would open (`wanted`) and its figure once sent (`next`).
+const ahead = {wanted: null, next: null};
+
+// A click on the selected area whose map below has arrived: draw that map now, straight from
+// plotly's click event. The navigate callback, fired by the same click, then brings the same
+// figure with the legend, heading and address (and plotly finds nothing left to redraw).
+function drawAhead(event) {
+  const point = event && event.points && event.points[0];
+  const {wanted, next} = ahead;
+  if (!point || !wanted || !next || point.location !== wanted.area || next.view !== wanted.view) return;
+  const gd = document.querySelector("#map .js-plotly-plot");
+  if (gd && window.Plotly) window.Plotly.react(gd, next.figure.data, next.figure.layout);
+}
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   ondermijning: {
     // After a relayout of the map's geo: {view: the figure's uirevision, extent: [west, south,
@@ -17,10 +33,32 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const r = (v) => Math.round(v * 1e5) / 1e5;
       return {view: gd.layout.uirevision, extent: [r(nw[0]), r(se[1]), r(se[0]), r(nw[1])]};
     },
-    // The polygons a click on the selected area would open, fetched ahead into the browser's
-    // cache (the server marks them immutable), so the drill-down itself waits for no geometry.
-    prefetch: function (url) {
-      if (url) fetch(url, {credentials: "same-origin"}).catch(() => {});
+    // Ahead of a drill-down, once an area is selected (`wanted`: {area, geometry, view}): the
+    // polygons below it go into plotly's own cache of GeoJSON (window.PlotlyGeoAssets, keyed by
+    // URL), so that map draws without a request, and the address of that map is returned for
+    // the server to send its figure (callbacks/map.py: map_ahead).
+    prefetch: function (wanted) {
+      ahead.wanted = wanted;
+      if (!wanted) return window.dash_clientside.no_update;
+      const assets = window.PlotlyGeoAssets;
+      if (assets && !assets[wanted.geometry]) {
+        fetch(wanted.geometry, {credentials: "same-origin"})
+          .then((response) => (response.ok ? response.json() : null))
+          .then((geojson) => {
+            if (geojson && geojson.type && !assets[wanted.geometry]) assets[wanted.geometry] = geojson;
+          })
+          .catch(() => {});
+      }
+      return wanted.view;
+    },
+    // The figure of that map ({view, figure}), kept for a click on the selected area to draw.
+    keepAhead: function (next) {
+      ahead.next = next;
+      const gd = document.querySelector("#map .js-plotly-plot");
+      if (gd && gd.on && !gd.__drawsAhead) {
+        gd.on("plotly_click", drawAhead);
+        gd.__drawsAhead = true;
+      }
       return window.dash_clientside.no_update;
     },
   },

@@ -12,6 +12,7 @@ from dataclasses import replace
 from functools import partial
 
 from dash import ALL, ClientsideFunction, Input, Output, State, callback_context, no_update
+from flask import request
 
 from dashboard import routes
 from dashboard.figures import empty_figure
@@ -35,8 +36,13 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
     # After a pan or zoom, the browser works out the visible extent (assets/map.js).
     app.clientside_callback(ClientsideFunction("ondermijning", "visibleExtent"),
                             Output("map-extent", "data"), Input("map", "relayoutData"))
+    # Ahead of a drill-down (assets/map.js): once an area is selected, the browser fetches the
+    # polygons below it and asks for the map they would show (`map_ahead`); a click on the
+    # selected area then draws that map at once, and `navigate` follows with the rest of the page.
     app.clientside_callback(ClientsideFunction("ondermijning", "prefetch"),
-                            Output("map-prefetched", "data"), Input("map-prefetch", "data"))
+                            Output("map-ahead-request", "data"), Input("map-prefetch", "data"))
+    app.clientside_callback(ClientsideFunction("ondermijning", "keepAhead"),
+                            Output("map-ahead-kept", "data"), Input("map-ahead", "data"))
     control_outputs = {cid: Output(cid, "value") for cid in CONTROLS}
 
     @app.callback(
@@ -62,10 +68,10 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             extent=Input("map-extent", "data"),
             controls={cid: Input(cid, "value") for cid in CONTROLS},
             weights=Input({"type": "weight", "theme": ALL}, "value"),
-            drawn=State("map-drawn", "data"),
+            drawn=State("map-drawn", "data"), ahead=State("map-prefetch", "data"),
         ),
     )
-    def navigate(pathname, search, click, division, found, extent, controls, weights, drawn):
+    def navigate(pathname, search, click, division, found, extent, controls, weights, drawn, ahead):
         trigger = callback_context.triggered_id
         current = routes.parse(pathname, search)
         if current.page != "kaart":   # another page is open; the map waits
@@ -84,7 +90,8 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             # changed): drawing it again would only disturb the view, so only the URL and the
             # links follow.
             new_path, new_search = routes.path(state), routes.search(state)
-            return {**_unchanged(), "notice": no_update, "drawn": drawn_key(state), "prefetch": prefetch_url(state),
+            return {**_unchanged(), "notice": no_update, "drawn": drawn_key(state),
+                    "prefetch": _changed(ahead_of(state), ahead),
                     "pathname": no_update if pathname == new_path else new_path,
                     "search": no_update if search == new_search else new_search,
                     "exports": {fmt: routes.export_url(state, fmt) for fmt in EXPORT_FORMATS},
@@ -111,7 +118,8 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         return dict(
             pathname=no_update if same_url else new_path, search=no_update if same_url else new_search,
             figure=figure, click_reset=None, found=None, heading=heading, source=source, crumbs=trail,
-            legend=legend_children, notice=notice, drawn=shown, prefetch=prefetch_url(state),
+            legend=legend_children, notice=notice, drawn=shown,
+            prefetch=_changed(ahead_of(state) if shown else None, ahead),
             division=state.level if state.parent == LAND_CODE else no_update,
             division_box={} if state.parent == LAND_CODE else HIDDEN,
             breaks_box={} if state.classes == "handmatig" else HIDDEN,
@@ -126,14 +134,54 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             downloads={fmt: routes.download_url(state, fmt) for fmt in DOWNLOAD_FORMATS},
         )
 
-    def prefetch_url(state: routes.MapState) -> str | None:
-        """The polygons a click on the selected area would open, for the browser to fetch ahead
-        (into its cache, so the drill-down waits for no geometry); only what the viewer may see."""
+    def ahead_of(state: routes.MapState) -> dict | None:
+        """What a click on the selected area would open, for the browser to fetch ahead: the
+        area, the URL of the polygons below it and the address of that map; only a map that
+        exists and that the viewer may see."""
         below = routes.DRILL.get(level_of(state.area)) if state.area else None
         if not below or not warehouse.view_exists(below, state.area) or \
                 not gate.scope().allows_view(below, warehouse.lineage(state.area)):
             return None
-        return routes.geometry_url(warehouse.build_id, below, state.area)
+        return {"area": state.area, "geometry": routes.geometry_url(warehouse.build_id, below, state.area),
+                "view": routes.href(routes.drill_down(state, state.area))}
+
+    @app.callback(Output("map-ahead", "data"), Input("map-ahead-request", "data"), prevent_initial_call=True)
+    def map_ahead(view):
+        """The figure of the map a drill-down would open (``view``: its address), drawn by the
+        browser on the click; the rest of that page comes with `navigate` as ever."""
+        if not isinstance(view, str):
+            return None
+        pathname, _, search = view.partition("?")
+        state = resolve_state(warehouse, routes.parse(pathname, search))
+        if state.page != "kaart":
+            return None
+        try:
+            figure = map_view(warehouse, state, gate.scope()).figure
+        except (NotFound, AccessDenied) as err:
+            gate.record("map ahead", routes.url(state), "denied" if isinstance(err, AccessDenied) else "failed")
+            return None
+        gate.record("map ahead", routes.url(state))
+        return {"view": view, "figure": figure.to_dict()}
+
+    page = app.interpolate_index
+
+    def interpolate_index(**parts) -> str:
+        """The page, asking the browser from the start for the polygons of the map its address
+        opens (plotly asks for them only once the page's callbacks have answered)."""
+        state = resolve_state(warehouse, routes.parse(request.path, request.query_string.decode()))
+        if state.page == "kaart" and warehouse.view_exists(state.level, state.parent) and \
+                gate.scope().allows_view(state.level, warehouse.lineage(state.parent)):
+            for url in (routes.geometry_url(warehouse.build_id, state.level, state.parent),
+                        routes.TOPOJSON_URL + "world_110m.json"):
+                parts["metas"] += f'<link rel="preload" href="{url}" as="fetch" crossorigin="anonymous">'
+        return page(**parts)
+
+    app.interpolate_index = interpolate_index
+
+    def _changed(value, before):
+        """``value``, or no update when the browser holds it already (a store set to an equal
+        value would still fire what follows it)."""
+        return no_update if value == before else value
 
     def _unchanged() -> dict:
         keys = ("pathname", "search", "figure", "drawn", "prefetch", "click_reset", "found", "heading", "source",
@@ -161,7 +209,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         gate.record("table", routes.url(state))
         return rows
 
-    @app.callback(Output("search", "options"), Input("search", "search_value"), Input("url", "search"))
+    @app.callback(Output("search", "options"), Input("search", "search_value"), State("url", "search"))
     def search_box(text, search):
         if not text or len(text.strip()) < 2:
             return no_update

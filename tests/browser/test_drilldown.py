@@ -126,22 +126,33 @@ def test_english_toggle_and_back(live_demo, demo_warehouse, recording):
     assert recording.errors == []
 
 
-def test_the_polygons_below_a_selected_area_are_fetched_before_the_click_that_opens_them(live_demo, demo_warehouse,
-                                                                                         recording, caplog):
+def test_the_map_below_a_selected_area_is_fetched_ahead_and_drawn_on_the_click(live_demo, demo_warehouse,
+                                                                               recording, caplog):
     caplog.set_level("INFO", logger="werkzeug")   # the live server's request lines
     wh, page = demo_warehouse, recording.page
     gemeente = clickable_child(wh, "gemeente", clickable_child(wh, "regio", "NL01"))
     wijk = clickable_child(wh, "wijk", gemeente)
-    page.goto(f"{live_demo.url}/kaart/wijk/{gemeente}?gebied={wijk}")
-    wait_for_codes(page, children(wh, "wijk", gemeente))
+    with page.expect_response(lambda r: "map-ahead.data" in (r.request.post_data or "")):
+        page.goto(f"{live_demo.url}/kaart/wijk/{gemeente}?gebied={wijk}")
+        wait_for_codes(page, children(wh, "wijk", gemeente))
     below = f"/geo/{wh.build_id}/buurt/{wijk}.json"
-    for _ in range(200):   # fetched ahead, without any click
-        if any(url.endswith(below) for url in recording.requests):
-            break
-        page.wait_for_timeout(50)
-    assert any(url.endswith(below) for url in recording.requests)
+    assert any(url.endswith(below) for url in recording.requests)   # fetched without any click
+    heading = page.locator("#map-heading").inner_text()
+
+    # the server's answer to the click is held back: the buurten are drawn from what came ahead
+    held = []
+    page.route("**/_dash-update-component*",
+               lambda route: held.append(route) if "map.figure" in (route.request.post_data or "")
+               else route.continue_())
     click_area(page, wijk)   # selected already: this click opens its buurten
+    wait_for_codes(page, children(wh, "buurt", wijk), timeout=5_000)
+    assert len(held) == 1 and page.locator("#map-heading").inner_text() == heading
+    held[0].continue_()
+    page.unroute("**/_dash-update-component*")
+    page.wait_for_url(re.compile(rf"/kaart/buurt/{wijk}\?"))
+    page.wait_for_function("(old) => document.querySelector('#map-heading').innerText !== old", arg=heading)
+    assert wh.name(wijk) in page.locator("#map-heading").inner_text()
     wait_for_codes(page, children(wh, "buurt", wijk))
     served = [r.getMessage() for r in caplog.records if r.name == "werkzeug" and f"GET {below}" in r.getMessage()]
-    assert len(served) == 1, served   # the drill-down took them from the browser's cache
+    assert len(served) == 1, served   # the polygons were fetched once
     assert recording.errors == []

@@ -116,6 +116,42 @@ def test_a_forged_callback_for_another_regions_profile_shows_no_figures(site, de
     assert "geen toegang" not in body and own_buurt in body
 
 
+def ahead_payload(view: str) -> dict:
+    return {"output": "map-ahead.data", "outputs": {"id": "map-ahead", "property": "data"},
+            "inputs": [{"id": "map-ahead-request", "property": "data", "value": view}],
+            "changedPropIds": ["map-ahead-request.data"], "state": []}
+
+
+def test_the_map_ahead_of_a_drill_down_is_sent_only_inside_the_scope(site, demo_warehouse, places):
+    server, audit = site
+    client = signed_in(server, "rik")
+    own = f"/kaart/buurt/{places['own_wijk']}?indicator={IND}"
+    figure = client.post("/_dash-update-component", json=ahead_payload(own)).get_json()["response"]["map-ahead"]
+    drawn = {code for trace in figure["data"]["figure"]["data"] for code in trace["locations"]}
+    assert figure["data"]["view"] == own and drawn == set(demo_warehouse.codes("buurt", places["own_wijk"]))
+    forged = f"/kaart/buurt/{places['other_wijk']}?indicator={IND}"
+    response = client.post("/_dash-update-component", json=ahead_payload(forged))
+    assert response.status_code == 200 and response.get_json()["response"]["map-ahead"]["data"] is None
+    events = audit.read(user="rik", action="map ahead")
+    assert events["result"].tolist() == ["ok", "denied"] and places["other_wijk"] in events["object"].iloc[1]
+    for hostile in (None, 12, "x" * 5000, "/gemeente/GM0001", "/kaart/buurt/ZZ?jaar=1"):
+        response = client.post("/_dash-update-component", json=ahead_payload(hostile))
+        assert response.status_code in (200, 204), hostile
+
+
+def test_a_page_asks_for_its_maps_polygons_from_the_start_only_inside_the_scope(site, demo_warehouse, places):
+    server, _ = site
+    client = signed_in(server, "rik")
+    own = f'href="/geo/{demo_warehouse.build_id}/buurt/{places["own_wijk"]}.json" as="fetch"'
+    page = client.get(f"/kaart/buurt/{places['own_wijk']}?indicator={IND}").get_data(as_text=True)
+    assert 'rel="preload"' in page and own in page and 'href="/topojson/world_110m.json"' in page
+    page = client.get(f"/kaart/buurt/{places['other_wijk']}?indicator={IND}").get_data(as_text=True)
+    assert f"/buurt/{places['other_wijk']}.json" not in page and "/geo/" not in page
+    assert "/geo/" not in client.get(f"/gemeente/{places['own']}").get_data(as_text=True)   # no map there
+    for hostile in ("/kaart/buurt/ZZ?jaar=99999", "/kaart/" + "x" * 3000, "/kaart/wijk/GM0001?gebied=%00"):
+        assert client.get(hostile).status_code == 200, hostile   # the map such an address falls back to
+
+
 def test_a_liec_user_sees_everything(site, demo_warehouse, places):
     server, _ = site
     client = signed_in(server, "lisa")
