@@ -39,7 +39,8 @@ from dashboard.callbacks import map as map_callbacks
 from dashboard.figures import EMPTY_TOPOLOGY
 from dashboard.i18n import t
 from dashboard.layout import serve_layout
-from dashboard.signin import TLS_ENV, Gate
+from dashboard.signin import REDIS_ENV, TLS_ENV, Gate
+from data_pipeline.analysis import share_computations
 from data_pipeline.warehouse import AccessDenied, LiveWarehouse, NotFound, Warehouse
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | N
         # one hop, and the scheme from X-Forwarded-Proto. Only when the app listens on loopback.
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1)
     gate.install(server)
+    share_computations(os.environ.get(REDIS_ENV))   # every worker and instance computes a comparison once
     if isinstance(warehouse, LiveWarehouse):
         warm_up_in_background(warehouse)
 

@@ -6,12 +6,15 @@ control cannot be bypassed, and takes the viewer's scope like every read.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
+import redis
+from cachelib import BaseCache, NullCache, RedisCache
 
 from data_pipeline.warehouse import Scope, Warehouse
 from geodata.codes import parent_level as parent_level_of
@@ -19,6 +22,45 @@ from indicators.composite import CompositeResult, CompositeSpec, composite_score
 from indicators.classify import classify
 from indicators.compare import comparisons, peer_groups
 from indicators.hotspots import hotspots
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Where the costly computations (comparisons per indicator and year, scores per level) are
+#: kept for every worker and instance: Redis when :func:`share_computations` was given its URL,
+#: nowhere otherwise. In front of it, each process keeps what it used in memory (lru_cache).
+_shared: BaseCache = NullCache()
+SHARED_PREFIX = "ondermijningsbeeld:"
+SHARED_SECONDS = 7 * 24 * 3600
+
+
+def share_computations(redis_url: str | None) -> None:
+    """Share computations through the Redis at ``redis_url`` (``None``: keep them per process).
+    Keys name the build, so a rebuilt warehouse starts afresh and old entries expire."""
+    global _shared
+    if not redis_url:
+        _shared = NullCache()
+        return
+    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    _shared = RedisCache(host=client, key_prefix=SHARED_PREFIX, default_timeout=SHARED_SECONDS)
+
+
+def _shared_or_computed(warehouse: Warehouse, key: str, compute: Callable[[], T]) -> T:
+    """The value another worker or instance computed for this build, else ``compute()`` (and
+    stored for the others). Redis being away only costs the computation, never a request."""
+    key = f"{warehouse.build_id}:{key}"
+    try:
+        value = _shared.get(key)
+    except redis.RedisError as err:
+        log.warning("shared cache unreachable (%s): computing %s here", err, key)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            _shared.set(key, value)
+        except redis.RedisError as err:
+            log.warning("shared cache unreachable (%s): %s not stored", err, key)
+    return value
 
 
 @lru_cache(maxsize=32)
@@ -42,6 +84,13 @@ def level_rates(warehouse: Warehouse, level: str, year: int) -> pd.DataFrame:
 @lru_cache(maxsize=64)
 def _composite(warehouse: Warehouse, level: str, year: int, method: str,
                weights: tuple[tuple[str, float], ...], stabilise: bool) -> CompositeResult:
+    key = f"composite:{level}:{year}:{method}:{weights}:{stabilise}"
+    return _shared_or_computed(warehouse, key,
+                               lambda: _composite_computed(warehouse, level, year, method, weights, stabilise))
+
+
+def _composite_computed(warehouse: Warehouse, level: str, year: int, method: str,
+                        weights: tuple[tuple[str, float], ...], stabilise: bool) -> CompositeResult:
     indicators = eligible_indicators(warehouse.catalog.indicators)
     ids = [i.id for i in indicators]
     own = {k: v.reindex(columns=ids) for k, v in _level_published(warehouse, level, year).items()}
@@ -108,10 +157,15 @@ COMPARISON_COLUMNS = ("parent_value", "regio_value", "nl_value", "peer_group", "
 @lru_cache(maxsize=64)  # about 2 MB each for the full country
 def _indicator_comparisons(warehouse: Warehouse, indicator: str, year: int) -> pd.DataFrame:
     """The cached frame behind :func:`indicator_comparisons`; shared, so never modify it."""
-    values = warehouse.indicator_values(indicator, year)
-    everything = warehouse.areas_frame()[["code", "level", "parent_code", "regio_code", "land_code"]]
-    values = everything.merge(values, on="code", how="left")
-    return comparisons(values, everything, peer_groups(warehouse.attributes())).set_index("code")
+    warehouse.catalog.get(indicator)   # an unknown indicator is a KeyError, never a cache entry
+
+    def computed() -> pd.DataFrame:
+        values = warehouse.indicator_values(indicator, year)
+        everything = warehouse.areas_frame()[["code", "level", "parent_code", "regio_code", "land_code"]]
+        values = everything.merge(values, on="code", how="left")
+        return comparisons(values, everything, peer_groups(warehouse.attributes())).set_index("code")
+
+    return _shared_or_computed(warehouse, f"comparisons:{indicator}:{year}", computed)
 
 
 def indicator_comparisons(warehouse: Warehouse, indicator: str, year: int) -> pd.DataFrame:

@@ -8,10 +8,13 @@ import subprocess
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import redis
 
 from dashboard.app import create_app
 from dashboard.signin import REDIS_ENV, Gate
+from data_pipeline import analysis
 from data_pipeline.access import AccessFile
 from data_pipeline.audit import AuditLog
 from tests.requirements import program
@@ -79,3 +82,43 @@ def test_two_instances_share_sessions_and_the_sign_in_limit_through_redis(tmp_pa
     codes = [fresh_one.post("/login", data={"username": "eve", "password": "guess"}).status_code for _ in range(6)]
     codes += [fresh_two.post("/login", data={"username": "eve", "password": "guess"}).status_code for _ in range(6)]
     assert codes == [401] * 9 + [429] * 3
+
+
+def test_comparisons_and_scores_are_computed_once_for_every_worker_through_redis(redis_url, demo_warehouse,
+                                                                                 monkeypatch):
+    wh, year = demo_warehouse, demo_warehouse.years[-1]
+    indicator = wh.catalog.indicators[0].id
+    analysis.share_computations(redis_url)
+    try:
+        for cached in (analysis._indicator_comparisons, analysis._composite):
+            cached.cache_clear()
+        first, score = analysis.indicator_comparisons(wh, indicator, year), analysis.composite(wh, "wijk", year)
+        keys = [k.decode() for k in redis.Redis.from_url(redis_url).keys(analysis.SHARED_PREFIX + "*")]
+        assert keys and all(wh.build_id in k for k in keys)   # a new build starts afresh
+        # another worker: nothing in its memory, and it cannot compute; it reads what the first stored
+        for cached in (analysis._indicator_comparisons, analysis._composite):
+            cached.cache_clear()
+        monkeypatch.setattr(analysis, "comparisons", lambda *a, **k: pytest.fail("computed again"))
+        monkeypatch.setattr(analysis, "composite_scores", lambda *a, **k: pytest.fail("computed again"))
+        pd.testing.assert_frame_equal(analysis.indicator_comparisons(wh, indicator, year), first)
+        pd.testing.assert_series_equal(analysis.composite(wh, "wijk", year).score, score.score)
+    finally:
+        analysis.share_computations(None)
+        for cached in (analysis._indicator_comparisons, analysis._composite):
+            cached.cache_clear()
+
+
+def test_a_redis_that_is_away_costs_the_computation_not_the_request(demo_warehouse, caplog):
+    with socket.socket() as s:   # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    analysis.share_computations(f"redis://127.0.0.1:{port}/0")
+    try:
+        analysis._indicator_comparisons.cache_clear()
+        frame = analysis.indicator_comparisons(demo_warehouse, demo_warehouse.catalog.indicators[0].id,
+                                               demo_warehouse.years[-1])
+        assert len(frame) == len(demo_warehouse.areas_frame())
+        assert "shared cache unreachable" in caplog.text
+    finally:
+        analysis.share_computations(None)
+        analysis._indicator_comparisons.cache_clear()
