@@ -300,6 +300,17 @@ class Warehouse:
         return (self.has_area(parent) and (level, self._by_code[parent].level) in MAP_VIEWS
                 and (level, parent) in self._views)
 
+    def view_visible(self, level: str, parent: str, scope: Scope) -> bool:
+        """A map of ``level`` areas inside ``parent`` can be drawn and the viewer may see it
+        (exactly when :meth:`map_values` and :meth:`geometry_gzip` answer for it)."""
+        if not self.view_exists(level, parent):
+            return False
+        try:
+            self._view_column(level, parent, scope)
+        except AccessDenied:
+            return False
+        return True
+
     def views_below(self, code: str) -> list[str]:
         """The levels of the maps that can be drawn inside ``code``, nearest level first."""
         level = self.area(code).level

@@ -139,8 +139,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         area, the URL of the polygons below it and the address of that map; only a map that
         exists and that the viewer may see."""
         below = routes.DRILL.get(level_of(state.area)) if state.area else None
-        if not below or not warehouse.view_exists(below, state.area) or \
-                not gate.scope().allows_view(below, warehouse.lineage(state.area)):
+        if not below or not warehouse.view_visible(below, state.area, gate.scope()):
             return None
         return {"area": state.area, "geometry": routes.geometry_url(warehouse.build_id, below, state.area),
                 "view": routes.href(routes.drill_down(state, state.area))}
@@ -169,8 +168,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         """The page, asking the browser from the start for the polygons of the map its address
         opens (plotly asks for them only once the page's callbacks have answered)."""
         state = resolve_state(warehouse, routes.parse(request.path, request.query_string.decode()))
-        if state.page == "kaart" and warehouse.view_exists(state.level, state.parent) and \
-                gate.scope().allows_view(state.level, warehouse.lineage(state.parent)):
+        if state.page == "kaart" and warehouse.view_visible(state.level, state.parent, gate.scope()):
             for url in (routes.geometry_url(warehouse.build_id, state.level, state.parent),
                         routes.TOPOJSON_URL + "world_110m.json"):
                 parts["metas"] += f'<link rel="preload" href="{url}" as="fetch" crossorigin="anonymous">'
