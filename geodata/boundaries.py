@@ -14,7 +14,13 @@ Everything is recognised from the content, never from the file name:
 - the name column from a list of published names for that level (``buurtnaam``,
   ``BU_NAAM``, ``statnaam``, ``naam``, ...);
 - the boundary year from ``jaar``, ``jrstatcode`` (``"2023GM0014"``) or a CBS feature id
-  (``"cbs_buurt_2019_gegeneraliseerd.1"``).
+  (``"cbs_buurt_2019_gegeneraliseerd.1"``); when the features do not say, from a GeoJSON's
+  top-level ``"metadata": {"year": 2024}`` object (read from the head of the file only).
+
+A file that looks like a GeoPackage, GeoJSON or TopoJSON but that GDAL cannot read (for
+example a truncated download) raises ``ValueError`` with the path and GDAL's own message;
+:func:`read_problem` gives that message without raising, so a caller that sniffs files can
+tell "not a boundary file" from "a boundary file GDAL cannot read".
 
 Geometry always ends up in RD New (EPSG:28992): TopoJSON has no CRS tag and is taken as
 WGS84 lon/lat, GeoJSON is lon/lat by definition (RFC 7946), and the transformation keeps
@@ -26,6 +32,7 @@ applicable) become NaN and never numbers.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import warnings
@@ -74,6 +81,7 @@ RD_ENVELOPE = (-30_000.0, 270_000.0, 330_000.0, 660_000.0)
 LOG = logging.getLogger(__name__)
 
 _CBS_FEATURE_ID_YEAR = re.compile(r"cbs_(?:gemeente|wijk|buurt)_(\d{4})")
+_JSON_COLON = re.compile(r"\s*:\s*")
 
 
 @dataclass(frozen=True)
@@ -118,15 +126,18 @@ def read_boundary_file(path: Path) -> list[BoundaryLayer]:
     Raises
     ------
     ValueError
-        When the file holds no layer with a column of gemeente, wijk or buurt codes.
+        When the file holds no layer with a column of gemeente, wijk or buurt codes, or GDAL
+        cannot read it (the message names the path and carries GDAL's own words, e.g.
+        ``line 17, character 352: Unterminated string``).
     """
     path = Path(path)
     source = gdal_source(path)
     layer_names = list_layer_names(source, path)
+    metadata = geojson_metadata_year(path) if file_kind(path) == "geojson" else None
     layers = []
     for layer in layer_names:
         origin = str(path) if len(layer_names) == 1 else f"{path}:{layer}"
-        boundary = _read_layer(source, layer, origin)
+        boundary = _read_layer(source, layer, origin, metadata)
         if boundary is not None:
             layers.append(boundary)
     if not layers:
@@ -147,26 +158,59 @@ def recognised_layers(path: Path, sample_rows: int = 25) -> dict[str, str]:
     -------
     dict
         Layer name -> level, for recognised layers; empty when there are none or the file
-        is not a vector file GDAL can open.
+        is not a vector file GDAL can open (:func:`read_problem` tells which).
     """
-    path = Path(path)
+    return _sniff(Path(path), sample_rows)[0]
+
+
+def read_problem(path: Path, sample_rows: int = 25) -> str | None:
+    """Why GDAL cannot read a file that looks like a boundary file, or ``None``.
+
+    A file whose content looks like a GeoPackage, GeoJSON or TopoJSON but that GDAL fails to
+    open or read (a truncated download, a damaged GeoPackage) gives the path and GDAL's own
+    message. Any other file gives ``None``: it either reads (whether or not it holds area
+    codes) or is not a geographic file at all (CSV, PDF, other JSON).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    sample_rows : int
+        Records read per layer, as in :func:`recognised_layers`.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"wijken.geojson: GDAL cannot open it as a vector file (Failed to read
+        GeoJSON data; At line 17, character 352: Unterminated string)"``.
+    """
+    return _sniff(Path(path), sample_rows)[1]
+
+
+def _sniff(path: Path, sample_rows: int) -> tuple[dict[str, str], str | None]:
+    """Recognised layers (name -> level) and the reading problem of a would-be boundary file."""
+    looks_geographic = file_kind(path) in ("sqlite", "geojson", "topojson")
     try:
         source = gdal_source(path)
         names = list_layer_names(source, path)
-    except ValueError:
-        return {}
-    found = {}
+    except ValueError as err:
+        return {}, (str(err) if looks_geographic else None)
+    found, problems = {}, []
     for layer in names:
         with _quiet_gdal():
             try:
                 table = pyogrio.read_dataframe(source, layer=layer, read_geometry=False,
                                                max_features=sample_rows)
-            except Exception:  # noqa: BLE001 - an unreadable layer is simply not recognised
+            except Exception as err:  # noqa: BLE001 - GDAL raises several error types
+                problems.append(f"layer {layer!r}: {err}")
                 continue
         match = find_code_column(table)
         if match is not None:
             found[layer] = match[1]
-    return found
+    problem = None
+    if problems and looks_geographic:
+        problem = f"{path}: GDAL cannot read {'; '.join(problems)}"
+    return found, problem
 
 
 # -- file types ------------------------------------------------------------------------------
@@ -335,12 +379,82 @@ def boundary_year(table: pd.DataFrame) -> int | None:
     return None
 
 
+def geojson_metadata_year(path: Path, head_bytes: int = 65_536) -> int | None:
+    """The year of a GeoJSON's top-level ``metadata`` object, read from the head of the file.
+
+    Some exports of the Wijk- en Buurtkaart carry no ``jaar`` per feature but a
+    ``"metadata": {"year": 2024, ...}`` member beside ``features``. Only the first
+    ``head_bytes`` are read, and only a ``metadata`` member of the top-level object counts
+    (not one inside a feature's properties); a ``metadata`` member after the features, beyond
+    the head, is not seen.
+
+    Returns
+    -------
+    int or None
+        The ``year`` (or ``jaar``) of that object when it is a plausible year, else ``None``.
+    """
+    with Path(path).open("rb") as handle:
+        head = handle.read(head_bytes).decode("utf-8-sig", errors="ignore")
+    metadata = _top_level_member(head, "metadata")
+    if not isinstance(metadata, dict):
+        return None
+    for key in ("year", "jaar"):
+        value = metadata.get(key)
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100:
+            return value
+    return None
+
+
+def _top_level_member(text: str, wanted: str):
+    """The JSON value of member ``wanted`` of the top-level object in ``text`` (a prefix).
+
+    Scans keys at depth one only, skipping strings and nested values; ``None`` when the member
+    is absent from ``text`` or its value is cut off.
+
+    >>> _top_level_member('{"type": "FeatureCollection", "metadata": {"year": 2024}, "features": [', "metadata")
+    {'year': 2024}
+    >>> _top_level_member('{"features": [{"properties": {"metadata": {"year": 1999}}}]}', "metadata") is None
+    True
+    """
+    decoder = json.JSONDecoder()
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            try:
+                key, end = decoder.raw_decode(text, i)
+            except ValueError:
+                return None
+            after = _JSON_COLON.match(text, end)
+            if depth == 1 and after is not None and key == wanted:
+                try:
+                    return decoder.raw_decode(text, after.end())[0]
+                except ValueError:
+                    return None
+            i = end
+            continue
+        if char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+        i += 1
+    return None
+
+
 # -- reading one layer -----------------------------------------------------------------------
 
-def _read_layer(source: str, layer: str, origin: str) -> BoundaryLayer | None:
-    """Read one layer, or ``None`` when it holds no gemeente, wijk or buurt codes."""
+def _read_layer(source: str, layer: str, origin: str, default_year: int | None = None) -> BoundaryLayer | None:
+    """Read one layer, or ``None`` when it holds no gemeente, wijk or buurt codes.
+
+    ``default_year`` (from the file's metadata) is the year when the features state none.
+    """
     with _quiet_gdal():
-        table = gpd.read_file(source, layer=layer, engine="pyogrio")
+        try:
+            table = gpd.read_file(source, layer=layer, engine="pyogrio")
+        except Exception as err:  # noqa: BLE001 - GDAL raises several error types
+            raise ValueError(f"{origin}: GDAL cannot read this layer ({err})") from err
     match = find_code_column(table)
     if (match is None or not isinstance(table, gpd.GeoDataFrame)
             or shapely.is_missing(table.geometry.values).all()):
@@ -353,7 +467,8 @@ def _read_layer(source: str, layer: str, origin: str) -> BoundaryLayer | None:
         dropped = frame.loc[~keep, "code"].tolist()
         LOG.warning("%s: dropped %d %s(s) without polygon area (empty or collapsed), e.g. %s",
                     origin, len(dropped), level, ", ".join(dropped[:5]))
-    return BoundaryLayer(level=level, year=boundary_year(table),
+    year = boundary_year(table)
+    return BoundaryLayer(level=level, year=default_year if year is None else year,
                          frame=frame[keep].reset_index(drop=True),
                          attributes=numeric_attributes(table[keep], codes[keep]), origin=origin)
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geodata.boundaries import BoundaryLayer, read_boundary_file
+from geodata.boundaries import BoundaryLayer, read_boundary_file, read_problem, recognised_layers
 from tests.realdata import real_data_dir
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cbs"
@@ -158,13 +158,76 @@ def test_file_without_area_codes_raises_naming_file_and_what_was_sought(tmp_path
         read_boundary_file(csv)
 
 
+# -- the year from a GeoJSON's metadata -----------------------------------------------------------
+
+def write_collection(path: Path, members: dict, properties: dict) -> Path:
+    """A one-feature GeoJSON FeatureCollection with extra top-level ``members`` first."""
+    feature = {"type": "Feature", "properties": properties,
+               "geometry": {"type": "Polygon", "coordinates": [SQUARE_GRONINGEN]}}
+    path.write_text(json.dumps({"type": "FeatureCollection", **members, "features": [feature]}),
+                    encoding="utf-8")
+    return path
+
+
+def test_year_from_top_level_metadata_when_features_do_not_say(tmp_path):
+    path = write_collection(tmp_path / "wijken_2019.geojson",
+                            {"metadata": {"type": "wijken", "year": 2024, "count": 1}},
+                            {"wijkcode": "WK001400"})
+    [layer] = read_boundary_file(path)
+    assert layer.year == 2024                                            # not 2019 from the name
+
+
+def test_features_year_wins_over_metadata_and_nested_metadata_is_ignored(tmp_path):
+    stated = write_collection(tmp_path / "a.geojson", {"metadata": {"year": 2024}},
+                              {"wijkcode": "WK001400", "jaar": 2023})
+    assert read_boundary_file(stated)[0].year == 2023
+    nested = write_collection(tmp_path / "b.geojson", {},
+                              {"wijkcode": "WK001400", "metadata": '{"year": 2024}'})
+    assert read_boundary_file(nested)[0].year is None
+
+
+# -- files GDAL cannot read -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fixture", [GEOJSON, TOPOJSON], ids=["geojson", "topojson"])
+def test_truncated_file_raises_with_path_and_gdal_message(tmp_path, fixture):
+    cut = tmp_path / f"cut{fixture.suffix}"
+    cut.write_bytes(fixture.read_bytes()[: fixture.stat().st_size // 2])
+    with pytest.raises(ValueError) as raised:
+        read_boundary_file(cut)
+    message = str(raised.value)
+    assert str(cut) in message
+    assert "Failed to read" in message                                    # GDAL's own words
+    assert recognised_layers(cut) == {}
+    assert read_problem(cut) == message
+
+
+def test_truncated_geojson_names_line_and_character(tmp_path):
+    text = GEOJSON.read_text(encoding="utf-8")
+    cut = tmp_path / "cut.geojson"
+    cut.write_text(text[: text.index('"statnaam"') + 5], encoding="utf-8")  # inside a string
+    problem = read_problem(cut)
+    assert problem is not None and str(cut) in problem
+    assert "line" in problem.lower() and "character" in problem.lower()
+
+
+def test_read_problem_is_none_for_readable_and_non_geographic_files(tmp_path):
+    assert read_problem(GEOJSON) is None and read_problem(GPKG) is None
+    csv = tmp_path / "table.csv"
+    csv.write_text("statcode,statnaam\nGM0014,Groningen\n", encoding="utf-8")
+    assert read_problem(csv) is None
+    other = tmp_path / "other.json"
+    other.write_text('{"value": [1, 2', encoding="utf-8")               # broken, but not geographic
+    assert read_problem(other) is None
+
+
 # -- real files ----------------------------------------------------------------------------------
 
 #: file -> (level, features kept, boundary year read from the content)
 REAL_BOUNDARIES = {
     "boundaries/gemeente_2023_cbs_generalised_wgs84.geojson": [("gemeente", 342, 2023)],
     "boundaries/gemeente_veiligheidsregio_2023_wgs84.topojson": [("gemeente", 342, None)],
-    "boundaries_wijk_buurt/wijk_2024_cbs_pdok_kwb_simplified_wgs84.geojson": [("wijk", 3475, None)],
+    # no jaar per feature; the year comes from the file's top-level "metadata": {"year": 2024}
+    "boundaries_wijk_buurt/wijk_2024_cbs_pdok_kwb_simplified_wgs84.geojson": [("wijk", 3475, 2024)],
     "boundaries_wijk_buurt/buurt_2019_cbs_generalised_wgs84.topojson": [("buurt", 13594, 2019)],
     "boundaries_wijk_buurt/buurt_amsterdam_2022indeling_gemeente_api_wgs84.geojson": [("buurt", 518, None)],
     "boundaries_wijk_buurt/buurt_sample317_cas_buurtdashboard_wgs84.topojson": [("buurt", 317, None)],
