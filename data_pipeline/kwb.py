@@ -13,20 +13,18 @@ separators, so the shapefile names (``AANT_INW``), the GeoPackage/PDOK names
 (``aantal_inwoners``) and the PDOK API names (``aantalInwoners``) all find the same figure. The
 name styles per schema year:
 
-====  =======================================================================================
-year  attribute names
-====  =======================================================================================
-2019  shapefile (DBF, upper case, at most 10 characters): ``BU_CODE``, ``AANT_INW``,
-      ``AANTAL_HH``, ``P_15_24_JR``, ``WONINGEN``, ``P_HUUROVVH``, ``OPP_LAND`` ...
-2020  the same shapefile names
-2021  GeoPackage/PDOK lower snake case (``aantal_inwoners``, ``woningvoorraad``,
-      ``oppervlakte_land_in_ha``); the shapefile names still in the shapefile download
-2022  both; the CBS *Toelichting Wijk- en Buurtkaart 2022, 2023 en 2024* defines the snake
-2023  case names, e.g. ``percentage_leegstand_woningen``,
-2024  ``perc_huurwoningen_in_bezit_overige_verhuurders``,
-      ``aantal_personen_met_een_alg_bijstandsuitkering_tot``
-2025  the snake case names of 2024 (not verified against a 2025 file)
-====  =======================================================================================
+=========  ==================================================================================
+years      attribute names
+=========  ==================================================================================
+2019-2020  shapefile (DBF, upper case, at most 10 characters): ``BU_CODE``, ``AANT_INW``,
+           ``AANTAL_HH``, ``P_15_24_JR``, ``WONINGEN``, ``P_HUUROVVH``, ``OPP_LAND`` ...
+2021-2025  GeoPackage and PDOK service, lower snake case: ``aantal_inwoners``,
+           ``woningvoorraad``, ``percentage_leegstand_woningen``,
+           ``perc_huurwoningen_in_bezit_overige_verhuurders``, ``oppervlakte_land_in_ha`` ...
+           (defined in CBS's *Toelichting Wijk- en Buurtkaart 2022, 2023 en 2024*; 2021 and
+           2025 assumed the same)
+2021-2023  the shapefile names as well, in the shapefile downloads of those years
+=========  ==================================================================================
 
 PDOK's OGC API publishes the snake case names in camelCase (``percentagePersonen15Tot25Jaar``,
 ``oppervlakteLandInHa``), which compare equal. Simplified third-party exports of the PDOK
@@ -34,11 +32,11 @@ service shorten some names (``huishoudens``, ``15_25``); those are listed too.
 
 Conversions (:class:`KwbVariable`): counts are taken as published; a percentage becomes a
 count ``round(pct / 100 * base)`` with ``base`` our count variable from the same layer
-(inwoners, huishoudens or woningen), as ``ShareOf`` does for the Kerncijfers table; several
-percentages of one variable (the three age bands of ``inwoners_15_64``) are added before that
-single rounding; hectares become km². A missing figure (NaN, and any CBS sentinel
-``<= -99995`` that might still be there) stays NaN, never 0. The figures mean the same at
-buurt, wijk and gemeente level.
+(inwoners, huishoudens or woningen), rounded half to even as ``ShareOf`` does for the
+Kerncijfers table (pandas ``round``); several percentages of one variable (the three age
+bands of ``inwoners_15_64``) are added before that single rounding; hectares become km². A
+missing figure (NaN, and any CBS sentinel ``<= -99995`` that might still be there) stays NaN,
+never 0. The figures mean the same at buurt, wijk and gemeente level.
 
 The year comes from the content only (:attr:`BoundaryLayer.year`: ``jaar``, ``jrstatcode``, a
 CBS feature id or a GeoJSON's metadata), never from a file name; a layer of unknown year raises
