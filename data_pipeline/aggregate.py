@@ -8,6 +8,10 @@ Level by level, buurt -> wijk -> gemeente -> regio -> land. For every indicator 
   published numerator and denominator win; otherwise they are the sums over its children
   *with data*, so the rate is computed over the same children on both sides (ratio of sums,
   never a mean of rates). Both are kept in ``aggregate_checks`` where they differ in origin;
+- where only the denominator of a rate is published for an area (its inhabitants, say) and every
+  buurt below it has data, the rate divides by that published figure, so the count shown for the
+  area and every rate over it agree (origin ``aggregated, published base``); with buurten
+  missing, the rate stays over the children with data and ``n_parts_with_data`` says so;
 - ``n_parts_with_data`` of ``n_parts`` buurten below an area says how complete an aggregate
   is; an area without any buurt with data is missing, never 0.
 
@@ -40,6 +44,14 @@ _PUBLISHED = """
     LEFT JOIN observations d ON d.code = n.code AND d.year = n.year AND d.variable = i.denominator
     WHERE NOT a.is_water AND n.value IS NOT NULL AND (i.denominator = '' OR d.value IS NOT NULL)"""
 
+_BASES = """
+    CREATE TEMP TABLE bases AS
+    SELECT a.code, a.level, d.year, i.id AS indicator, d.value AS denominator
+    FROM indicators i
+    JOIN observations d ON d.variable = i.denominator
+    JOIN areas a ON a.code = d.code
+    WHERE i.denominator <> '' AND a.level <> 'buurt' AND NOT a.is_water AND d.value IS NOT NULL"""
+
 _BOTTOM = """
     INSERT INTO vals
     SELECT a.code, y.year, i.id, p.numerator, p.denominator, 1, (p.code IS NOT NULL)::INTEGER, 'published'
@@ -58,15 +70,26 @@ _LEVEL = """
         FROM vals v JOIN areas a ON a.code = v.code
         WHERE a.level = ?
         GROUP BY ALL),
-    own AS (SELECT * FROM published WHERE level = ?)
-    SELECT coalesce(k.code, p.code), coalesce(k.year, p.year), coalesce(k.indicator, p.indicator),
-           CASE WHEN p.code IS NOT NULL THEN p.numerator ELSE k.numerator END,
-           CASE WHEN p.code IS NOT NULL THEN p.denominator ELSE k.denominator END,
-           coalesce(k.n_parts, 0),
-           CASE WHEN p.code IS NOT NULL THEN coalesce(k.n_parts, 0) ELSE k.n_parts_with_data END,
-           CASE WHEN p.code IS NOT NULL THEN 'published' ELSE 'aggregated' END
-    FROM kids k
-    FULL OUTER JOIN own p ON p.code = k.code AND p.year = k.year AND p.indicator = k.indicator"""
+    own AS (SELECT * FROM published WHERE level = ?),
+    joined AS (
+        SELECT coalesce(k.code, p.code) AS code, coalesce(k.year, p.year) AS year,
+               coalesce(k.indicator, p.indicator) AS indicator, k.numerator, k.denominator, k.n_parts,
+               k.n_parts_with_data, p.code IS NOT NULL AS is_published,
+               p.numerator AS p_numerator, p.denominator AS p_denominator
+        FROM kids k
+        FULL OUTER JOIN own p ON p.code = k.code AND p.year = k.year AND p.indicator = k.indicator)
+    SELECT j.code, j.year, j.indicator,
+           CASE WHEN j.is_published THEN j.p_numerator ELSE j.numerator END,
+           CASE WHEN j.is_published THEN j.p_denominator
+                WHEN b.code IS NOT NULL AND j.n_parts_with_data = j.n_parts THEN b.denominator
+                ELSE j.denominator END,
+           coalesce(j.n_parts, 0),
+           CASE WHEN j.is_published THEN coalesce(j.n_parts, 0) ELSE j.n_parts_with_data END,
+           CASE WHEN j.is_published THEN 'published'
+                WHEN b.code IS NOT NULL AND j.n_parts_with_data = j.n_parts THEN 'aggregated, published base'
+                ELSE 'aggregated' END
+    FROM joined j
+    LEFT JOIN bases b ON b.code = j.code AND b.year = j.year AND b.indicator = j.indicator AND b.level = ?"""
 
 _CHECKS = """
     INSERT INTO aggregate_checks
@@ -132,6 +155,7 @@ def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     observations; return the :func:`protection_summary`."""
     execute(con, "CREATE TEMP TABLE years AS SELECT DISTINCT year FROM observations")
     execute(con, _PUBLISHED)
+    execute(con, _BASES)
     execute(con, """CREATE TEMP TABLE vals (code VARCHAR, year INTEGER, indicator VARCHAR, numerator DOUBLE,
                    denominator DOUBLE, n_parts INTEGER, n_parts_with_data INTEGER, origin VARCHAR)""")
     execute(con, """CREATE TABLE aggregate_checks (code VARCHAR, year INTEGER, indicator VARCHAR,
@@ -140,8 +164,8 @@ def aggregate_indicator_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     execute(con, _BOTTOM)
     for child, level in zip(LEVELS[:0:-1], LEVELS[-2::-1]):   # (buurt, wijk), (wijk, gemeente), ...
         execute(con, _CHECKS, [level])
-        execute(con, _LEVEL, [child, level])
+        execute(con, _LEVEL, [child, level, level])
     summary = _disclose_and_store(con)
-    for table in ("vals", "published", "years"):
+    for table in ("vals", "published", "bases", "years"):
         execute(con, f"DROP TABLE {table}")  # a fixed name, never user text
     return summary

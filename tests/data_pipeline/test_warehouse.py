@@ -107,6 +107,27 @@ def test_a_parent_without_any_data_is_missing_not_zero(tmp_path):
     assert regio["status"] == "missing"
 
 
+def test_a_published_count_and_every_rate_over_it_agree(tmp_path):
+    """WK000101 publishes 4,005 inhabitants (its buurten sum to 4,000): the count shows 4,005 and
+    the crime rate divides by it; WK000102 lacks one buurt's crime, so its rate stays over the
+    buurten with data (1,500) and says 1 of 2."""
+    obs = tiny_observations()
+    published = pd.DataFrame({"code": ["WK000101", "WK000102"], "year": 2024, "variable": "inwoners",
+                              "value": [4005.0, 2010.0]})
+    path = tmp_path / "w.duckdb"
+    build_warehouse(tiny_source(pd.concat([obs, published], ignore_index=True)), path)
+    with Warehouse(path) as wh:
+        count = wh.table("wijk", "GM0001", "inwoners", 2024, EVERYTHING).set_index("code")
+        rate = wh.table("wijk", "GM0001", IND, 2024, EVERYTHING).set_index("code")
+        gemeente = wh.table("gemeente", None, IND, 2024, EVERYTHING).set_index("code")
+    assert count.at["WK000101", "value"] == 4005 == rate.at["WK000101", "denominator"]
+    assert rate.at["WK000101", "value"] == pytest.approx(70 / 4005 * 1000)
+    assert count.at["WK000102", "value"] == 2010
+    assert rate.at["WK000102", "denominator"] == 1500
+    assert (rate.at["WK000102", "n_parts"], rate.at["WK000102", "n_parts_with_data"]) == (2, 1)
+    assert gemeente.at["GM0001", "denominator"] == 4005 + 1500
+
+
 def test_map_values_cover_every_child_area(demo_warehouse):
     wh = demo_warehouse
     gm = wh.codes("gemeente", water=True)[0]
