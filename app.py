@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     args.access = args.access or default_access_path(args.warehouse)
     try:
         return args.func(args)
+    except BrokenPipeError:      # the reader went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except AccessError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -174,6 +174,8 @@ def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
     frame, result = composite_view(warehouse, state.level, state.parent, state.year,
                                    SCORE_METHODS[state.score_method], state.weights, state.stabilise, scope)
     frame, colours, labels, problem = _classed(frame, state, "diverging", 2)
+    if result.contributions.columns.empty:
+        problem = t("score.no_indicators", lang)
     labels_of = {i.id: i.label(lang) for i in warehouse.catalog.indicators}
     hovers = []
     for row in frame.itertuples(index=False):

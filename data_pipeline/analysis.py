@@ -94,6 +94,8 @@ def _composite_computed(warehouse: Warehouse, level: str, year: int, method: str
     indicators = eligible_indicators(warehouse.catalog.indicators)
     ids = [i.id for i in indicators]
     own = {k: v.reindex(columns=ids) for k, v in _level_published(warehouse, level, year).items()}
+    if not indicators:
+        return CompositeResult.empty(own["value"].index)
     spec = CompositeSpec(method=method, theme_weights=dict(weights), stabilise=stabilise)
     if not stabilise or level == "land":
         return composite_scores(own["value"], indicators, spec)

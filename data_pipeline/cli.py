@@ -141,15 +141,34 @@ def cmd_indicators(args) -> int:
     return 0
 
 
+def table_problem(wh: Warehouse, indicator: str, year: int | None, parent: str | None) -> str | None:
+    """Why ``table`` cannot answer (an indicator, year or area the warehouse does not have, with
+    the ones it does), or ``None``."""
+    ids = [i.id for i in wh.catalog.indicators]
+    if indicator not in ids:
+        return f"no indicator {indicator!r} in {wh.path}; its indicators: {', '.join(ids)}"
+    if year is not None and year not in wh.years:
+        return f"no figures for {year} in {wh.path}; its years: {', '.join(map(str, wh.years))}"
+    if parent is not None and not wh.has_area(parent):
+        return (f"no area {parent!r} in {wh.path}; codes look like RE01, GM0014, WK001400 or BU00140000 "
+                "(`table --level gemeente --indicator ...` lists the gemeenten)")
+    return None
+
+
 def cmd_table(args) -> int:
     from data_pipeline.analysis import method_columns
+    from data_pipeline.downloads import exact_numbers
 
     wh = Warehouse(args.warehouse)
+    problem = table_problem(wh, args.indicator, args.year, args.parent)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     year = args.year if args.year is not None else wh.years[-1]
     frame = wh.table(args.level, args.parent, args.indicator, year, Scope.everything())
     frame = method_columns(wh, frame, args.level, args.indicator, year)
     themes = [c for c in frame.columns if c.startswith("theme_")]
-    frame[TABLE_COLUMNS + METHOD_COLUMNS + themes].to_csv(sys.stdout, index=False, float_format="%.6g")
+    exact_numbers(frame[TABLE_COLUMNS + METHOD_COLUMNS + themes]).to_csv(sys.stdout, index=False)
     return 0
 
 

@@ -150,6 +150,14 @@ class CompositeResult:
     contributions: pd.DataFrame
     standardised: pd.DataFrame
 
+    @classmethod
+    def empty(cls, index: pd.Index) -> "CompositeResult":
+        """No score for any area: there is no risk indicator to combine (a build of context
+        figures only, such as inhabitants and dwellings)."""
+        nothing = pd.Series(np.nan, index=index, dtype="float64")
+        return cls(nothing.rename("score"), nothing.rename("coverage"), pd.DataFrame(index=index),
+                   pd.DataFrame(index=index), pd.DataFrame(index=index))
+
 
 def is_about_origin(indicator) -> bool:
     """Whether an indicator is about ethnicity or migration background.

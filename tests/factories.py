@@ -76,8 +76,10 @@ def tiny_observations(years=(2023, 2024)) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "year", "variable", "value"])
 
 
-def tiny_source(observations: pd.DataFrame | None = None) -> Source:
-    """A country of 8 buurten laid out as 1 km squares in RD New."""
+def tiny_source(observations: pd.DataFrame | None = None, catalog_text: str | None = None) -> Source:
+    """A country of 8 buurten laid out as 1 km squares in RD New (``catalog_text``: another
+    catalog, e.g. the header of :data:`TINY_CATALOG` with :data:`COUNT_INDICATOR` alone: context
+    figures only)."""
     areas = tiny_areas()
     buurten = areas[areas["level"] == "buurt"].reset_index(drop=True)
     squares = [shapely.box(100_000 + i * 1000, 400_000, 101_000 + i * 1000, 401_000) for i in range(len(buurten))]
@@ -89,7 +91,7 @@ def tiny_source(observations: pd.DataFrame | None = None) -> Source:
         geometry[level] = dissolve(parts, f"{level}_code")
     return Source(kind="test", description="Testland", boundary_year=2024, areas=areas, geometry=geometry,
                   observations=tiny_observations() if observations is None else observations,
-                  catalog=parse_catalog(TINY_CATALOG + COUNT_INDICATOR), attribution="Testdata", origin="tiny test source")
+                  catalog=parse_catalog(catalog_text or TINY_CATALOG + COUNT_INDICATOR), attribution="Testdata", origin="tiny test source")
 
 COUNT_INDICATOR = """
 [[indicator]]

@@ -109,3 +109,17 @@ def test_a_running_app_serves_a_rebuild_at_its_next_request_without_a_restart(tm
     assert "2022" in client.get("/_dash-layout").get_data(as_text=True)   # the year choice of the new build
     assert client.get(f"/geo/{new_build}/wijk/GM0001.json").status_code == 200
     assert client.get(f"/geo/{old_build}/wijk/GM0001.json").status_code == 404
+
+
+def test_the_score_map_of_a_build_without_risk_indicators_says_so(tmp_path):
+    from tests.factories import COUNT_INDICATOR, TINY_CATALOG
+
+    obs = tiny_observations()
+    path = tmp_path / "context.duckdb"
+    build_warehouse(tiny_source(obs[obs["variable"] == "inwoners"],
+                                TINY_CATALOG.split("[[indicator]]")[0] + COUNT_INDICATOR), path)
+    with Warehouse(path) as wh:
+        for lang, says in (("nl", "geen risico-indicatoren"), ("en", "no risk indicators")):
+            state = resolve_state(wh, routes.MapState(level="gemeente", parent="RE01", mode="score", lang=lang))
+            view = map_view(wh, state, EVERYTHING)
+            assert says in view.notice.lower()

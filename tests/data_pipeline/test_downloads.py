@@ -82,9 +82,17 @@ def test_csv_bytes_are_what_dutch_excel_expects(tiny_table, tiny_header):
     table = lines[lines.index("") + 1:]
     assert table[0].startswith("code;name;level;parent_code;year;indicator;value;numerator;denominator;status")
     ok = next(line for line in table if line.startswith("BU00010101;"))
-    assert ";20,0;60,0;3000,0;ok;" in ok                                    # decimal comma
+    assert ";20;60;3000;ok;" in ok                                  # whole numbers exact, never "60,0"
     suppressed = next(line for line in table if line.startswith("BU00020100;"))
     assert ";;;;suppressed;" in suppressed                                  # empty, not 0
+
+
+def test_csv_rates_keep_every_digit_with_a_decimal_comma(tiny_table, tiny_header):
+    rows = tiny_table.copy()
+    rows.loc[rows["code"] == "BU00010101", "value"] = 20 / 3
+    line = next(line for line in table_csv(rows, tiny_header).decode("utf-8-sig").split("\r\n")
+                if line.startswith("BU00010101;"))
+    assert f";{repr(20 / 3).replace('.', ',')};60;3000;ok;" in line
 
 
 def test_csv_reopens_in_pandas_with_the_same_rows(tiny_table, tiny_header):
