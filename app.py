@@ -23,6 +23,7 @@ from data_pipeline import cli as data_cli
 from data_pipeline.access import AccessError, default_access_path
 from data_pipeline.attack import DisclosureError
 from data_pipeline.build import BuildLocked
+from data_pipeline.cbs_source import FilesRefused
 from data_pipeline.validation import ValidationError
 from data_pipeline.warehouse import WAREHOUSE_ENV, AccessDenied, NotFound, default_warehouse_path
 
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except AccessError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except (ValidationError, DisclosureError, BuildLocked) as err:
+    except (ValidationError, DisclosureError, BuildLocked, FilesRefused) as err:
         print(err, file=sys.stderr)
         print("Nothing was written; the previous warehouse is unchanged.", file=sys.stderr)
     except (FileNotFoundError, NotFound, KeyError, AccessDenied, ValueError) as err:

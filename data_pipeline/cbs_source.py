@@ -11,18 +11,22 @@ indicators could not be made because their variables are absent.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from data_pipeline.cbs_files import (read_area_names, read_crime, read_kerncijfers, read_region_mapping,
-                                     sniff)
+from data_pipeline.cbs_files import (KerncijfersTable, peek_csv, read_area_names, read_crime, read_kerncijfers,
+                                     read_region_mapping, sniff)
+from data_pipeline.kwb import KwbYearUnknown, kwb_figures
 from data_pipeline.sources import Source
-from geodata.boundaries import BoundaryLayer, read_boundary_file
-from geodata.codes import LAND_CODE, gemeente_of, is_valid_code, wijk_of
+from data_pipeline.validation import Problem, ValidationError
+from geodata.boundaries import BoundaryLayer, read_boundary_file, read_problem
+from geodata.codes import CODE_PATTERNS, LAND_CODE, LEVELS, gemeente_of, is_valid_code, wijk_of
 from geodata.coverage import RD_NEW, dissolve
 from indicators.catalog import Catalog, load_catalog
 
@@ -83,16 +87,6 @@ KERNCIJFERS_VARIABLES = {
     "land_km2": Scaled("OppervlakteLand", 0.01),  # published in hectares
 }
 
-#: Key figures published with the polygons (Wijk- en Buurtkaart attributes), by their name in
-#: lower case without separators (``aantal_inwoners``, ``aantalInwoners``): variable, factor.
-ATTRIBUTE_VARIABLES = {
-    "aantalinwoners": ("inwoners", 1.0),
-    "aantalhuishoudens": ("huishoudens", 1.0),
-    "huishoudens": ("huishoudens", 1.0),
-    "woningvoorraad": ("woningen", 1.0),
-    "oppervlaktelandinha": ("land_km2", 0.01),
-}
-
 #: Our crime variables from 47018NED SoortMisdrijf keys ("alle": a file without that dimension).
 CRIME_VARIABLES = {
     "misdrijven_totaal": "0.0.0",
@@ -105,65 +99,252 @@ CRIME_VARIABLES = {
 }
 
 
+#: CBS's code for "Buitenland" (abroad): published with the polygons and figures, never an area.
+ABROAD_GEMEENTE = "GM0998"
+#: Which table wins where two give the same figure (lower first): a table of the figures
+#: themselves before the key figures that PDOK publishes with the polygons.
+PRECEDENCE = {"kerncijfers": 0, "crime": 0, "statline": 1, "kwb": 2}
+#: A file whose figures cover less than this share of the codes its level has in the same
+#: boundary year, inside the gemeenten it covers (when those are at least MIN_CODES), is taken to
+#: be cut off or mangled.
+MIN_COVERAGE, MIN_CODES = 0.5, 50
+#: Text files beside the data (a README, a licence) are listed, never read as figures.
+DOCUMENTATION_SUFFIXES = (".md", ".txt", ".pdf", ".html", ".rst")
+
+
+class FilesRefused(ValueError):
+    """The folder cannot be built as it is; the message says which file and why."""
+
+
 @dataclass
 class JoinReport:
-    """What joined and what did not. ``unmatched`` has one row per code that did not join."""
+    """What each file gave, what joined and what did not; written beside the warehouse (also when
+    a build fails). ``rows`` has one row per code that did not join, ``files`` one per file."""
 
+    directory: str = ""
     lines: list[str] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
+    matched: dict[str, int] = field(default_factory=dict)
+    outcome: str = "not built"
 
     def say(self, line: str) -> None:
         self.lines.append(line)
 
-    def unmatched(self, level: str, codes, side: str, origin: str, reason: str) -> None:
+    def file(self, path, status: str, what: str) -> None:
+        """``status``: ``used``, ``not used``, ``ignored`` or ``refused``."""
+        self.files.append({"file": str(path), "status": status, "what": what})
+        self.say(f"{status}: {path}: {what}")
+
+    def unmatched(self, level: str, codes, side: str, origin: str, reason: str, names=None) -> None:
+        names = names or {}
         for code in sorted(codes):
-            self.rows.append({"level": level, "code": code, "side": side, "origin": origin, "reason": reason})
+            self.rows.append({"level": level, "code": code, "name": names.get(code, ""), "side": side,
+                              "origin": origin, "reason": reason})
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["level", "code", "side", "origin", "reason"])
+        return pd.DataFrame(self.rows, columns=["level", "code", "name", "side", "origin", "reason"])
+
+    def summary(self) -> list[str]:
+        """Per level: codes that joined and, per reason, those that did not; files not used."""
+        out = [f"join report of {self.directory}: {self.outcome}"]
+        frame = self.frame()
+        for level in ("gemeente", "wijk", "buurt"):
+            joined = ", ".join(f"{n:,} {what}" for (lvl, what), n in self.matched.items() if lvl == level)
+            reasons = frame[frame["level"] == level].groupby("reason").size().sort_values(ascending=False)
+            missed = "; ".join(f"{n:,} {reason}" for reason, n in reasons.items())
+            if joined or missed:
+                out.append(f"{level}: {joined or 'nothing joined'}" + (f"; did not join: {missed}" if missed else ""))
+        for entry in self.files:
+            if entry["status"] != "used":
+                out.append(f"{entry['status']}: {entry['file']} ({entry['what']})")
+        return out
 
     def write(self, path: Path) -> Path:
-        self.frame().to_csv(path, index=False)
+        """The summary as ``#`` lines, then one CSV row per code that did not join."""
+        header = "".join(f"# {' '.join(line.split())}\n" for line in self.summary())
+        Path(path).write_text(header + self.frame().to_csv(index=False), encoding="utf-8")
         return path
+
+
+def read_join_report(path: Path) -> pd.DataFrame:
+    """The rows of a join report (its ``#`` summary skipped)."""
+    return pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """Figures of one file: ``code, year, variable, value`` with the table they come from."""
+    origin: str
+    kind: str
+    table_id: str | None
+    frame: pd.DataFrame
 
 
 @dataclass
 class _Inputs:
     layers: list[BoundaryLayer] = field(default_factory=list)
-    kerncijfers: list = field(default_factory=list)
-    crime: list[pd.DataFrame] = field(default_factory=list)
+    figures: list[_Figures] = field(default_factory=list)
     mappings: list[pd.DataFrame] = field(default_factory=list)
     names: list[pd.DataFrame] = field(default_factory=list)
 
 
-def _year_hint(path: Path) -> int | None:
-    match = re.search(r"(?<!\d)(20[0-3]\d)(?!\d)", path.name)
-    return int(match.group(1)) if match else None
+def _is_documentation(path: Path) -> bool:
+    return path.suffix.lower() in DOCUMENTATION_SUFFIXES
 
 
-def collect(directory: Path, report: JoinReport) -> _Inputs:
-    """Read every recognisable file under ``directory``."""
-    inputs = _Inputs()
+def collect(directory: Path, report: JoinReport, year: int | None = None,
+            skip_unrecognised: bool = False) -> _Inputs:
+    """Read every file under ``directory``; each is used or refused, never skipped in silence.
+
+    ``year`` dates the figures of a file whose content states no year. A file that is not
+    recognised stops the build (unless ``skip_unrecognised``), as does any file that cannot be
+    read: every problem of every file is raised at once, as a ValidationError.
+    """
+    inputs, problems = _Inputs(), []
     files = sorted(p for p in Path(directory).rglob("*") if p.is_file() and not p.name.startswith("."))
     for path in files:
         kind = sniff(path)
         if kind is None:
-            report.say(f"ignored (not recognised): {path}")
+            problems += _not_recognised(path, report, skip_unrecognised)
             continue
-        report.say(f"read {kind}: {path}")
-        if kind == "boundaries":
-            for layer in read_boundary_file(path):
-                year = layer.year if layer.year is not None else _year_hint(path)
-                inputs.layers.append(replace(layer, year=year))
-        elif kind == "kerncijfers":
-            inputs.kerncijfers.append(read_kerncijfers(path))
-        elif kind == "crime":
-            inputs.crime.append(read_crime(path))
-        elif kind == "region_mapping":
-            inputs.mappings.append(read_region_mapping(path))
-        elif kind == "buurt_names":
-            inputs.names.append(read_area_names(path))
+        try:
+            what = _read(path, kind, inputs, year, report)
+        except ValidationError as err:
+            problems += err.problems
+            report.file(path, "refused", str(err.problems[0]) if err.problems else kind)
+        except ValueError as err:       # boundary files: GDAL's own message, with the path
+            problems.append(Problem(str(path), None, None, str(err).removeprefix(f"{path}: ")))
+            report.file(path, "refused", str(err))
+        else:
+            report.file(path, "used", f"{kind}: {what}")
+    if problems:
+        raise ValidationError(problems)
     return inputs
+
+
+def _not_recognised(path: Path, report: JoinReport, skip: bool) -> list[Problem]:
+    broken = read_problem(path)
+    if broken:
+        report.file(path, "refused", broken)
+        return [Problem(str(path), None, None, broken.removeprefix(f"{path}: "))]
+    if _is_documentation(path):
+        report.file(path, "ignored", "documentation, not figures")
+        return []
+    why = ("not recognised: not a CBS, PDOK or politie table, boundary file or region mapping this "
+           "tool reads" + _single_column_hint(path))
+    if skip:
+        report.file(path, "ignored", why + " (--skip-unrecognised)")
+        return []
+    report.file(path, "refused", why)
+    return [Problem(str(path), None, None, why + "; remove it from the folder or pass --skip-unrecognised")]
+
+
+def _single_column_hint(path: Path) -> str:
+    try:
+        columns, rows = peek_csv(path)
+    except (OSError, ValueError, csv.Error):
+        return ""
+    if len(columns) == 1 and rows and any(ch in columns[0] for ch in "|:\t ,;"):
+        return f" (its header {columns[0][:60]!r} is one column: separated by something other than ';' or ','?)"
+    return ""
+
+
+def _read(path: Path, kind: str, inputs: _Inputs, year: int | None, report: JoinReport) -> str:
+    """Read one recognised file into ``inputs``; say what it gave."""
+    if kind == "boundaries":
+        layers = read_boundary_file(path)
+        inputs.layers.extend(layers)
+        parts = []
+        for layer in layers:
+            parts.append(f"{len(layer.frame):,} {layer.level} polygons, boundary year {layer.year or 'unknown'}")
+            if not layer.attributes.empty:
+                parts.append(_kwb(layer, inputs, report))
+        return "; ".join(parts)
+    if kind == "kerncijfers":
+        table = read_kerncijfers(path)
+        return _add(inputs, _kerncijfers_figures(table, year, report))
+    if kind == "crime":
+        return _add(inputs, _crime_figures(read_crime(path), str(path), year, report))
+    if kind == "region_mapping":
+        mapping = read_region_mapping(path)
+        inputs.mappings.append(mapping)
+        return f"{len(mapping)} gemeenten in {mapping['regio_code'].nunique()} politie regionale eenheden"
+    names = read_area_names(path)
+    inputs.names.append(names)
+    return f"{len(names):,} area names"
+
+
+def _add(inputs: _Inputs, figures: _Figures) -> str:
+    inputs.figures.append(figures)
+    return _describe(figures)
+
+
+def _describe(figures: _Figures) -> str:
+    frame = figures.frame
+    if frame.empty:
+        return f"{figures.table_id or 'table unknown'}: no figures we use"
+    levels = frame.drop_duplicates("code")["code"].map(_level).value_counts()
+    years = ", ".join(map(str, sorted(frame["year"].unique())))
+    return (f"{figures.table_id or 'table unknown'} ({years}): {frame['variable'].nunique()} variables for "
+            + ", ".join(f"{levels[l]:,} {l}" for l in LEVELS if l in levels))
+
+
+def _kwb(layer: BoundaryLayer, inputs: _Inputs, report: JoinReport) -> str:
+    """The key figures a Wijk- en Buurtkaart layer carries, as figures of its year."""
+    try:
+        found = kwb_figures(layer)
+    except KwbYearUnknown as err:
+        return str(err).removeprefix(f"{layer.origin}: ")
+    for note in found.notes:
+        report.say(f"{layer.origin}: {note}")
+    if found.observations.empty:
+        return f"no key figures we use (attributes {', '.join(found.unused[:8]) or 'none'})"
+    inputs.figures.append(_Figures(layer.origin, "kwb", found.table_id, found.observations))
+    unused = f"; not used: {', '.join(found.unused)}" if found.unused else ""
+    return (f"key figures {found.year} ({found.table_id or 'table unknown'}): "
+            f"{', '.join(sorted(found.variables()))}{unused}")
+
+
+def _dated(frame: pd.DataFrame, origin: str, year: int | None, report: JoinReport) -> pd.DataFrame:
+    """Rows whose year the file does not state get ``year`` (``--year``); without it, refused."""
+    undated = frame["year"].isna()
+    if undated.any():
+        if year is None:
+            raise ValidationError([Problem(origin, None, None, "the content does not say which year these "
+                                                               "figures are: give --year")])
+        report.say(f"{origin}: the content states no year; taken as {year} (--year)")
+        frame = frame.assign(year=frame["year"].fillna(year))
+    return frame.astype({"year": "int64"})
+
+
+def _kerncijfers_figures(table: KerncijfersTable, year: int | None, report: JoinReport) -> _Figures:
+    frames = []
+    for variable, rule in KERNCIJFERS_VARIABLES.items():
+        values = rule.compute(table.frame)
+        if values is not None:
+            frames.append(pd.DataFrame({"code": table.frame["code"].to_numpy(), "variable": variable,
+                                        "value": values.to_numpy(dtype="float64")}))
+    frame = pd.concat(frames, ignore_index=True) if frames else _empty_figures()
+    frame["year"] = pd.Series(table.year, index=frame.index, dtype="Int64")
+    return _Figures(table.origin, "kerncijfers", table.table_id, _dated(frame, table.origin, year, report))
+
+
+def _crime_figures(crime: pd.DataFrame, origin: str, year: int | None, report: JoinReport) -> _Figures:
+    frames = []
+    for variable, soort in CRIME_VARIABLES.items():
+        part = crime[crime["soort_misdrijf"] == soort]
+        if len(part):
+            frames.append(pd.DataFrame({"code": part["code"].to_numpy(), "year": part["year"].to_numpy(),
+                                        "variable": variable, "value": part["count"].to_numpy(dtype="float64")}))
+    frame = pd.concat(frames, ignore_index=True) if frames else _empty_figures()
+    frame["year"] = frame["year"].astype("Int64")
+    return _Figures(origin, "crime", CRIME_TABLE, _dated(frame, origin, year, report))
+
+
+def _empty_figures() -> pd.DataFrame:
+    return pd.DataFrame({"code": pd.Series(dtype="string"), "year": pd.Series(dtype="Int64"),
+                         "variable": pd.Series(dtype="object"), "value": pd.Series(dtype="float64")})
 
 
 def _by_closeness(layers: list[BoundaryLayer], year: int) -> list[BoundaryLayer]:
@@ -171,36 +352,42 @@ def _by_closeness(layers: list[BoundaryLayer], year: int) -> list[BoundaryLayer]
     return sorted(layers, key=lambda l: (l.year is None, abs((l.year or 0) - year), -(l.year or 0)))
 
 
-def files_source(directory: Path, year: int) -> tuple[Source, JoinReport]:
-    """Assemble a Source for ``year`` from the official files in ``directory``."""
-    report = JoinReport()
-    inputs = collect(Path(directory), report)
-    if not inputs.mappings:
-        raise FileNotFoundError(
-            f"no gemeente → politie regionale eenheid mapping in {directory}: add a CBS 'Gebieden in "
-            "Nederland' export or a CSV with gemeentecode and politie_regionale_eenheid_code")
-    mapping = inputs.mappings[0].drop_duplicates("gemeente_code")
+def files_source(directory: Path, year: int | None = None, report: JoinReport | None = None,
+                 skip_unrecognised: bool = False) -> tuple[Source, JoinReport]:
+    """Assemble a Source from the official files in ``directory``.
 
-    kern = [k for k in inputs.kerncijfers if k.year in (None, year)]
-    kern_frame = pd.concat([k.frame for k in kern], ignore_index=True) if kern else pd.DataFrame(columns=["code", "name"])
-    kern_frame = kern_frame.drop_duplicates("code", keep="first")
-    crime = pd.concat(inputs.crime, ignore_index=True) if inputs.crime else pd.DataFrame(
-        columns=["code", "soort_misdrijf", "year", "count"])
-    crime = crime[crime["year"].isna() | (crime["year"] == year)]
-    # the same table saved twice (CSV and OData JSON) must not be counted twice
-    crime = crime.drop_duplicates(["code", "soort_misdrijf", "year"], keep="first")
+    Every year the files hold is built; ``year`` is the last year built and the year of the
+    area tree (the boundaries the figures are shown on), and dates figures whose file states
+    no year. Without ``year`` the latest year found is. ``report`` (made here when not given)
+    is filled as far as the build got, so a caller can write it when this raises.
 
-    areas = _area_tree(year, mapping, kern_frame, crime, inputs, report)
-    geometry, geometry_years = _geometry(areas, mapping, inputs.layers, year, report)
-    observations = pd.concat([_observations(areas, kern_frame, crime, year, report),
-                              _published_with_polygons(areas, inputs.layers, report)], ignore_index=True)
-    catalog, table_ids = _catalog(observations, kern, year, report)
+    Raises
+    ------
+    ValidationError
+        A file that is not recognised or cannot be read, a mapping that does not cover every
+        gemeente with figures or polygons, a file that seems cut off.
+    FilesRefused
+        A year that is not in the files, or no figures at all.
+    """
+    report = report if report is not None else JoinReport()
+    report.directory = str(directory)
+    inputs = collect(Path(directory), report, year, skip_unrecognised)
+    mapping = _mapping(inputs, directory)
+    figures = _figures_of_years(_combined(inputs.figures, report), year, directory, report)
+    tree_year = year if year is not None else int(figures["year"].max())
+
+    areas = _area_tree(tree_year, mapping, figures, inputs, report)
+    _check_coverage(inputs, figures, areas, tree_year)
+    geometry, geometry_years = _geometry(areas, mapping, inputs.layers, tree_year, report)
+    observations = _observations(areas, figures, tree_year, report)
+    catalog, table_ids = _catalog(observations, figures, report)
     observations = observations[observations["variable"].isin(catalog.variables())].reset_index(drop=True)
-
+    years = sorted(observations["year"].unique())
     source = Source(
         kind="cbs",
-        description=f"CBS en politie open data, {year}",
-        boundary_year=year,
+        description=f"CBS en politie open data, {years[0]}–{years[-1]}" if len(years) > 1
+        else f"CBS en politie open data, {years[0]}",
+        boundary_year=tree_year,
         areas=areas,
         geometry=geometry,
         observations=observations,
@@ -209,33 +396,94 @@ def files_source(directory: Path, year: int) -> tuple[Source, JoinReport]:
         origin=str(directory),
         settings={"boundary_years": ", ".join(f"{lvl} {yrs}" for lvl, yrs in geometry_years.items()),
                   **{f"table.{k}": v for k, v in table_ids.items()}},
-        urbanity=_urbanity(inputs.layers, year),
+        urbanity=_urbanity(inputs.layers, tree_year),
     )
     return source, report
 
 
-def _area_tree(year, mapping, kern, crime, inputs: _Inputs, report: JoinReport) -> pd.DataFrame:
-    names = pd.concat([kern[["code", "name"]], *inputs.names], ignore_index=True).dropna(subset=["code"])
-    listed = set(names["code"][names["code"].map(lambda c: is_valid_code(c, "buurt"))])
-    crime_codes = set(crime["code"][crime["code"].map(lambda c: is_valid_code(c, "buurt"))])
-    if UNKNOWN_LOCATION in crime_codes:
+def _mapping(inputs: _Inputs, directory) -> pd.DataFrame:
+    if not inputs.mappings:
+        raise FilesRefused(
+            f"no gemeente → politie regionale eenheid mapping in {directory}: add a CBS 'Gebieden in "
+            "Nederland' export or a CSV with gemeentecode and politie_regionale_eenheid_code "
+            "(`ondermijningsbeeld fetch` downloads it)")
+    mapping = pd.concat(inputs.mappings, ignore_index=True).drop_duplicates(["gemeente_code", "regio_code"])
+    twice = mapping[mapping["gemeente_code"].duplicated(keep=False)]
+    if len(twice):
+        raise FilesRefused("the region mappings disagree: " + "; ".join(
+            f"{g} in {', '.join(sorted(r['regio_code']))}" for g, r in twice.groupby("gemeente_code")))
+    return mapping.reset_index(drop=True)
+
+
+def _combined(parts: list[_Figures], report: JoinReport) -> pd.DataFrame:
+    """One value per code, year and variable: the table of :data:`PRECEDENCE` first (then the
+    first file); where two tables give different values the report says so."""
+    frames = [f.frame.assign(table_id=f.table_id, origin=f.origin, kind=f.kind, rank=PRECEDENCE[f.kind], order=i)
+              for i, f in enumerate(parts) if not f.frame.empty]
+    if not frames:
+        raise FilesRefused("none of the files holds figures this tool uses (Kerncijfers wijken en buurten, "
+                           "registered crime, or key figures with the polygons)")
+    all_rows = pd.concat(frames, ignore_index=True).sort_values(["rank", "order"], kind="stable")
+    all_rows["code"] = all_rows["code"].astype("string").str.replace(r"^NL\d{2}$", LAND_CODE, regex=True)
+    keys = ["code", "year", "variable"]
+    kept = all_rows.drop_duplicates(keys, keep="first")
+    others = all_rows[all_rows.duplicated(keys, keep="first")].merge(
+        kept[keys + ["value", "origin"]], on=keys, suffixes=("", "_used"))
+    differ = others[~np.isclose(others["value"], others["value_used"], equal_nan=True)]
+    for (origin, used, variable, year), rows in differ.groupby(["origin", "origin_used", "variable", "year"]):
+        report.say(f"{variable} {year}: {len(rows):,} values of {origin} differ from {used}, which is used "
+                   f"(e.g. {rows['code'].iloc[0]}: {rows['value'].iloc[0]:g} vs {rows['value_used'].iloc[0]:g})")
+    return kept.drop(columns=["rank", "order"]).reset_index(drop=True)
+
+
+def _figures_of_years(figures: pd.DataFrame, year: int | None, directory, report: JoinReport) -> pd.DataFrame:
+    found = sorted(int(y) for y in figures["year"].unique())
+    if year is None:
+        return figures
+    if year not in found:
+        raise FilesRefused(f"no figures of {year} in {directory}; the files hold {', '.join(map(str, found))}")
+    later = figures[figures["year"] > year]
+    for origin, rows in later.groupby("origin"):
+        report.say(f"{origin}: figures of {', '.join(map(str, sorted(rows['year'].unique())))} left out "
+                   f"(--year {year} is the last year built)")
+    return figures[figures["year"] <= year].reset_index(drop=True)
+
+
+def _level(code: object) -> str | None:
+    """The level of an area code, or ``None`` for what is not one."""
+    return next((level for level, pattern in CODE_PATTERNS.items()
+                 if isinstance(code, str) and pattern.match(code)), None)
+
+
+def _codes(values, level: str) -> set[str]:
+    return {c for c in values if is_valid_code(c, level)}
+
+
+def _area_tree(year, mapping, figures: pd.DataFrame, inputs: _Inputs, report: JoinReport) -> pd.DataFrame:
+    """Land, regions, the mapping's gemeenten, and the wijken and buurten of ``year``: from the
+    figures of that year, the code lists, and the polygons of that boundary year."""
+    names = pd.concat([pd.DataFrame(columns=["code", "name"]), *inputs.names], ignore_index=True)
+    now = set(figures.loc[figures["year"] == year, "code"])
+    layers_now = [l for l in inputs.layers if l.year == year]
+    buurten = _codes(now, "buurt") | _codes(names["code"], "buurt") | {
+        c for l in layers_now if l.level == "buurt" for c in l.frame["code"]}
+    if UNKNOWN_LOCATION in buurten:
         report.unmatched("buurt", [UNKNOWN_LOCATION], "figures", "crime", "crime of unknown location (no area)")
-        crime_codes.discard(UNKNOWN_LOCATION)
-    buurten = listed or crime_codes
-    if listed and crime_codes - listed:
-        report.unmatched("buurt", crime_codes - listed, "figures", "crime", "crime figures for a buurt not in the area list")
-    gemeenten = set(mapping["gemeente_code"])
-    outside = {b for b in buurten if gemeente_of(b) not in gemeenten}
-    if outside:
-        report.unmatched("buurt", outside, "figures", "area list", "gemeente not in the region mapping")
-        buurten -= outside
+        buurten.discard(UNKNOWN_LOCATION)
 
     wijk_layers = _by_closeness([l for l in inputs.layers if l.level == "wijk"], year)
-    wijk_extra = pd.DataFrame(columns=["code", "name", "is_water"])
-    if wijk_layers:
-        best = wijk_layers[0].frame
-        wijk_extra = best[best["code"].map(gemeente_of).isin(gemeenten)][["code", "name", "is_water"]]
-    wijken = {wijk_of(b) for b in buurten} | set(wijk_extra["code"])
+    wijk_extra = wijk_layers[0].frame[["code", "name", "is_water"]] if wijk_layers else pd.DataFrame(
+        columns=["code", "name", "is_water"])
+    wijken = {wijk_of(b) for b in buurten} | _codes(now, "wijk") | set(wijk_extra["code"])
+    gemeenten = set(mapping["gemeente_code"])
+    implied = {gemeente_of(c) for c in wijken | buurten} | _codes(now, "gemeente") | {
+        c for l in layers_now if l.level == "gemeente" for c in l.frame["code"]}
+    abroad = {c for c in wijken | buurten if gemeente_of(c) == ABROAD_GEMEENTE}
+    if abroad:
+        report.unmatched("wijk", abroad, "figures", "area list", "Buitenland (GM0998): not an area of the map")
+        wijken -= abroad
+        buurten -= abroad
+    _check_mapping(mapping, implied - {ABROAD_GEMEENTE}, year)
 
     # names: the figures' own titles first, then the polygons' names, closest boundary year first
     candidates = [names[["code", "name"]]] + [l.frame[["code", "name"]] for l in _by_closeness(inputs.layers, year)]
@@ -260,14 +508,46 @@ def _area_tree(year, mapping, kern, crime, inputs: _Inputs, report: JoinReport) 
     rows += [(b, "buurt", name_of.get(b) or b, wijk_of(b), b in water) for b in sorted(buurten)]
     areas = pd.DataFrame(rows, columns=["code", "level", "name", "parent_code", "is_water"])
     counts = areas["level"].value_counts()
-    report.say("areas: " + ", ".join(f"{counts.get(l, 0)} {l}" for l in ("regio", "gemeente", "wijk", "buurt")))
+    report.say(f"areas ({year}): " + ", ".join(f"{counts.get(l, 0):,} {l}" for l in ("regio", "gemeente", "wijk", "buurt")))
     return areas
+
+
+def _check_mapping(mapping: pd.DataFrame, gemeenten: set[str], year: int) -> None:
+    """The mapping must place every gemeente that has figures or polygons of ``year``."""
+    missing = sorted(gemeenten - set(mapping["gemeente_code"]))
+    if missing:
+        raise FilesRefused(
+            f"the gemeente → regionale eenheid mapping covers {len(gemeenten) - len(missing)} of the "
+            f"{len(gemeenten)} gemeenten with figures or polygons of {year}; missing: "
+            f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''} (a mapping cut off, or of another year?)")
+
+
+def _check_coverage(inputs: _Inputs, figures: pd.DataFrame, areas: pd.DataFrame, year: int) -> None:
+    """A file whose figures of ``year`` cover clearly fewer codes of a level than the code lists
+    and polygons of that boundary year have, inside the gemeenten it covers, is cut off."""
+    reference = {level: set(areas.loc[areas["level"] == level, "code"]) - set(areas.loc[areas["is_water"], "code"])
+                 for level in ("wijk", "buurt")}
+    problems = []
+    for part in inputs.figures:
+        rows = part.frame[part.frame["year"] == year]
+        for level, known in reference.items():
+            codes = _codes(rows["code"], level) & known
+            if not codes:
+                continue
+            inside = {c for c in known if gemeente_of(c) in {gemeente_of(x) for x in codes}}
+            if len(inside) >= MIN_CODES and len(codes) < MIN_COVERAGE * len(inside):
+                problems.append(Problem(part.origin, None, None,
+                                        f"figures for {len(codes):,} of the {len(inside):,} {level} codes of {year} "
+                                        "in the gemeenten it covers: cut off?"))
+    if problems:
+        raise ValidationError(problems)
 
 
 def _geometry(areas, mapping, layers: list[BoundaryLayer], year: int, report: JoinReport):
     """Polygons per level: per code the closest boundary year that has it."""
     geometry: dict[str, gpd.GeoDataFrame] = {}
     years: dict[str, str] = {}
+    name_of = dict(zip(areas["code"], areas["name"]))
     for level in ("gemeente", "wijk", "buurt"):
         wanted = set(areas.loc[areas["level"] == level, "code"])
         found: dict[str, object] = {}
@@ -281,15 +561,17 @@ def _geometry(areas, mapping, layers: list[BoundaryLayer], year: int, report: Jo
             stray = set(layer.frame["code"]) - wanted
             if stray:
                 report.unmatched(level, stray, "geometry", layer.origin, f"polygon (boundary year {layer.year}) "
-                                 f"has no {level} in the {year} figures/area list")
+                                 f"has no {level} in the {year} figures/area list",
+                                 dict(zip(layer.frame["code"], layer.frame["name"].fillna(""))))
         if not found:
             report.say(f"{level}: no polygons")
             continue
         missing = wanted - set(found)
+        report.matched[(level, "with a polygon")] = len(found)
         report.say(f"{level}: {len(found)} of {len(wanted)} codes have a polygon"
                    + (f" (boundary years {', '.join(f'{y}: {n}' for y, n in used.items())})" if used else ""))
         if missing:
-            report.unmatched(level, missing, "figures", "area list", "no polygon for this code")
+            report.unmatched(level, missing, "figures", "area list", "no polygon for this code", name_of)
         geometry[level] = gpd.GeoDataFrame({"code": list(found)}, geometry=list(found.values()), crs=RD_NEW)
         years[level] = "/".join(str(y) for y in sorted(used, key=lambda y: (y is None, y)))
     if "gemeente" in geometry:
@@ -301,30 +583,26 @@ def _geometry(areas, mapping, layers: list[BoundaryLayer], year: int, report: Jo
     return geometry, years
 
 
-def _observations(areas, kern: pd.DataFrame, crime: pd.DataFrame, year: int, report: JoinReport) -> pd.DataFrame:
-    buurten = set(areas.loc[areas["level"] == "buurt", "code"])
-    frames = []
-    rows = kern[kern["code"].isin(buurten)]
-    for variable, rule in KERNCIJFERS_VARIABLES.items():
-        values = rule.compute(rows) if len(rows) else None
-        if values is None:
-            continue
-        frames.append(pd.DataFrame({"code": rows["code"], "year": year, "variable": variable, "value": values}))
-    crime_rows = crime[crime["code"].isin(buurten)]
-    for variable, soort in CRIME_VARIABLES.items():
-        part = crime_rows[crime_rows["soort_misdrijf"] == soort]
-        if len(part):
-            part = part.groupby("code", as_index=False)["count"].sum(min_count=1)
-            frames.append(pd.DataFrame({"code": part["code"], "year": year, "variable": variable,
-                                        "value": part["count"]}))
-    if not frames:
-        raise ValueError("none of the files holds buurt figures for the year asked for")
-    obs = pd.concat(frames, ignore_index=True)
-    obs["value"] = obs["value"].astype(float)
-    obs["year"] = obs["year"].astype(int)
-    present = sorted(obs["variable"].unique())
-    report.say(f"variables present: {', '.join(present)}")
-    return obs[["code", "year", "variable", "value"]].reset_index(drop=True)
+def _observations(areas: pd.DataFrame, figures: pd.DataFrame, year: int, report: JoinReport) -> pd.DataFrame:
+    """The figures of the tree's areas; those of other codes are reported with the reason."""
+    known = set(areas["code"])
+    inside = figures["code"].isin(known)
+    stray = figures[~inside & (figures["code"] != UNKNOWN_LOCATION)
+                    & (figures["code"].map(gemeente_of) != ABROAD_GEMEENTE)]
+    for (origin, code_year), rows in stray.groupby(["origin", "year"]):
+        for level in LEVELS:
+            codes = set(rows["code"][rows["code"].map(_level) == level])
+            if codes:
+                reason = (f"{level} code of {code_year}, not in the areas of {year}" if code_year != year
+                          else f"{level} code not in the areas of {year} (not in the region mapping's gemeenten)")
+                report.unmatched(level, codes, "figures", origin, reason)
+    obs = figures[inside].copy()
+    for level in ("gemeente", "wijk", "buurt"):
+        n = obs.loc[obs["code"].map(_level) == level, "code"].nunique()
+        if n:
+            report.matched[(level, "with figures")] = n
+    report.say(f"variables present: {', '.join(sorted(obs['variable'].unique()))}")
+    return obs.reset_index(drop=True)
 
 
 def _urbanity(layers: list[BoundaryLayer], year: int) -> pd.Series | None:
@@ -338,51 +616,34 @@ def _urbanity(layers: list[BoundaryLayer], year: int) -> pd.Series | None:
     return None
 
 
-def _published_with_polygons(areas, layers: list[BoundaryLayer], report: JoinReport) -> pd.DataFrame:
-    """Figures CBS publishes per gemeente or wijk with its polygons; they win over sums of buurten."""
-    frames = []
-    for layer in layers:
-        if layer.level == "buurt" or layer.attributes.empty:
-            continue
-        rows = layer.attributes[layer.attributes["code"].isin(set(areas["code"]))]
-        for column in rows.columns.drop("code"):
-            variable, factor = ATTRIBUTE_VARIABLES.get(re.sub(r"[^a-z0-9]", "", column.lower()), (None, 1.0))
-            if variable is None or rows[column].isna().all():
-                continue
-            if layer.year is None:
-                report.say(f"{layer.origin}: {column} not used, the boundary year is unknown")
-                continue
-            frames.append(pd.DataFrame({"code": rows["code"], "year": layer.year, "variable": variable,
-                                        "value": rows[column].astype(float) * factor}))
-            report.say(f"{layer.origin}: published {layer.level} {variable} {layer.year} for {len(rows)} areas")
-    empty = pd.DataFrame({"code": pd.Series(dtype=str), "year": pd.Series(dtype=int),
-                          "variable": pd.Series(dtype=str), "value": pd.Series(dtype=float)})
-    out = pd.concat(frames, ignore_index=True) if frames else empty
-    # one value per code, year and variable: the first layer (closest boundary year) wins
-    return out.drop_duplicates(["code", "year", "variable"], keep="first")
+def _tables(figures: pd.DataFrame, variables: set[str], kinds: tuple[str, ...]) -> str:
+    """``"85984NED (2024), 85618NED (2023)"``: the tables and years the variables come from."""
+    rows = figures[figures["variable"].isin(variables) & figures["kind"].isin(kinds) & figures["value"].notna()]
+    rows = rows.assign(table=rows["table_id"].fillna("tabel onbekend"))
+    by_table = rows.groupby("table")["year"].agg(lambda y: sorted(set(int(v) for v in y)))
+    ordered = sorted(by_table.items(), key=lambda item: -item[1][-1])
+    return ", ".join(f"{table} ({', '.join(map(str, years))})" for table, years in ordered)
 
 
-def _catalog(obs: pd.DataFrame, kern, year: int, report: JoinReport) -> tuple[Catalog, dict[str, str]]:
-    """The cbs indicators whose variables are present, each naming the tables of its years."""
+def _catalog(obs: pd.DataFrame, figures: pd.DataFrame, report: JoinReport) -> tuple[Catalog, dict[str, str]]:
+    """The cbs indicators whose variables are present, each naming the tables and years of its figures."""
     base = load_catalog().for_dataset("cbs")
     known = obs.groupby("variable")["value"].apply(lambda v: v.notna().any())
     present = set(known[known].index)
-    years_of = obs.dropna(subset=["value"]).groupby("variable")["year"].agg(lambda y: sorted(set(y)))
-    named = {k.year or year: k.table_id for k in kern if k.table_id}
-
-    def kerncijfers(years: list[int]) -> str:
-        return ", ".join(f"{named.get(y) or KERNCIJFERS_TABLES.get(y, 'Kerncijfers')} ({y})" for y in years)
-
+    used = obs[["code", "year", "variable"]].merge(figures, on=["code", "year", "variable"])
     kept, absent = [], []
     for ind in base.indicators:
         needs = {ind.numerator, ind.denominator} - {""}
         if needs <= present:
-            ids = {"kerncijfers": kerncijfers(years_of[ind.numerator]), "misdrijven": CRIME_TABLE}
+            ids = {"kerncijfers": _tables(used, needs, ("kerncijfers", "kwb")),
+                   "misdrijven": _tables(used, needs, ("crime", "statline"))}
             kept.append(replace(ind, table_id=ind.table_id.format(**ids)))
         else:
             absent.append(f"{ind.id} (needs {', '.join(sorted(needs - present))})")
     report.say(f"indicators: {len(kept)} made" + (f"; absent from the input: {'; '.join(absent)}" if absent else ""))
     if not kept:
-        raise ValueError("no indicator can be made from these files")
-    table_ids = {"kerncijfers": kerncijfers(sorted(set(obs["year"]))), "misdrijven": CRIME_TABLE}
-    return Catalog(base.themes, tuple(kept), base.open_variables), table_ids
+        raise FilesRefused("no indicator can be made from these files")
+    every = set(obs["variable"])
+    table_ids = {"kerncijfers": _tables(used, every, ("kerncijfers", "kwb")),
+                 "misdrijven": _tables(used, every, ("crime", "statline"))}
+    return Catalog(base.themes, tuple(kept), base.open_variables), {k: v for k, v in table_ids.items() if v}

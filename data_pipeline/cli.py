@@ -1,7 +1,7 @@
 """The data commands of ``ondermijningsbeeld``: build, fetch, indicators, table, check-disclosure.
 
     ondermijningsbeeld build --demo            build the warehouse from the synthetic demo country
-    ondermijningsbeeld build --from-files DIR --year 2024
+    ondermijningsbeeld build --from-files DIR [--year 2024] [--skip-unrecognised]
     ondermijningsbeeld fetch --year 2024 --to DIR
     ondermijningsbeeld indicators [--format csv]
     ondermijningsbeeld table --level gemeente --parent RE01 --indicator ID --year 2024
@@ -64,20 +64,29 @@ def build_demo(path: Path, seed: int = 2024, scale: float = 1.0, out=sys.stderr)
         progress.close()
 
 
-def build_from_files(path: Path, directory: Path, year: int, out=sys.stderr):
-    """Build the warehouse from a folder of official files; write the join report beside it."""
-    from data_pipeline.cbs_source import files_source
+def build_from_files(path: Path, directory: Path, year: int | None = None, out=sys.stderr,
+                     skip_unrecognised: bool = False):
+    """Build the warehouse from a folder of official files; write the join report beside it,
+    also when the build fails (then the previous warehouse stays as it was)."""
+    from data_pipeline.cbs_source import JoinReport, files_source
 
     path, directory = Path(path), Path(directory)
+    joins = JoinReport()
     progress = ProgressBar(1 + len(BUILD_STEPS), f"Building from {directory}", out)
     steps = StepLog(progress)
     try:
         with steps.step("read files"):
-            source, joins = files_source(directory, year)
+            source, _ = files_source(directory, year, joins, skip_unrecognised)
         report = build_warehouse(source, path, steps)
+    except BaseException as err:
+        joins.outcome = f"failed: {' '.join(str(err).split())[:300]}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"Join report: {joins.write(join_report_path(path)).resolve()}", file=out)
+        raise
     finally:
         progress.close()
-    report.notes = [*report.notes, *joins.lines]
+    joins.outcome = f"built {path.name} ({report.build_id})"
+    report.notes = [*report.notes, *joins.summary()[1:], *joins.lines]
     report.join_file = joins.write(join_report_path(path))
     return report
 
@@ -96,20 +105,18 @@ def _print_report(report, out) -> None:
     for line in report.notes:
         print(f"  {line}", file=out)
     if report.join_file:
-        print(f"Codes that did not join: {report.join_file.resolve()}", file=out)
+        print(f"Join report: {report.join_file.resolve()}", file=out)
     _print_protection(report.protection, out)
 
 
 def cmd_build(args) -> int:
     if args.from_files:
-        if args.year is None:
-            print("--from-files needs --year (the year of the figures, e.g. 2024)", file=sys.stderr)
-            return 2
-        report = build_from_files(args.warehouse, args.from_files, args.year)
+        report = build_from_files(args.warehouse, args.from_files, args.year,
+                                  skip_unrecognised=args.skip_unrecognised)
     elif args.demo:
         report = build_demo(args.warehouse, seed=args.seed, scale=args.scale)
     else:
-        print("Say what to build from: --demo or --from-files DIR --year YEAR.", file=sys.stderr)
+        print("Say what to build from: --demo or --from-files DIR [--year YEAR].", file=sys.stderr)
         return 2
     _print_report(report, sys.stdout)
     return 0
@@ -301,7 +308,10 @@ def register(sub) -> None:
     source.add_argument("--demo", action="store_true", help="from the synthetic demo country")
     source.add_argument("--from-files", type=Path, metavar="DIR",
                         help="from official CBS/PDOK/politie files in DIR (recognised by content)")
-    b.add_argument("--year", type=int, help="with --from-files: the year of the figures")
+    b.add_argument("--year", type=int, help="with --from-files: the last year to build (default: the latest in the "
+                                            "files) and the year of figures whose file does not state one")
+    b.add_argument("--skip-unrecognised", action="store_true",
+                   help="with --from-files: list files that are not recognised instead of stopping")
     b.add_argument("--seed", type=int, default=2024)
     b.add_argument("--scale", type=float, default=1.0, help="demo size relative to the Netherlands")
     b.set_defaults(func=cmd_build)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from data_pipeline.cbs_files import sniff
-from data_pipeline.cbs_source import files_source
+from data_pipeline.cbs_source import files_source, read_join_report
 from app import main
 from data_pipeline.cli import join_report_path
 from data_pipeline.warehouse import Scope, Warehouse
@@ -23,7 +23,9 @@ def folder(tmp_path_factory):
     """The fixture files under meaningless names: recognition is by content only."""
     target = tmp_path_factory.mktemp("downloads")
     for i, path in enumerate(sorted(FIXTURES.iterdir())):
-        if path.suffix != ".py":
+        if path.suffix == ".md":
+            shutil.copy(path, target / path.name)      # documentation beside the data keeps its name
+        elif path.suffix != ".py":
             shutil.copy(path, target / f"bestand_{i}{path.suffix if path.suffix == '.gpkg' else ''}")
     return target
 
@@ -37,10 +39,11 @@ def built(folder, tmp_path_factory):
 
 def test_every_file_is_recognised_by_content(folder):
     _, report = files_source(folder, 2024)
-    kinds = [line.split(":")[0] for line in report.lines if line.startswith(("read", "ignored"))]
-    assert kinds.count("read boundaries") == 3 and kinds.count("read kerncijfers") == 2
-    assert kinds.count("read crime") == 2 and kinds.count("read region_mapping") == 2
-    assert kinds.count("read buurt_names") == 1 and kinds.count("ignored (not recognised)") == 1  # README
+    kinds = [f"{f['status']} {f['what'].split(':')[0]}" for f in report.files]
+    assert kinds.count("used boundaries") == 3 and kinds.count("used kerncijfers") == 2
+    assert kinds.count("used crime") == 2 and kinds.count("used region_mapping") == 2
+    assert kinds.count("used buurt_names") == 1
+    assert kinds.count("ignored documentation, not figures") == 1 and len(kinds) == 11     # the README
 
 
 def test_tree_names_and_water(built):
@@ -61,9 +64,10 @@ def test_missing_stays_missing_and_a_published_zero_stays_zero(built):
     assert kids.at["BU0363AB01", "status"] == "ok" and kids.at["BU0363AB01", "denominator"] == 25
     drugs = wh.table("buurt", "GM0014", "drugshandel_per_10000_inwoners", 2024, EVERYTHING).set_index("code")
     assert drugs.at["BU00140000", "numerator"] == 28
-    # the same crime table saved as CSV and as OData JSON is counted once
+    # the gemeente's own published row wins over the sum of its buurten, and the same crime table
+    # saved as CSV and as OData JSON is counted once (214, not 428)
     total = wh.table("gemeente", "GM0014", "drugshandel_per_10000_inwoners", 2024, EVERYTHING).iloc[0]
-    assert total["numerator"] == 28
+    assert total["numerator"] == 214
 
 
 def test_published_gemeente_figures_win_and_sentinels_are_not_numbers(built):
@@ -76,7 +80,7 @@ def test_published_gemeente_figures_win_and_sentinels_are_not_numbers(built):
 
 def test_join_report_beside_the_warehouse_names_what_did_not_join(built):
     path, _ = built
-    report = pd.read_csv(join_report_path(path))
+    report = read_join_report(join_report_path(path))
     missing = report[report["reason"] == "no polygon for this code"]
     assert {"GM0518", "GM0599"} <= set(missing["code"])   # in the mapping, no polygon in the files
 

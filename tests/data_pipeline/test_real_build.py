@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from data_pipeline.cbs_source import read_join_report
 from data_pipeline.cli import join_report_path
 from data_pipeline.warehouse import Scope
 from tests.realdata import real_data_dir
@@ -77,8 +78,8 @@ def test_amsterdam_drills_down_to_its_517_buurten(real_warehouse):
 
 
 def test_join_report_lists_what_did_not_match(real_warehouse_path, real_warehouse):
-    report = pd.read_csv(join_report_path(real_warehouse_path))
-    assert set(report.columns) == {"level", "code", "side", "origin", "reason"}
+    report = read_join_report(join_report_path(real_warehouse_path))
+    assert set(report.columns) == {"level", "code", "name", "side", "origin", "reason"}
     no_polygon = report[(report["level"] == "buurt") & (report["reason"] == "no polygon for this code")]
     assert len(no_polygon) > 1000  # the 2019 buurt polygons miss many 2024 codes (README: ~82% join)
     has_map = set()
