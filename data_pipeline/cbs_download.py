@@ -97,7 +97,7 @@ import urllib3.exceptions
 
 from data_pipeline.http_client import new_session
 
-__all__ = ["CRIME_CODES", "SUPPORTED_YEARS", "Download", "FetchError", "add_arguments",
+__all__ = ["CRIME_CODES", "GEBIEDEN_TABLES", "SUPPORTED_YEARS", "Download", "FetchError", "add_arguments",
            "downloads_for_year", "fetch_year", "page_filename", "run"]
 
 #: Kerncijfers wijken en buurten (CBS StatLine) per boundary year.
@@ -109,6 +109,16 @@ KERNCIJFERS_TABLES: dict[int, str] = {
     2025: "86165NED",
 }
 SUPPORTED_YEARS: tuple[int, ...] = tuple(sorted(KERNCIJFERS_TABLES))
+
+#: CBS *Gebieden in Nederland* per year: the regional classifications of each gemeente, among
+#: them its politie regionale eenheid (= RIEC region), which ``build`` needs.
+GEBIEDEN_TABLES: dict[int, str] = {
+    2021: "84929NED",
+    2022: "85067NED",
+    2023: "85385NED",
+    2024: "85755NED",
+    2025: "86059NED",
+}
 
 #: Politie "Geregistreerde misdrijven; wijk en buurt" (yearly), in CBS's dataderden catalogue.
 CRIME_TABLE = "47018NED"
@@ -217,7 +227,8 @@ def downloads_for_year(year: int) -> list[Download]:
     >>> [(d.name, d.filename) for d in downloads_for_year(2024)]  # doctest: +NORMALIZE_WHITESPACE
     [('kerncijfers', '85984NED_TypedDataSet.json'),
      ('misdrijven', '47018NED_2024JJ00_TypedDataSet.json'),
-     ('wijkbuurtkaart', 'wijkenbuurten_2024.gpkg')]
+     ('wijkbuurtkaart', 'wijkenbuurten_2024.gpkg'),
+     ('gebieden', '85755NED_TypedDataSet.json')]
     >>> downloads_for_year(2019)
     Traceback (most recent call last):
     ...
@@ -252,6 +263,14 @@ def downloads_for_year(year: int) -> list[Download]:
             description=f"CBS/PDOK Wijk- en Buurtkaart {year}, GeoPackage (gemeenten, wijken, buurten)",
             kind="geopackage",
             mirrors=tuple(gpkg[1:]),
+        ),
+        Download(
+            name="gebieden",
+            table_id=GEBIEDEN_TABLES[year],
+            url=_odata_url(ODATA_FEED, GEBIEDEN_TABLES[year]),
+            filename=f"{GEBIEDEN_TABLES[year]}_TypedDataSet.json",
+            description=(f"CBS Gebieden in Nederland {year} ({GEBIEDEN_TABLES[year]}): per gemeente its "
+                         "politie regionale eenheid (= RIEC region), OData JSON"),
         ),
     ]
 

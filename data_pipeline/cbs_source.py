@@ -145,8 +145,9 @@ class JoinReport:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["level", "code", "name", "side", "origin", "reason"])
 
-    def summary(self) -> list[str]:
-        """Per level: codes that joined and, per reason, those that did not; files not used."""
+    def summary(self, files: bool = True) -> list[str]:
+        """Per level: codes that joined and, per reason, those that did not; then (``files``) the
+        files not used."""
         out = [f"join report of {self.directory}: {self.outcome}"]
         frame = self.frame()
         for level in ("gemeente", "wijk", "buurt"):
@@ -155,7 +156,7 @@ class JoinReport:
             missed = "; ".join(f"{n:,} {reason}" for reason, n in reasons.items())
             if joined or missed:
                 out.append(f"{level}: {joined or 'nothing joined'}" + (f"; did not join: {missed}" if missed else ""))
-        for entry in self.files:
+        for entry in self.files if files else ():
             if entry["status"] != "used":
                 out.append(f"{entry['status']}: {entry['file']} ({entry['what']})")
         return out

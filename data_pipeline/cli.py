@@ -86,7 +86,7 @@ def build_from_files(path: Path, directory: Path, year: int | None = None, out=s
     finally:
         progress.close()
     joins.outcome = f"built {path.name} ({report.build_id})"
-    report.notes = [*report.notes, *joins.summary()[1:], *joins.lines]
+    report.notes = [*report.notes, *joins.summary(files=False)[1:], *joins.lines]
     report.join_file = joins.write(join_report_path(path))
     return report
 

@@ -24,20 +24,24 @@ import requests
 
 from data_pipeline import cbs_download, http_client
 from tests.network import closed_port, hosts_point_to
+from data_pipeline.cbs_files import read_region_mapping
 from data_pipeline.cbs_download import (CRIME_CODES, SUPPORTED_YEARS, FetchError, add_arguments,
-                                        crime_filter, downloads_for_year, fetch_year, page_filename)
+                                        GEBIEDEN_TABLES, crime_filter, downloads_for_year, fetch_year,
+                                        page_filename)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "download"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-KWB, CRIME, GPKG = downloads_for_year(2024)
+KWB, CRIME, GPKG, GEBIEDEN = downloads_for_year(2024)
 KWB_PAGE2 = "https://opendata.cbs.nl/ODataFeed/OData/85984NED/TypedDataSet?$format=json&$skip=10000"
 ROUTES_2024 = {
     KWB.url: "odata_85984NED_page1.json",
     KWB_PAGE2: "odata_85984NED_page2.json",
     CRIME.url: "odata_47018NED_2024.json",
     GPKG.url: "wijkenbuurten_2024.gpkg",
+    GEBIEDEN.url: "odata_85755NED_2024.json",
 }
-EXPECTED_NAMES = ["85984NED_TypedDataSet.json", "47018NED_2024JJ00_TypedDataSet.json", "wijkenbuurten_2024.gpkg"]
+EXPECTED_NAMES = ["85984NED_TypedDataSet.json", "47018NED_2024JJ00_TypedDataSet.json", "wijkenbuurten_2024.gpkg",
+                  "85755NED_TypedDataSet.json"]
 
 
 def fixture(name: str) -> bytes:
@@ -206,8 +210,11 @@ def test_every_supported_year_names_the_official_tables_and_files():
     tables = {2021: "85039NED", 2022: "85318NED", 2023: "85618NED", 2024: "85984NED", 2025: "86165NED"}
     assert SUPPORTED_YEARS == tuple(tables)
     for year, table in tables.items():
-        kwb, crime, gpkg = downloads_for_year(year)
-        assert [d.name for d in (kwb, crime, gpkg)] == ["kerncijfers", "misdrijven", "wijkbuurtkaart"]
+        kwb, crime, gpkg, gebieden = downloads_for_year(year)
+        assert [d.name for d in (kwb, crime, gpkg, gebieden)] == ["kerncijfers", "misdrijven", "wijkbuurtkaart",
+                                                                 "gebieden"]
+        assert gebieden.table_id == GEBIEDEN_TABLES[year]
+        assert gebieden.url == f"https://opendata.cbs.nl/ODataFeed/odata/{gebieden.table_id}/TypedDataSet?$format=json"
         assert (kwb.table_id, crime.table_id, gpkg.table_id) == (table, "47018NED", f"wijkbuurtkaart_{year}")
         assert kwb.url == f"https://opendata.cbs.nl/ODataFeed/odata/{table}/TypedDataSet?$format=json"
         assert crime.url.startswith("https://dataderden.cbs.nl/ODataFeed/odata/47018NED/TypedDataSet?$format=json&$filter=")
@@ -253,13 +260,15 @@ def assert_fetched_2024(folder: Path, paths: list[Path]) -> None:
     assert crime["value"] == rows("odata_47018NED_2024.json")
     assert crime["odata.metadata"].startswith("https://dataderden.cbs.nl/")
     assert (folder / EXPECTED_NAMES[2]).read_bytes() == fixture("wijkenbuurten_2024.gpkg")
+    mapping = read_region_mapping(folder / EXPECTED_NAMES[3])      # what build needs to place gemeenten
+    assert set(mapping["gemeente_code"]) >= {"GM0014", "GM0363"} and mapping["regio_code"].str.match(r"RE\d\d").all()
 
 
 def test_fetch_saves_each_file_under_its_name_with_the_pages_concatenated(tmp_path):
     recorded, messages = Recorded(), []
     paths = fetch_year(2024, tmp_path / "bronnen" / "2024", session=recorded.session(), progress=messages.append)
     assert_fetched_2024(tmp_path / "bronnen" / "2024", paths)
-    assert recorded.calls == [KWB.url, KWB_PAGE2, CRIME.url, GPKG.url]
+    assert recorded.calls == [KWB.url, KWB_PAGE2, CRIME.url, GPKG.url, GEBIEDEN.url]
     assert any("page 2, 5 rows" in m for m in messages) and any("done" in m for m in messages)
 
 
@@ -267,7 +276,7 @@ def test_fetch_through_a_local_http_server_uses_the_real_requests_path(tmp_path,
     server = serve()
     paths = fetch_year(2024, tmp_path, session=server.session())
     assert_fetched_2024(tmp_path, paths)
-    assert server.requests == [KWB.url, KWB_PAGE2, CRIME.url, GPKG.url]
+    assert server.requests == [KWB.url, KWB_PAGE2, CRIME.url, GPKG.url, GEBIEDEN.url]
     assert server.user_agents == {http_client.USER_AGENT}
 
 
@@ -292,7 +301,7 @@ def test_a_busy_server_is_asked_again_until_it_answers(tmp_path, serve, no_backo
     server = serve({**ROUTES_2024, CRIME.url: [(503, b"busy"), (502, b"bad gateway"), (200, crime)],
                     GPKG.url: [DROP, (200, fixture("wijkenbuurten_2024.gpkg"))]})   # closed, then answered
     assert_fetched_2024(tmp_path, fetch_year(2024, tmp_path, session=server.session()))
-    assert server.requests == [KWB.url, KWB_PAGE2, CRIME.url, CRIME.url, CRIME.url, GPKG.url, GPKG.url]
+    assert server.requests == [KWB.url, KWB_PAGE2, CRIME.url, CRIME.url, CRIME.url, GPKG.url, GPKG.url, GEBIEDEN.url]
 
 
 def test_a_server_that_stays_busy_ends_with_what_to_download_by_hand(tmp_path, serve, no_backoff):
@@ -317,13 +326,14 @@ def test_retry_after_is_waited_for_up_to_a_limit(tmp_path, serve, no_backoff, mo
 
 
 def test_a_moved_geopackage_is_taken_from_the_documented_alternative(tmp_path):
-    kwb, crime, gpkg = downloads_for_year(2023)
+    kwb, crime, gpkg, gebieden = downloads_for_year(2023)
     assert gpkg.mirrors, "2023 has a second documented PDOK file name"
     page1 = fixture("odata_85984NED_page1.json").replace(b"85984NED", b"85618NED")
     recorded = Recorded({kwb.url: page1, KWB_PAGE2.replace("85984NED", "85618NED"): "odata_85984NED_page2.json",
-                         crime.url: "odata_47018NED_2024.json", gpkg.mirrors[0]: "wijkenbuurten_2024.gpkg"})
+                         crime.url: "odata_47018NED_2024.json", gpkg.mirrors[0]: "wijkenbuurten_2024.gpkg",
+                         gebieden.url: "odata_85755NED_2024.json"})
     fetch_year(2023, tmp_path, session=recorded.session())
-    assert recorded.calls[-2:] == [gpkg.url, gpkg.mirrors[0]]
+    assert recorded.calls[-3:-1] == [gpkg.url, gpkg.mirrors[0]]
     assert (tmp_path / "wijkenbuurten_2023.gpkg").read_bytes() == fixture("wijkenbuurten_2024.gpkg")
 
 

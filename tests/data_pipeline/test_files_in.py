@@ -1,0 +1,147 @@
+"""Building from official files: every file used or refused, years from the content, nothing
+dropped in silence, and a failed build leaves the previous warehouse byte-identical."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app import main
+from data_pipeline.cbs_source import read_join_report
+from data_pipeline.cli import join_report_path
+from data_pipeline.warehouse import Scope, Warehouse
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CBS, KWB = FIXTURES / "cbs", FIXTURES / "kwb"
+MAPPING = CBS / "gebieden_in_nederland_mini.csv"
+EVERYTHING = Scope.everything()
+
+
+def folder_with(tmp_path: Path, *files: Path, name: str = "in") -> Path:
+    target = tmp_path / name
+    target.mkdir()
+    for i, path in enumerate(files):
+        shutil.copy(path, target / f"file_{i}{path.suffix}")
+    return target
+
+
+def build(path: Path, folder: Path, *extra: str) -> int:
+    return main(["--warehouse", str(path), "build", "--from-files", str(folder), *extra])
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("schema", ["buurten_2019_kwb_mini.topojson", "buurten_2024_kwb_mini.geojson"])
+def test_a_wijk_en_buurtkaart_file_and_the_mapping_are_enough(tmp_path, schema):
+    """Only the key figures with the polygons: indicators at buurt level, the year from the
+    file's content, no sentinel anywhere."""
+    path = tmp_path / "kwb.duckdb"
+    assert build(path, folder_with(tmp_path, KWB / schema, MAPPING)) == 0
+    year = int(schema.split("_")[1])
+    with Warehouse(path) as wh:
+        assert wh.years == [year]
+        ids = {i.id for i in wh.catalog.indicators}
+        assert {"inwoners", "huishoudens"} <= ids
+        inwoners = wh.table("buurt", None, "inwoners", year, EVERYTHING)
+        shown = inwoners[inwoners["status"] == "ok"]
+        assert len(shown) >= 3 and (shown["value"] > 0).all()
+        for indicator in ids:
+            values = wh.table("buurt", None, indicator, year, EVERYTHING)[["value", "numerator", "denominator"]]
+            assert not (values <= -99995).any().any(), indicator
+        assert f"{'85984NED' if year == 2024 else '84583NED'} ({year})" in wh.catalog.get("inwoners").table_id
+
+
+def test_the_year_comes_from_the_content_and_another_year_is_refused(tmp_path, capsys):
+    folder = folder_with(tmp_path, KWB / "buurten_2024_kwb_mini.geojson", MAPPING)
+    (folder / "file_0.geojson").rename(folder / "wijkenbuurten_2019.geojson")   # a name that lies
+    path = tmp_path / "w.duckdb"
+    assert build(path, folder, "--year", "2019") == 1
+    err = capsys.readouterr().err
+    assert "no figures of 2019" in err and "the files hold 2024" in err
+    assert not path.exists()
+    assert build(path, folder) == 0
+    with Warehouse(path) as wh:
+        assert wh.years == [2024] and wh.meta["boundary_year"] == "2024"
+
+
+def _truncated(source: Path, target: Path, share: float = 0.6) -> Path:
+    data = source.read_bytes()
+    target.write_bytes(data[: int(len(data) * share)])
+    return target
+
+
+@pytest.mark.parametrize("damage, says", [
+    ("truncated geojson", "Unterminated"),
+    ("truncated topojson", "file_0.topojson"),
+    ("truncated csv", "kerncijfers.csv"),
+    ("unrecognised", "not recognised"),
+    ("wrong delimiter", "one column"),
+    ("half mapping", "mapping covers"),
+])
+def test_a_damaged_input_stops_the_build_and_leaves_the_warehouse_as_it_was(tmp_path, capsys, damage, says):
+    path = tmp_path / "w.duckdb"
+    good = folder_with(tmp_path, KWB / "buurten_2024_kwb_mini.geojson", MAPPING, name="good")
+    assert build(path, good) == 0
+    before = digest(path)
+    capsys.readouterr()
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    shutil.copy(MAPPING, bad / "mapping.csv")
+    kwb = KWB / "buurten_2024_kwb_mini.geojson"
+    if damage == "truncated geojson":
+        _truncated(kwb, bad / "file_0.geojson")
+    elif damage == "truncated topojson":
+        _truncated(KWB / "buurten_2024_kwb_mini.topojson", bad / "file_0.topojson")
+    else:
+        shutil.copy(kwb, bad / "file_0.geojson")
+    if damage == "truncated csv":
+        _truncated(CBS / "kwb_85984NED_mini.csv", bad / "kerncijfers.csv")
+    elif damage == "unrecognised":
+        (bad / "notes.csv").write_text("wat,hoeveel\nappels,3\n", encoding="utf-8")
+    elif damage == "wrong delimiter":
+        text = (CBS / "kwb_85984NED_mini.csv").read_text(encoding="utf-8-sig")
+        (bad / "kerncijfers.csv").write_text(text.replace(";", "|"), encoding="utf-8")
+    elif damage == "half mapping":
+        lines = MAPPING.read_text(encoding="utf-8-sig").splitlines()
+        kept = [lines[0]] + [l for l in lines[1:] if "GM0363" not in l]
+        (bad / "mapping.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+    assert build(path, bad) == 1
+    err = capsys.readouterr().err
+    assert says in err and "previous warehouse is unchanged" in err
+    assert digest(path) == before
+    report = join_report_path(path).read_text(encoding="utf-8")
+    assert report.startswith("# join report of") and "failed" in report.splitlines()[0]
+
+
+def test_an_unrecognised_file_may_be_skipped_and_is_then_listed(tmp_path, capsys):
+    folder = folder_with(tmp_path, KWB / "buurten_2024_kwb_mini.geojson", MAPPING)
+    (folder / "notes.csv").write_text("wat,hoeveel\nappels,3\n", encoding="utf-8")
+    path = tmp_path / "w.duckdb"
+    assert build(path, folder, "--skip-unrecognised") == 0
+    out = capsys.readouterr().out
+    assert "ignored" in out and "notes.csv" in out
+    summary = [l for l in join_report_path(path).read_text(encoding="utf-8").splitlines() if l.startswith("#")]
+    assert any("ignored" in l and "notes.csv" in l for l in summary)
+    assert any(l.startswith("# buurt:") for l in summary)
+
+
+def test_figures_of_codes_outside_the_tree_are_named_in_the_report(tmp_path):
+    """The 2019 buurt file uses Amsterdam's numbers from before 2022; built with the 2024 file,
+    those codes are reported as codes of 2019, not in the areas of 2024."""
+    folder = folder_with(tmp_path, KWB / "buurten_2019_kwb_mini.geojson", KWB / "buurten_2024_kwb_mini.geojson",
+                         MAPPING)
+    path = tmp_path / "w.duckdb"
+    assert build(path, folder) == 0
+    with Warehouse(path) as wh:
+        assert wh.years == [2019, 2024]
+    report = read_join_report(join_report_path(path))
+    old = report[report["reason"] == "buurt code of 2019, not in the areas of 2024"]
+    assert "BU03630000" in set(old["code"])
