@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -107,3 +109,28 @@ def test_gemeenten_have_cbs_urbanity_classes_and_populations_for_peer_groups(rea
     assert len(attrs) == 342
     assert attrs["urbanity_class"].value_counts().sort_index().tolist() == [23, 71, 77, 122, 49]
     assert attrs.at["GM0363", "urbanity_class"] == 1 and attrs["population"].gt(0).all()
+
+
+def test_the_2024_wijk_file_and_the_mapping_alone_make_wijk_figures(tmp_path):
+    """The Wijk- en Buurtkaart's own key figures, at wijk level, with no sentinel left."""
+    from data_pipeline.cli import build_from_files
+    from data_pipeline.warehouse import Warehouse
+
+    real = real_data_dir()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for part in ("boundaries_wijk_buurt/wijk_2024_cbs_pdok_kwb_simplified_wgs84.geojson",
+                 "mappings/gemeente_vr_politie_eenheid_2023.csv"):
+        (folder / Path(part).name).symlink_to(real / part)
+    path = tmp_path / "wijk.duckdb"
+    build_from_files(path, folder)
+    with Warehouse(path) as wh:
+        assert wh.years == [2024]
+        wijken = wh.table("wijk", None, "inwoners", 2024, EVERYTHING)
+        assert wijken["value"].sum() == 17_942_715          # ../shared/data/real/README.md
+        land = wh.table("land", None, "inwoners", 2024, EVERYTHING).iloc[0]
+        assert land["value"] == 17_942_715
+        for indicator in (i.id for i in wh.catalog.indicators):
+            values = wh.table("wijk", None, indicator, 2024, EVERYTHING)[["value", "numerator", "denominator"]]
+            assert not (values <= -99995).any().any(), indicator
+        assert "85984NED (2024)" in wh.catalog.get("inwoners").table_id
