@@ -535,7 +535,8 @@ def _check_coverage(inputs: _Inputs, figures: pd.DataFrame, areas: pd.DataFrame,
             codes = _codes(rows["code"], level) & known
             if not codes:
                 continue
-            inside = {c for c in known if gemeente_of(c) in {gemeente_of(x) for x in codes}}
+            touched = {gemeente_of(c) for c in codes}
+            inside = {c for c in known if gemeente_of(c) in touched}
             if len(inside) >= MIN_CODES and len(codes) < MIN_COVERAGE * len(inside):
                 problems.append(Problem(part.origin, None, None,
                                         f"figures for {len(codes):,} of the {len(inside):,} {level} codes of {year} "
