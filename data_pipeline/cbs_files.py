@@ -295,7 +295,18 @@ def _load_csv(path: Path) -> RawTable:
         raise ValidationError([Problem(origin, int(line.group(1)) if line else None, None,
                                        f"not a readable CSV table: {err}")]) from err
     frame.columns = [_clean_header(c) for c in frame.columns]
+    _raise_if(_field_count_problems(origin, text, separator))
     return RawTable(frame=frame, origin=origin, first_row=2, table_id=_table_id_in_columns(frame))
+
+
+def _field_count_problems(origin: str, text: str, separator: str) -> list[Problem]:
+    """A record with another number of fields than the header (pandas pads a short one in
+    silence): typically the last line of a file cut off."""
+    records = list(csv.reader(io.StringIO(text), delimiter=separator, quotechar='"'))
+    width, last = len(records[0]) if records else 0, len(records) - 1
+    return [Problem(origin, number + 1, None, f"{len(record)} fields where the header has {width}"
+                    + (": the file is cut off?" if number == last else ""))
+            for number, record in enumerate(records) if record and len(record) != width][:5]
 
 
 def _load_json(path: Path) -> RawTable:

@@ -80,6 +80,7 @@ def _truncated(source: Path, target: Path, share: float = 0.6) -> Path:
     ("truncated geojson", "Unterminated"),
     ("truncated topojson", "file_0.topojson"),
     ("truncated csv", "kerncijfers.csv"),
+    ("csv cut off mid-line", "the file is cut off?"),
     ("unrecognised", "not recognised"),
     ("wrong delimiter", "one column"),
     ("half mapping", "mapping covers"),
@@ -103,6 +104,9 @@ def test_a_damaged_input_stops_the_build_and_leaves_the_warehouse_as_it_was(tmp_
         shutil.copy(kwb, bad / "file_0.geojson")
     if damage == "truncated csv":
         _truncated(CBS / "kwb_85984NED_mini.csv", bad / "kerncijfers.csv")
+    elif damage == "csv cut off mid-line":
+        text = (CBS / "misdrijven_47018NED_mini.csv").read_text(encoding="utf-8-sig")
+        (bad / "misdrijven.csv").write_text(text[: text.rindex('"2024JJ00"')], encoding="utf-8")
     elif damage == "unrecognised":
         (bad / "notes.csv").write_text("wat,hoeveel\nappels,3\n", encoding="utf-8")
     elif damage == "wrong delimiter":
