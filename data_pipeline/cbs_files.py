@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from data_pipeline.validation import Problem, ValidationError
@@ -124,6 +125,31 @@ class RawTable:
 
 
 # -- public API ------------------------------------------------------------------------------
+#: StatLine tables whose CSV download names them by title only (the title up to its first
+#: comma-free part is compared in lower case).
+STATLINE_TITLES: dict[str, str] = {
+    "geregistreerde misdrijven en aangiften; soort misdrijf, gemeente": "47013NED",
+    "geregistreerde misdrijven; soort misdrijf, wijk, buurt": "47018NED",
+    "regionale kerncijfers nederland": "70072NED",
+}
+#: StatLine symbols for a figure that is not there: unknown or secret ("." and "x").
+STATLINE_MISSING = frozenset({".", "x", ""})
+
+
+@dataclass(frozen=True)
+class StatlineTable:
+    """A StatLine CSV download: rows keyed by the label StatLine shows (often a name).
+
+    ``frame``: ``label, topic, year, value, row`` (``row`` the file line, 1 = the title line).
+    """
+
+    title: str
+    filters: tuple[str, ...]
+    table_id: str | None
+    frame: pd.DataFrame
+    origin: str
+
+
 
 def read_kerncijfers(path: Path) -> KerncijfersTable:
     """Read a Kerncijfers wijken en buurten CSV or OData v3 JSON file.
@@ -200,7 +226,8 @@ def read_region_mapping(path: Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``gemeente_code, regio_code, regio_name`` (the RIEC's name), one row per gemeente.
+        ``gemeente_code, regio_code, gemeente_name`` (missing when the file has none),
+        ``regio_name`` (the RIEC's name), one row per gemeente.
     """
     raw = load_table(Path(path))
     gemeente_column = _column_of_codes(raw, CODE_PATTERNS["gemeente"],
@@ -220,7 +247,11 @@ def read_region_mapping(path: Path) -> pd.DataFrame:
                          f"{value!r} is not a politie regionale eenheid code (RE01..RE10)")
                  for i, value in regios.items() if value not in RIEC_NAMES]
     _raise_if(problems)
-    out = pd.DataFrame({"gemeente_code": gemeenten, "regio_code": regios}).drop_duplicates()
+    name_column = _first_named(raw.frame.columns, ("gemeentenaam", "naam2", "gmnaam", "gemeentenaam1"))
+    names = (_stripped(raw.frame[name_column]) if name_column is not None
+             else pd.Series(pd.NA, index=raw.frame.index, dtype="string"))
+    out = pd.DataFrame({"gemeente_code": gemeenten, "regio_code": regios, "gemeente_name": names})
+    out = out.drop_duplicates(["gemeente_code", "regio_code"])
     _raise_if(_conflict_problems(raw, out, gemeente_column))
     out["regio_name"] = out["regio_code"].map(RIEC_NAMES)
     return out.astype("string").sort_values("gemeente_code").reset_index(drop=True)
@@ -241,6 +272,79 @@ def read_area_names(path: Path) -> pd.DataFrame:
     return out.astype("string").reset_index(drop=True)
 
 
+def read_statline(path: Path) -> StatlineTable:
+    """Read a StatLine CSV download: a title line, filter lines, a blank line, the header rows
+    ``Onderwerp``, ``Perioden`` and the unit row, data rows keyed by a label, and a ``Bron:``
+    footer; ``;``, every field quoted, ``.`` or ``x`` for a figure that is not there, ``-`` for
+    nil (0), a period like ``2023`` or ``2023*`` (provisional).
+
+    Raises
+    ------
+    ValidationError
+        No ``Onderwerp``/``Perioden`` header, no footer (a download cut off), a record with
+        another number of fields, or a cell that is not a figure.
+    """
+    origin = str(path)
+    records = list(csv.reader(io.StringIO(_decoded(Path(path))), delimiter=";", quotechar='"'))
+    first = [r[0].strip() if r else "" for r in records]
+    try:
+        topics_at, periods_at = first.index("Onderwerp"), first.index("Perioden")
+    except ValueError:
+        raise ValidationError([Problem(origin, None, None, "a StatLine download has the header rows "
+                                                           "'Onderwerp' and 'Perioden'")]) from None
+    footer = next((i for i in range(len(records) - 1, periods_at, -1) if first[i].startswith("Bron")), None)
+    if footer is None:
+        raise ValidationError([Problem(origin, len(records), None, "no 'Bron:' line after the figures: "
+                                                                   "the download is cut off?")])
+    width = len(records[topics_at])
+    title = first[0]
+    filters = tuple(f for f in first[1:topics_at] if f)
+    rows, problems = [], []
+    for number in range(periods_at + 2, footer):
+        record = records[number]
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != width:
+            problems.append(Problem(origin, number + 1, None, f"{len(record)} fields where the header has {width}"))
+            continue
+        for column in range(1, width):
+            cell = record[column].strip()
+            period = records[periods_at][column].strip()
+            year = re.match(r"^(\d{4})", period)
+            value = 0.0 if cell == "-" else (np.nan if cell in STATLINE_MISSING else _statline_number(cell))
+            if value is None or year is None:
+                problems.append(Problem(origin, number + 1, records[topics_at][column],
+                                        f"{cell!r} is not a figure" if value is None else
+                                        f"period {period!r} is not a year"))
+                continue
+            rows.append((record[0].strip(), records[topics_at][column].strip(), int(year.group(1)), value, number + 1))
+    _raise_if(problems[:50])
+    frame = pd.DataFrame(rows, columns=["label", "topic", "year", "value", "row"])
+    key = title.lower()
+    table_id = next((tid for known, tid in STATLINE_TITLES.items() if key.startswith(known)), None)
+    return StatlineTable(title, filters, table_id, frame, origin)
+
+
+def _statline_number(cell: str) -> float | None:
+    text = cell.rstrip("*").replace(" ", "")
+    text = _COMMA_DECIMAL.sub(r"\1.\2", text)
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def is_statline(path: Path) -> bool:
+    """A StatLine CSV download: a one-field title line and an ``Onderwerp`` header row."""
+    try:
+        with Path(path).open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            head = [line for _, line in zip(range(12), handle)]
+    except OSError:
+        return False
+    rows = list(csv.reader(head, delimiter=";"))
+    return bool(rows) and len(rows[0]) == 1 and any(r and r[0].strip() == "Onderwerp" for r in rows)
+
+
 def sniff(path: Path) -> str | None:
     """What an official file holds, judged by its content only (never its name).
 
@@ -259,6 +363,8 @@ def sniff(path: Path) -> str | None:
         return None
     if kind in ("sqlite", "geojson", "topojson", "binary"):
         return "boundaries" if recognised_layers(path) else None
+    if kind == "text" and is_statline(path):
+        return "statline"
     try:
         columns, rows = peek_json(path) if kind == "json" else peek_csv(path)
     except (ValueError, csv.Error):

@@ -20,12 +20,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from data_pipeline.cbs_files import (KerncijfersTable, peek_csv, read_area_names, read_crime, read_kerncijfers,
-                                     read_region_mapping, sniff)
+from data_pipeline.cbs_files import (KerncijfersTable, StatlineTable, normalise_crime_type, peek_csv,
+                                     read_area_names, read_crime, read_kerncijfers, read_region_mapping,
+                                     read_statline, sniff)
 from data_pipeline.kwb import KwbYearUnknown, kwb_figures
 from data_pipeline.sources import Source
 from data_pipeline.validation import Problem, ValidationError
 from geodata.boundaries import BoundaryLayer, read_boundary_file, read_problem
+from geodata.names import match_gemeente_names
 from geodata.codes import CODE_PATTERNS, LAND_CODE, LEVELS, gemeente_of, is_valid_code, wijk_of
 from geodata.coverage import RD_NEW, dissolve
 from indicators.catalog import Catalog, load_catalog
@@ -188,6 +190,7 @@ class _Inputs:
     figures: list[_Figures] = field(default_factory=list)
     mappings: list[pd.DataFrame] = field(default_factory=list)
     names: list[pd.DataFrame] = field(default_factory=list)
+    statline: list[StatlineTable] = field(default_factory=list)
 
 
 def _is_documentation(path: Path) -> bool:
@@ -267,6 +270,12 @@ def _read(path: Path, kind: str, inputs: _Inputs, year: int | None, report: Join
         return _add(inputs, _kerncijfers_figures(table, year, report))
     if kind == "crime":
         return _add(inputs, _crime_figures(read_crime(path), str(path), year, report))
+    if kind == "statline":
+        table = read_statline(path)
+        inputs.statline.append(table)
+        years = ", ".join(map(str, sorted(table.frame["year"].unique())))
+        return (f"{table.table_id or 'table unknown'} ({years}): {table.frame['label'].nunique()} rows keyed by "
+                f"name, topics {', '.join(sorted(table.frame['topic'].unique()))}")
     if kind == "region_mapping":
         mapping = read_region_mapping(path)
         inputs.mappings.append(mapping)
@@ -374,6 +383,7 @@ def files_source(directory: Path, year: int | None = None, report: JoinReport | 
     report.directory = str(directory)
     inputs = collect(Path(directory), report, year, skip_unrecognised)
     mapping = _mapping(inputs, directory)
+    inputs.figures += [_statline_figures(t, _gemeente_names(mapping, inputs.layers), report) for t in inputs.statline]
     figures = _figures_of_years(_combined(inputs.figures, report), year, directory, report)
     tree_year = year if year is not None else int(figures["year"].max())
 
@@ -414,6 +424,43 @@ def _mapping(inputs: _Inputs, directory) -> pd.DataFrame:
         raise FilesRefused("the region mappings disagree: " + "; ".join(
             f"{g} in {', '.join(sorted(r['regio_code']))}" for g, r in twice.groupby("gemeente_code")))
     return mapping.reset_index(drop=True)
+
+
+#: StatLine topics (with the crime type of its filter) that are our crime counts.
+STATLINE_CRIME_TOPICS = ("geregistreerde misdrijven",)
+
+
+def _gemeente_names(mapping: pd.DataFrame, layers: list[BoundaryLayer]) -> pd.DataFrame:
+    """Gemeente codes and names to match name-keyed files on: the mapping's, then the polygons'."""
+    frames = [mapping[["gemeente_code", "gemeente_name"]].set_axis(["code", "name"], axis=1)]
+    frames += [l.frame[["code", "name"]] for l in layers if l.level == "gemeente"]
+    names = pd.concat(frames, ignore_index=True).dropna()
+    return names[names["code"].isin(set(mapping["gemeente_code"]))].drop_duplicates()
+
+
+def _statline_figures(table: StatlineTable, reference: pd.DataFrame, report: JoinReport) -> _Figures:
+    """A StatLine download keyed by names: gemeenten, regional units and the land by code; rows
+    that are no area (niet in te delen, Buitenland) and names that match no gemeente reported."""
+    soort = next((normalise_crime_type(f.split(":", 1)[1]) for f in table.filters
+                  if f.lower().startswith("soort misdrijf:")), "0.0.0")
+    variable = next((v for v, key in CRIME_VARIABLES.items() if key == soort), None)
+    frame = table.frame
+    matched = match_gemeente_names(frame["label"].drop_duplicates(), reference).set_index("label")
+    frame = frame.join(matched, on="label")
+    for kind, rows in frame[~frame["kind"].isin(["gemeente", "land", "regio"])].groupby("kind"):
+        for label, reason in rows.drop_duplicates("label")[["label", "reason"]].itertuples(index=False):
+            report.unmatched("gemeente", [label], "figures", table.origin, reason)
+    used = frame[frame["kind"].isin(["gemeente", "land", "regio"])
+                 & frame["topic"].str.lower().isin(STATLINE_CRIME_TOPICS)]
+    codes = used["code"].where(used["kind"] != "land", LAND_CODE)
+    out = pd.DataFrame({"code": codes.to_numpy(), "year": used["year"].to_numpy(), "variable": variable,
+                        "value": used["value"].to_numpy(dtype="float64")})
+    if variable is None:
+        report.say(f"{table.origin}: soort misdrijf {soort} is none of ours: not used")
+        out = out.iloc[0:0]
+    per_year = used[used["kind"] == "gemeente"].groupby("year")["code"].nunique()
+    report.say(f"{table.origin}: {', '.join(f'{y}: {n} gemeenten' for y, n in per_year.items())} matched by name")
+    return _Figures(table.origin, "statline", table.table_id, out.astype({"year": "int64"}))
 
 
 def _combined(parts: list[_Figures], report: JoinReport) -> pd.DataFrame:

@@ -16,11 +16,17 @@ from tests.requirements import unavailable
 REAL_DATA_ENV = "ONDERMIJNINGSBEELD_REAL_DATA"
 
 
-def real_data_dir() -> Path:
+def real_data_dir(name: str = "real") -> Path:
     """The real-data folder; skips the calling test (fails on CI) when it is absent."""
     override = os.environ.get(REAL_DATA_ENV)
-    path = Path(override) if override else Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+    base = Path(override).parent if override else Path(__file__).resolve().parents[2] / "shared" / "data"
+    path = Path(override) if override and name == "real" else base / name
     if not path.is_dir():
         unavailable(f"real data folder {path} is absent (place ../shared beside the repository "
                     f"or set {REAL_DATA_ENV})")
     return path
+
+
+def real_more_dir() -> Path:
+    """``../shared/data/real-more``: StatLine downloads, OData excerpts, the 2025 schema."""
+    return real_data_dir("real-more")

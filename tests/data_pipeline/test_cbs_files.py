@@ -179,6 +179,7 @@ def test_region_mapping_from_gebieden_in_nederland_csv_and_json():
     expected = pd.DataFrame({
         "gemeente_code": ["GM0014", "GM0363", "GM0518", "GM0599"],
         "regio_code": ["RE01", "RE05", "RE06", "RE07"],
+        "gemeente_name": ["Groningen", "Amsterdam", "'s-Gravenhage", "Rotterdam"],
         "regio_name": ["RIEC Noord-Nederland", "RIEC Amsterdam-Amstelland", "RIEC Den Haag", "RIEC Rotterdam"],
     }, dtype="string")
     pd.testing.assert_frame_equal(read_region_mapping(GEBIEDEN_CSV), expected)

@@ -149,3 +149,35 @@ def test_figures_of_codes_outside_the_tree_are_named_in_the_report(tmp_path):
     report = read_join_report(join_report_path(path))
     old = report[report["reason"] == "buurt code of 2019, not in the areas of 2024"]
     assert "BU03630000" in set(old["code"])
+
+
+STATLINE = FIXTURES / "statline" / "misdrijven_47013NED_mini.csv"
+
+
+def test_a_statline_download_keyed_by_name_gives_gemeente_figures_by_code(tmp_path):
+    from data_pipeline.cbs_files import read_statline, sniff
+
+    assert sniff(STATLINE) == "statline"
+    table = read_statline(STATLINE)
+    assert table.table_id == "47013NED" and table.filters == ("Soort misdrijf: Totaal misdrijven",)
+    rows = table.frame.set_index(["label", "year"])["value"]
+    assert rows[("Groningen (gemeente)", 2023)] == 1000 and pd.isna(rows[("Groningen (gemeente)", 2024)])
+    assert rows[("Amsterdam", 2024)] == 0                     # "-" is nil in StatLine, "." unknown
+    path = tmp_path / "w.duckdb"
+    assert build(path, folder_with(tmp_path, STATLINE, CBS / "gebieden_in_nederland_mini.csv")) == 0
+    with Warehouse(path) as wh:
+        assert wh.years == [2023, 2024]
+        gm = wh.table("gemeente", None, "misdrijven_totaal", 2023, EVERYTHING).set_index("code")
+        assert gm.at["GM0014", "value"] == 1000 and gm.at["GM0363", "value"] == 200
+        assert wh.table("gemeente", None, "misdrijven_totaal", 2024, EVERYTHING).set_index("code").at[
+            "GM0014", "status"] == "missing"
+
+
+def test_a_statline_download_without_its_footer_is_refused_as_cut_off(tmp_path, capsys):
+    text = STATLINE.read_text(encoding="utf-8-sig")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text(text[: text.index('"Amsterdam"')], encoding="utf-8")
+    shutil.copy(MAPPING, folder / "mapping.csv")
+    assert build(tmp_path / "w.duckdb", folder) == 1
+    assert "no 'Bron:' line" in capsys.readouterr().err
