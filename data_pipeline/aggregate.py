@@ -13,7 +13,9 @@ Level by level, buurt -> wijk -> gemeente -> regio -> land. For every indicator 
   area and every rate over it agree (origin ``aggregated, published base``); with buurten
   missing, the rate stays over the children with data and ``n_parts_with_data`` says so;
 - ``n_parts_with_data`` of ``n_parts`` buurten below an area says how complete an aggregate
-  is; an area without any buurt with data is missing, never 0.
+  is (a child area without buurten in the tree counts as one part, with data or without, so
+  18 gemeenten with figures never pass for a whole region); an area without any buurt with
+  data is missing, never 0.
 
 Status per value, decided by :func:`indicators.disclosure.disclose` over the whole tree:
 
@@ -62,14 +64,17 @@ _BOTTOM = """
 _LEVEL = """
     INSERT INTO vals
     WITH kids AS (
-        SELECT a.parent_code AS code, v.year, v.indicator,
+        SELECT a.parent_code AS code, y.year, i.id AS indicator,
                sum(v.numerator) FILTER (WHERE v.numerator IS NOT NULL) AS numerator,
                sum(v.denominator) FILTER (WHERE v.numerator IS NOT NULL) AS denominator,
-               sum(v.n_parts) AS n_parts,
-               sum(v.n_parts_with_data) AS n_parts_with_data
-        FROM vals v JOIN areas a ON a.code = v.code
-        WHERE a.level = ?
-        GROUP BY ALL),
+               sum(CASE WHEN coalesce(v.n_parts, 0) = 0 THEN 1 ELSE v.n_parts END) AS n_parts,
+               sum(CASE WHEN coalesce(v.n_parts, 0) = 0 THEN (v.numerator IS NOT NULL)::INTEGER
+                        ELSE v.n_parts_with_data END) AS n_parts_with_data
+        FROM areas a CROSS JOIN years y CROSS JOIN indicators i
+        LEFT JOIN vals v ON v.code = a.code AND v.year = y.year AND v.indicator = i.id
+        WHERE a.level = ? AND NOT a.is_water
+        GROUP BY ALL
+        HAVING count(v.code) > 0),
     own AS (SELECT * FROM published WHERE level = ?),
     joined AS (
         SELECT coalesce(k.code, p.code) AS code, coalesce(k.year, p.year) AS year,

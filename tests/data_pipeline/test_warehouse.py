@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import duckdb
 import numpy as np
@@ -126,6 +127,34 @@ def test_a_published_count_and_every_rate_over_it_agree(tmp_path):
     assert rate.at["WK000102", "denominator"] == 1500
     assert (rate.at["WK000102", "n_parts"], rate.at["WK000102", "n_parts_with_data"]) == (2, 1)
     assert gemeente.at["GM0001", "denominator"] == 4005 + 1500
+
+
+def _without_buurten_of(source, gemeente: str):
+    """The tiny country with ``gemeente`` left as an area without wijken or buurten (a build
+    whose figures cover only part of the country, such as one province's Kerncijfers)."""
+    inside = source.areas["code"].str.startswith(("WK" + gemeente[2:], "BU" + gemeente[2:]))
+    geometry = {lvl: geo[~geo["code"].isin(set(source.areas.loc[inside, "code"]))] for lvl, geo in source.geometry.items()}
+    obs = source.observations[~source.observations["code"].isin(set(source.areas.loc[inside, "code"]))]
+    return replace(source, areas=source.areas[~inside].reset_index(drop=True), geometry=geometry, observations=obs)
+
+
+def test_a_gemeente_without_figures_or_buurten_makes_its_region_and_land_incomplete(tmp_path):
+    """GM0003 has no buurt in the tree and no figure: Regio Twee is missing (never 0), and the
+    land's sum over GM0001 and GM0002 says it covers 7 of 8 parts; with a published figure for
+    GM0003 the land is whole again."""
+    source = _without_buurten_of(tiny_source(), "GM0003")
+    path = tmp_path / "w.duckdb"
+    build_warehouse(source, path)
+    with Warehouse(path) as wh:
+        land = wh.table("land", None, "inwoners", 2024, EVERYTHING).iloc[0]
+        regio = wh.table("regio", None, "inwoners", 2024, EVERYTHING).set_index("code")
+    assert (land["n_parts"], land["n_parts_with_data"]) == (7, 6)
+    assert regio.at["RE02", "status"] == "missing" and pd.isna(regio.at["RE02", "value"])
+    published = pd.DataFrame({"code": ["GM0003"], "year": [2024], "variable": ["inwoners"], "value": [2000.0]})
+    build_warehouse(replace(source, observations=pd.concat([source.observations, published])), path)
+    with Warehouse(path) as wh:
+        land = wh.table("land", None, "inwoners", 2024, EVERYTHING).iloc[0]
+    assert (land["n_parts"], land["n_parts_with_data"], land["value"]) == (7, 7, 7000 + 2000)
 
 
 def test_map_values_cover_every_child_area(demo_warehouse):
