@@ -61,6 +61,14 @@ RIEC_NAMES: dict[str, str] = {
     "RE10": "RIEC Limburg",
 }
 
+#: Column keys that identify a Kerncijfers table when the content does not name it (the
+#: ``_NN`` numbers change with every table; read off the published files, see
+#: ``../shared/data/real*/README.md``). A file must have all keys of exactly one table.
+KWB_TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "85984NED": ("AantalInwoners_5", "MateVanStedelijkheid_122"),
+    "86165NED": ("IndelingswijzigingGemeenteWijkBuurt_4", "OppervlakteLand_116", "MateVanStedelijkheid_120"),
+}
+
 #: Kerncijfers columns that carry text, not figures (matched on the stem).
 TEXT_STEMS = frozenset({
     "Gemeentenaam", "SoortRegio", "Codering", "IndelingswijzigingWijkenEnBuurten",
@@ -108,6 +116,10 @@ class KerncijfersTable:
     year: int | None
     frame: pd.DataFrame
     origin: str
+    unpublished: tuple[str, ...] = ()
+    repeated: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -168,12 +180,27 @@ def read_kerncijfers(path: Path) -> KerncijfersTable:
     raw = load_table(Path(path))
     code_column = _area_code_column(raw)
     codes = _area_codes(raw, code_column)
-    name = _kerncijfers_names(raw, code_column, codes)
-    variables = _kerncijfers_variables(raw, code_column)
+    name, name_column = _kerncijfers_names(raw, code_column, codes)
+    variables, unpublished, repeated = _kerncijfers_variables(raw, code_column)
     frame = pd.concat([codes.rename("code"), name.rename("name"), variables], axis=1)
-    year = KWB_TABLE_YEARS.get(raw.table_id) if raw.table_id else None
-    return KerncijfersTable(table_id=raw.table_id, year=year, frame=frame.reset_index(drop=True),
-                            origin=raw.origin)
+    table_id, evidence = raw.table_id, "stated in the file"
+    if table_id is None:
+        table_id, evidence = _table_by_keys(raw.frame.columns)
+    ignored = tuple(c for c in raw.frame.columns
+                    if c not in (code_column, name_column, "ID") and not is_suffixed(c))
+    return KerncijfersTable(table_id=table_id, year=KWB_TABLE_YEARS.get(table_id), origin=raw.origin,
+                            frame=frame.reset_index(drop=True), unpublished=unpublished, repeated=repeated,
+                            ignored=ignored, evidence=evidence if table_id else "")
+
+
+def _table_by_keys(columns) -> tuple[str | None, str]:
+    """The Kerncijfers table whose distinctive column keys a file has (all of one table's, none of
+    another's): a TypedDataSet CSV names no table, but its ``_NN`` numbers are the table's own."""
+    present = set(columns)
+    found = [tid for tid, keys in KWB_TABLE_KEYS.items() if set(keys) <= present]
+    if len(found) != 1:
+        return None, ""
+    return found[0], f"recognised by its column keys {', '.join(KWB_TABLE_KEYS[found[0]])}"
 
 
 def read_crime(path: Path, year: int | None = None) -> pd.DataFrame:
@@ -272,6 +299,70 @@ def read_area_names(path: Path) -> pd.DataFrame:
     return out.astype("string").reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class Metadata:
+    """A metadata file of a CBS OData table: ``kind`` (DataProperties, TableInfos, code list),
+    the table id where it states one, and ``entries``: ``key, title, group`` (the titles of the
+    topic groups above a topic, ``" / "``-joined)."""
+
+    kind: str
+    table_id: str | None
+    title: str
+    entries: pd.DataFrame
+    origin: str
+
+
+def read_metadata(path: Path) -> Metadata:
+    """Read a DataProperties, TableInfos or code-list CSV of a CBS/politie OData table."""
+    raw = load_table(Path(path))
+    kind = _metadata_kind(list(raw.frame.columns))
+    if kind is None:
+        raise ValidationError([Problem(raw.origin, 1, None, "not a DataProperties, TableInfos or code list")])
+    column = {c.lower(): c for c in raw.frame.columns}
+    frame = raw.frame
+    if kind == "TableInfos":
+        first = frame.iloc[0] if len(frame) else pd.Series(dtype=object)
+        table_id = str(first.get(column["identifier"], "")).strip().upper() or None
+        entries = pd.DataFrame({"key": [table_id], "title": [str(first.get(column["title"], "")).strip()],
+                                "group": [str(first.get(column.get("period", ""), "")).strip()]})
+        return Metadata(kind, table_id, entries["title"].iloc[0], entries, raw.origin)
+    keys, titles = _stripped(frame[column["key"]]), _stripped(frame[column["title"]])
+    groups = pd.Series("", index=frame.index, dtype=object)
+    if kind == "DataProperties" and "parentid" in column and "id" in column:
+        ids, parents = (frame[column[c]].astype(str).str.strip().str.removesuffix(".0") for c in ("id", "parentid"))
+        title_of, parent_of = dict(zip(ids, titles.fillna(""))), dict(zip(ids, parents))
+        groups = parents.map(lambda p: _group_path(p, title_of, parent_of))
+    entries = pd.DataFrame({"key": keys, "title": titles, "group": groups})
+    entries = entries[entries["key"].notna()].reset_index(drop=True)
+    return Metadata(kind, raw.table_id, "", entries, raw.origin)
+
+
+def _group_path(parent: str, title_of: dict[str, str], parent_of: dict[str, str]) -> str:
+    chain = []
+    while parent in title_of and len(chain) < 10:
+        chain.append(title_of[parent])
+        parent = parent_of.get(parent, "")
+    return " / ".join(reversed(chain))
+
+
+def read_national_crime(path: Path) -> pd.DataFrame:
+    """National registered crime per crime type and year (no areas): ``soort_misdrijf, title,
+    year, count``. Such a file is read and checked, never mistaken for area figures."""
+    raw = load_table(Path(path))
+    columns = list(raw.frame.columns)
+    values = {c: _stripped(raw.frame[c]).fillna("") for c in columns}
+    type_column = next(c for c in columns if values[c].map(normalise_crime_type).notna().all())
+    year_column = next(c for c in columns if values[c].str.fullmatch(r"\d{4}(JJ00)?").all())
+    others = [c for c in columns if c not in (type_column, year_column)]
+    if not others:
+        raise ValidationError([Problem(raw.origin, 1, None, "no column of counts")])
+    counts, problems = parse_numbers(raw, others[-1])
+    _raise_if(problems)
+    return pd.DataFrame({"soort_misdrijf": values[type_column].map(normalise_crime_type),
+                         "title": values[type_column], "year": values[year_column].str[:4].astype(int),
+                         "count": counts})
+
+
 def read_statline(path: Path) -> StatlineTable:
     """Read a StatLine CSV download: a title line, filter lines, a blank line, the header rows
     ``Onderwerp``, ``Perioden`` and the unit row, data rows keyed by a label, and a ``Bron:``
@@ -354,7 +445,8 @@ def sniff(path: Path) -> str | None:
     -------
     str or None
         ``"boundaries"``, ``"kerncijfers"``, ``"crime"``, ``"region_mapping"``,
-        ``"buurt_names"``, or ``None`` when nothing is recognised.
+        ``"buurt_names"``, ``"statline"``, ``"metadata"``, ``"national_crime"``, or ``None`` when
+        nothing is recognised.
     """
     path = Path(path)
     try:
@@ -530,7 +622,9 @@ def classify_columns(columns: list[str], rows: list[list[str]]) -> str | None:
     if "gemeente" in kinds.values() and "regio" in kinds.values():
         return "region_mapping"
     if not area_columns and "gemeente" not in kinds.values():
-        return None
+        if _metadata_kind(columns):
+            return "metadata"
+        return "national_crime" if _is_national_crime(values) else None
     if "SoortMisdrijf" in stems:
         return "crime"
     lower = {c.lower() for c in columns}
@@ -540,6 +634,27 @@ def classify_columns(columns: list[str], rows: list[list[str]]) -> str | None:
     if variables and variables <= set(CRIME_COUNT_STEMS):
         return "crime"
     return "kerncijfers" if variables else None
+
+
+def _metadata_kind(columns: list[str]) -> str | None:
+    """``"DataProperties"``, ``"TableInfos"`` or ``"code list"`` for the metadata files of a
+    CBS OData table (exported as CSV), else ``None``."""
+    lower = {c.lower() for c in columns}
+    if {"key", "title", "type"} <= lower and lower & {"odata.type", "position", "parentid"}:
+        return "DataProperties"
+    if {"identifier", "title", "shorttitle"} <= lower:
+        return "TableInfos"
+    if {"key", "title"} <= lower:
+        return "code list"
+    return None
+
+
+def _is_national_crime(values: dict[str, list[str]]) -> bool:
+    """Rows of crime types (``1.1.1 Diefstal/inbraak woning``, ``Totaal misdrijven``) per year
+    and no area at all: national series such as 47025NED."""
+    types = any(v and all(normalise_crime_type(x) for x in v) for v in values.values())
+    years = any(v and all(re.fullmatch(r"\d{4}(JJ00)?", x) for x in v) for v in values.values())
+    return types and years
 
 
 def _value_kind(values: list[str]) -> str | None:
@@ -661,50 +776,48 @@ def parse_numbers(raw: RawTable, column: str) -> tuple[pd.Series, list[Problem]]
     return numbers.mask(numbers <= SENTINEL_MAX), problems
 
 
-def _kerncijfers_variables(raw: RawTable, code_column: str) -> pd.DataFrame:
-    """One float column per published variable, named by its stem."""
+def _kerncijfers_variables(raw: RawTable, code_column: str) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
+    """One float column per published variable, named by its stem; a stem that names several
+    topics (86165NED's ``Nederland_17`` and ``Nederland_20``) keeps the full keys, so neither is
+    taken for the other. Columns empty on every row are returned apart: not yet published."""
     columns = [c for c in raw.frame.columns
                if c != code_column and is_suffixed(c) and stem_of(c) not in TEXT_STEMS]
-    problems, values = _stem_collisions(raw, columns), {}
+    stems = pd.Series([stem_of(c) for c in columns], dtype=object)
+    repeated = tuple(c for c, twice in zip(columns, stems.duplicated(keep=False)) if twice)
+    problems, values, unpublished = [], {}, []
     for column in columns:
+        text = _stripped(raw.frame[column])
+        if len(text) and text.isna().all():
+            unpublished.append(column)
+            continue
         numbers, bad = parse_numbers(raw, column)
-        if bad and len(bad) == int(_stripped(raw.frame[column]).notna().sum()):
+        if bad and len(bad) == int(text.notna().sum()):
             continue        # a text topic this reader does not know: not a figure
         problems += bad
-        values[stem_of(column)] = numbers
+        values[column if column in repeated else stem_of(column)] = numbers
     _raise_if(problems)
     if not values:
         raise ValidationError([Problem(raw.origin, 1, None, "no numeric variable columns (keys like "
-                                                           "AantalInwoners_5)")])
-    return pd.DataFrame(values, index=raw.frame.index)
+                                                           "AantalInwoners_5)" + (
+            f"; {len(unpublished)} columns are empty (not yet published)" if unpublished else ""))])
+    return pd.DataFrame(values, index=raw.frame.index), tuple(unpublished), repeated
 
 
-def _stem_collisions(raw: RawTable, columns: list[str]) -> list[Problem]:
-    seen: dict[str, str] = {}
-    problems = []
-    for column in columns:
-        stem = stem_of(column)
-        if stem in seen:
-            problems.append(Problem(raw.origin, 1, column, f"same variable as column {seen[stem]!r} "
-                                                          f"(stem {stem!r})"))
-        seen.setdefault(stem, column)
-    return problems
-
-
-def _kerncijfers_names(raw: RawTable, code_column: str, codes: pd.Series) -> pd.Series:
-    """The area's own name where the file has it; else the gemeente name on GM/NL rows."""
+def _kerncijfers_names(raw: RawTable, code_column: str, codes: pd.Series) -> tuple[pd.Series, str | None]:
+    """The area's own name where the file has it; else the gemeente name on GM/NL rows. Also
+    the column the names came from."""
     for column in _by_stem(raw, ("WijkenEnBuurten",)):
         if column != code_column and _share_matching(_stripped(raw.frame[column]), AREA_CODE) == 0:
-            return _stripped(raw.frame[column])
+            return _stripped(raw.frame[column]), column
     named = _first_named([c for c in raw.frame.columns if c != code_column], NAME_COLUMNS)
     if named is not None:
-        return _stripped(raw.frame[named])
+        return _stripped(raw.frame[named]), named
     gemeentenaam = _by_stem(raw, ("Gemeentenaam",))
     names = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
     if gemeentenaam:
         own = codes.str.startswith("GM") | codes.str.startswith("NL")
         names = names.mask(own, _stripped(raw.frame[gemeentenaam[0]]))
-    return names
+    return names, None
 
 
 def normalise_crime_type(value: object) -> str | None:

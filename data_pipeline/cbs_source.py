@@ -20,9 +20,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from data_pipeline.cbs_files import (KerncijfersTable, StatlineTable, normalise_crime_type, peek_csv,
-                                     read_area_names, read_crime, read_kerncijfers, read_region_mapping,
-                                     read_statline, sniff)
+from data_pipeline.cbs_files import (KerncijfersTable, Metadata, StatlineTable, normalise_crime_type, peek_csv,
+                                     read_area_names, read_crime, read_kerncijfers, read_metadata,
+                                     read_national_crime, read_region_mapping, read_statline, sniff)
 from data_pipeline.kwb import KwbYearUnknown, kwb_figures
 from data_pipeline.sources import Source
 from data_pipeline.validation import Problem, ValidationError
@@ -52,14 +52,16 @@ class Count:
 
 @dataclass(frozen=True)
 class ShareOf:
-    """A published percentage turned back into a count: ``pct / 100 * base``."""
-    stem: str
+    """A published percentage turned back into a count: ``pct / 100 * base``; ``stems`` are the
+    percentage's names in different years (the first present is used)."""
+    stems: tuple[str, ...]
     base: str
 
     def compute(self, frame: pd.DataFrame) -> pd.Series | None:
-        if self.stem not in frame or self.base not in frame:
+        stem = next((s for s in self.stems if s in frame), None)
+        if stem is None or self.base not in frame:
             return None
-        return (frame[self.stem] / 100 * frame[self.base]).round()
+        return (frame[stem] / 100 * frame[self.base]).round()
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,10 @@ KERNCIJFERS_VARIABLES = {
     "jongeren_15_25": Count(("k_15Tot25Jaar",)),
     "inwoners_15_64": Count(("k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar")),
     "woningen": Count(("Woningvoorraad",)),
-    "woningen_onbewoond": ShareOf("PercentageOnbewoond", "Woningvoorraad"),
-    "woningen_particuliere_huur": ShareOf("InBezitOverigeVerhuurders", "Woningvoorraad"),
-    "huishoudens_laag_inkomen": ShareOf("HuishoudensMetEenLaagInkomen", "HuishoudensTotaal"),
-    "huishoudens_sociaal_minimum": ShareOf("HuishOnderOfRondSociaalMinimum", "HuishoudensTotaal"),
+    "woningen_onbewoond": ShareOf(("PercentageOnbewoond", "OnbewoondeWoningen"), "Woningvoorraad"),
+    "woningen_particuliere_huur": ShareOf(("InBezitOverigeVerhuurders",), "Woningvoorraad"),
+    "huishoudens_laag_inkomen": ShareOf(("HuishoudensMetEenLaagInkomen",), "HuishoudensTotaal"),
+    "huishoudens_sociaal_minimum": ShareOf(("HuishOnderOfRondSociaalMinimum",), "HuishoudensTotaal"),
     "inwoners_bijstand": Count(("PersonenPerSoortUitkeringBijstand",)),
     "vestigingen": Count(("BedrijfsvestigingenTotaal",)),
     "vestigingen_handel_horeca": Count(("GIHandelEnHoreca",)),
@@ -164,8 +166,10 @@ class JoinReport:
         return out
 
     def write(self, path: Path) -> Path:
-        """The summary as ``#`` lines, then one CSV row per code that did not join."""
-        header = "".join(f"# {' '.join(line.split())}\n" for line in self.summary())
+        """The summary and then everything the build said as ``#`` lines, then one CSV row per
+        code that did not join."""
+        said = [*self.summary(), "", "what the build said:", *self.lines]
+        header = "".join(f"# {' '.join(line.split())}\n" for line in said)
         Path(path).write_text(header + self.frame().to_csv(index=False), encoding="utf-8")
         return path
 
@@ -191,29 +195,38 @@ class _Inputs:
     mappings: list[pd.DataFrame] = field(default_factory=list)
     names: list[pd.DataFrame] = field(default_factory=list)
     statline: list[StatlineTable] = field(default_factory=list)
+    kerncijfers: list[KerncijfersTable] = field(default_factory=list)
+    metadata: list[Metadata] = field(default_factory=list)
 
 
 def _is_documentation(path: Path) -> bool:
     return path.suffix.lower() in DOCUMENTATION_SUFFIXES
 
 
-def collect(directory: Path, report: JoinReport, year: int | None = None,
+def _folders(directory) -> list[Path]:
+    """One folder or several (``--from-files real real-more``)."""
+    return [Path(directory)] if isinstance(directory, (str, Path)) else [Path(d) for d in directory]
+
+
+def collect(directory, report: JoinReport, year: int | None = None,
             skip_unrecognised: bool = False) -> _Inputs:
-    """Read every file under ``directory``; each is used or refused, never skipped in silence.
+    """Read every file under ``directory`` (one folder or several); each is used or refused,
+    never skipped in silence.
 
     ``year`` dates the figures of a file whose content states no year. A file that is not
     recognised stops the build (unless ``skip_unrecognised``), as does any file that cannot be
     read: every problem of every file is raised at once, as a ValidationError.
     """
     inputs, problems = _Inputs(), []
-    files = sorted(p for p in Path(directory).rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = [p for folder in _folders(directory)
+             for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
     for path in files:
         kind = sniff(path)
         if kind is None:
             problems += _not_recognised(path, report, skip_unrecognised)
             continue
         try:
-            what = _read(path, kind, inputs, year, report)
+            status, what = _read(path, kind, inputs, year, report)
         except ValidationError as err:
             problems += err.problems
             report.file(path, "refused", str(err.problems[0]) if err.problems else kind)
@@ -221,9 +234,10 @@ def collect(directory: Path, report: JoinReport, year: int | None = None,
             problems.append(Problem(str(path), None, None, str(err).removeprefix(f"{path}: ")))
             report.file(path, "refused", str(err))
         else:
-            report.file(path, "used", f"{kind}: {what}")
+            report.file(path, status, f"{kind}: {what}")
     if problems:
         raise ValidationError(problems)
+    _describe_topics(inputs, report)
     return inputs
 
 
@@ -254,8 +268,8 @@ def _single_column_hint(path: Path) -> str:
     return ""
 
 
-def _read(path: Path, kind: str, inputs: _Inputs, year: int | None, report: JoinReport) -> str:
-    """Read one recognised file into ``inputs``; say what it gave."""
+def _read(path: Path, kind: str, inputs: _Inputs, year: int | None, report: JoinReport) -> tuple[str, str]:
+    """Read one recognised file into ``inputs``; say whether it is used and what it gave."""
     if kind == "boundaries":
         layers = read_boundary_file(path)
         inputs.layers.extend(layers)
@@ -264,25 +278,72 @@ def _read(path: Path, kind: str, inputs: _Inputs, year: int | None, report: Join
             parts.append(f"{len(layer.frame):,} {layer.level} polygons, boundary year {layer.year or 'unknown'}")
             if not layer.attributes.empty:
                 parts.append(_kwb(layer, inputs, report))
-        return "; ".join(parts)
+        return "used", "; ".join(parts)
     if kind == "kerncijfers":
         table = read_kerncijfers(path)
-        return _add(inputs, _kerncijfers_figures(table, year, report))
+        inputs.kerncijfers.append(table)
+        return "used", _add(inputs, _kerncijfers_figures(table, year, report))
     if kind == "crime":
-        return _add(inputs, _crime_figures(read_crime(path), str(path), year, report))
+        return "used", _add(inputs, _crime_figures(read_crime(path), str(path), year, report))
     if kind == "statline":
         table = read_statline(path)
         inputs.statline.append(table)
         years = ", ".join(map(str, sorted(table.frame["year"].unique())))
-        return (f"{table.table_id or 'table unknown'} ({years}): {table.frame['label'].nunique()} rows keyed by "
-                f"name, topics {', '.join(sorted(table.frame['topic'].unique()))}")
+        return "used", (f"{table.table_id or 'table unknown'} ({years}): {table.frame['label'].nunique()} rows "
+                        f"keyed by name, topics {', '.join(sorted(table.frame['topic'].unique()))}")
     if kind == "region_mapping":
         mapping = read_region_mapping(path)
         inputs.mappings.append(mapping)
-        return f"{len(mapping)} gemeenten in {mapping['regio_code'].nunique()} politie regionale eenheden"
+        return "used", f"{len(mapping)} gemeenten in {mapping['regio_code'].nunique()} politie regionale eenheden"
+    if kind == "metadata":
+        return "used", _metadata(read_metadata(path), inputs)
+    if kind == "national_crime":
+        crime = read_national_crime(path)
+        return "not used", (f"national registered crime, {crime['soort_misdrijf'].nunique()} crime types, "
+                            f"{crime['year'].min()}–{crime['year'].max()}: figures of Nederland only (no gemeente, "
+                            "wijk or buurt) and no table id in the content")
     names = read_area_names(path)
     inputs.names.append(names)
-    return f"{len(names):,} area names"
+    return "used", f"{len(names):,} area names"
+
+
+#: What this tool takes each SoortMisdrijf key of :data:`CRIME_VARIABLES` to be: a code list
+#: that titles a key otherwise stops the build (3.1.2 is mensensmokkel, not drugs).
+CRIME_TITLES = {"0.0.0": "totaal misdrijven", "3.1.1": "drugshandel", "3.1.3": "wapenhandel",
+                "1.6.3": "mensenhandel", "1.6.1": "brand/ontploffing", "1.4.7": "overval"}
+
+
+def _metadata(meta: Metadata, inputs: _Inputs) -> str:
+    """Metadata describe the figures: DataProperties title the topics (and tell repeated stems
+    apart), TableInfos name a table, a SoortMisdrijf code list checks the crime keys read."""
+    inputs.metadata.append(meta)
+    if meta.kind == "TableInfos":
+        return f"TableInfos of {meta.table_id}: {meta.title!r} ({meta.entries['group'].iloc[0]})"
+    keys = meta.entries["key"].map(normalise_crime_type)
+    if meta.kind == "code list" and keys.notna().all():
+        titles = dict(zip(keys, meta.entries["title"].str.lower()))
+        wrong = [f"{key} is {titles[key]!r} here, read as {want!r}"
+                 for key, want in CRIME_TITLES.items() if key in titles and want not in titles[key]]
+        if wrong:
+            raise ValidationError([Problem(meta.origin, None, "Title", "SoortMisdrijf keys do not mean what this "
+                                                                    "tool reads them as: " + "; ".join(wrong))])
+        return (f"SoortMisdrijf code list, {len(keys)} crime types; the {len(CRIME_TITLES)} this tool reads "
+                "agree with their titles")
+    return f"{meta.kind}: {len(meta.entries)} keys with titles"
+
+
+def _describe_topics(inputs: _Inputs, report: JoinReport) -> None:
+    """Name, from DataProperties covering a Kerncijfers file, the topics it holds under repeated
+    stems and those not yet published."""
+    for table in inputs.kerncijfers:
+        keys = set(table.repeated) | set(table.unpublished)
+        for meta in inputs.metadata:
+            titles = meta.entries.set_index("key")
+            if meta.kind != "DataProperties" or not keys or not keys <= set(titles.index):
+                continue
+            report.say(f"{meta.origin} titles the topics of {table.origin}: "
+                       + "; ".join(f"{key} = {titles.at[key, 'group']} / {titles.at[key, 'title']}"
+                                   for key in table.repeated))
 
 
 def _add(inputs: _Inputs, figures: _Figures) -> str:
@@ -329,6 +390,16 @@ def _dated(frame: pd.DataFrame, origin: str, year: int | None, report: JoinRepor
 
 
 def _kerncijfers_figures(table: KerncijfersTable, year: int | None, report: JoinReport) -> _Figures:
+    if table.evidence and table.evidence != "stated in the file":
+        report.say(f"{table.origin}: table {table.table_id} {table.evidence}")
+    if table.unpublished:
+        report.say(f"{table.origin}: {len(table.unpublished)} topics are empty on every row, not yet published in "
+                   f"{table.table_id or 'this table'} (missing, never 0): {', '.join(table.unpublished)}")
+    if table.repeated:
+        report.say(f"{table.origin}: stems that name several topics, kept apart by their full keys: "
+                   f"{', '.join(table.repeated)}")
+    if table.ignored:
+        report.say(f"{table.origin}: columns that are no CBS topic, not used: {', '.join(table.ignored)}")
     frames = []
     for variable, rule in KERNCIJFERS_VARIABLES.items():
         values = rule.compute(table.frame)
@@ -362,9 +433,9 @@ def _by_closeness(layers: list[BoundaryLayer], year: int) -> list[BoundaryLayer]
     return sorted(layers, key=lambda l: (l.year is None, abs((l.year or 0) - year), -(l.year or 0)))
 
 
-def files_source(directory: Path, year: int | None = None, report: JoinReport | None = None,
+def files_source(directories, year: int | None = None, report: JoinReport | None = None,
                  skip_unrecognised: bool = False) -> tuple[Source, JoinReport]:
-    """Assemble a Source from the official files in ``directory``.
+    """Assemble a Source from the official files in ``directories`` (a folder or several).
 
     Every year the files hold is built; ``year`` is the last year built and the year of the
     area tree (the boundaries the figures are shown on), and dates figures whose file states
@@ -380,8 +451,9 @@ def files_source(directory: Path, year: int | None = None, report: JoinReport | 
         A year that is not in the files, or no figures at all.
     """
     report = report if report is not None else JoinReport()
-    report.directory = str(directory)
-    inputs = collect(Path(directory), report, year, skip_unrecognised)
+    directory = ", ".join(map(str, _folders(directories)))
+    report.directory = directory
+    inputs = collect(directories, report, year, skip_unrecognised)
     mapping = _mapping(inputs, directory)
     inputs.figures += [_statline_figures(t, _gemeente_names(mapping, inputs.layers), report) for t in inputs.statline]
     figures = _figures_of_years(_combined(inputs.figures, report), year, directory, report)
@@ -464,15 +536,20 @@ def _statline_figures(table: StatlineTable, reference: pd.DataFrame, report: Joi
 
 
 def _combined(parts: list[_Figures], report: JoinReport) -> pd.DataFrame:
-    """One value per code, year and variable: the table of :data:`PRECEDENCE` first (then the
-    first file); where two tables give different values the report says so."""
+    """One value per code, year and variable. Where files overlap, the one with figures for the
+    most areas of that variable and year wins everywhere it has them, so a map shows one table
+    wherever it can (a gemeente's excerpt of 47018NED does not replace 47013NED's figure for
+    that one gemeente); then the table of :data:`PRECEDENCE`, then the first file. Where two
+    tables give different values the report says so."""
     frames = [f.frame.assign(table_id=f.table_id, origin=f.origin, kind=f.kind, rank=PRECEDENCE[f.kind], order=i)
               for i, f in enumerate(parts) if not f.frame.empty]
     if not frames:
         raise FilesRefused("none of the files holds figures this tool uses (Kerncijfers wijken en buurten, "
                            "registered crime, or key figures with the polygons)")
-    all_rows = pd.concat(frames, ignore_index=True).sort_values(["rank", "order"], kind="stable")
+    all_rows = pd.concat(frames, ignore_index=True)
     all_rows["code"] = all_rows["code"].astype("string").str.replace(r"^NL\d{2}$", LAND_CODE, regex=True)
+    all_rows["areas"] = -all_rows.groupby(["order", "variable", "year"])["code"].transform("size")
+    all_rows = all_rows.sort_values(["areas", "rank", "order"], kind="stable").drop(columns="areas")
     keys = ["code", "year", "variable"]
     kept = all_rows.drop_duplicates(keys, keep="first")
     others = all_rows[all_rows.duplicated(keys, keep="first")].merge(
@@ -533,8 +610,11 @@ def _area_tree(year, mapping, figures: pd.DataFrame, inputs: _Inputs, report: Jo
         buurten -= abroad
     _check_mapping(mapping, implied - {ABROAD_GEMEENTE}, year)
 
-    # names: the figures' own titles first, then the polygons' names, closest boundary year first
-    candidates = [names[["code", "name"]]] + [l.frame[["code", "name"]] for l in _by_closeness(inputs.layers, year)]
+    # names: code lists and the figures' own titles first, then the polygons' names (closest
+    # boundary year first), then the mapping's
+    candidates = ([names[["code", "name"]]] + [t.frame[["code", "name"]] for t in inputs.kerncijfers]
+                  + [l.frame[["code", "name"]] for l in _by_closeness(inputs.layers, year)]
+                  + [mapping[["gemeente_code", "gemeente_name"]].set_axis(["code", "name"], axis=1)])
     pairs = pd.concat(candidates, ignore_index=True).dropna()
     pairs = pairs[pairs["name"].astype(str).str.strip() != ""].drop_duplicates("code")
     name_of = dict(zip(pairs["code"], pairs["name"].astype(str).str.strip()))

@@ -64,19 +64,19 @@ def build_demo(path: Path, seed: int = 2024, scale: float = 1.0, out=sys.stderr)
         progress.close()
 
 
-def build_from_files(path: Path, directory: Path, year: int | None = None, out=sys.stderr,
+def build_from_files(path: Path, directory, year: int | None = None, out=sys.stderr,
                      skip_unrecognised: bool = False):
-    """Build the warehouse from a folder of official files; write the join report beside it,
+    """Build the warehouse from a folder (or several) of official files; write the join report beside it,
     also when the build fails (then the previous warehouse stays as it was)."""
     from data_pipeline.cbs_source import JoinReport, files_source
 
-    path, directory = Path(path), Path(directory)
-    joins = JoinReport()
-    progress = ProgressBar(1 + len(BUILD_STEPS), f"Building from {directory}", out)
+    folders = [Path(directory)] if isinstance(directory, (str, Path)) else [Path(d) for d in directory]
+    path, joins = Path(path), JoinReport()
+    progress = ProgressBar(1 + len(BUILD_STEPS), f"Building from {', '.join(map(str, folders))}", out)
     steps = StepLog(progress)
     try:
         with steps.step("read files"):
-            source, _ = files_source(directory, year, joins, skip_unrecognised)
+            source, _ = files_source(folders, year, joins, skip_unrecognised)
         report = build_warehouse(source, path, steps)
     except BaseException as err:
         joins.outcome = f"failed: {' '.join(str(err).split())[:300]}"
@@ -306,8 +306,9 @@ def register(sub) -> None:
     b = sub.add_parser("build", help="build the warehouse")
     source = b.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="from the synthetic demo country")
-    source.add_argument("--from-files", type=Path, metavar="DIR",
-                        help="from official CBS/PDOK/politie files in DIR (recognised by content)")
+    source.add_argument("--from-files", type=Path, metavar="DIR", nargs="+",
+                        help="from official CBS/PDOK/politie files in DIR (one folder or several; "
+                             "recognised by content)")
     b.add_argument("--year", type=int, help="with --from-files: the last year to build (default: the latest in the "
                                             "files) and the year of figures whose file does not state one")
     b.add_argument("--skip-unrecognised", action="store_true",

@@ -60,7 +60,9 @@ def test_kerncijfers_csv_export_bom_semicolon_padding_and_stems():
     assert frame["code"].tolist()[:4] == ["NL00", "GM0014", "WK001400", "BU00140000"]
     assert frame.set_index("code").at["GM0014", "name"] == "Groningen"      # 40-wide padding gone
     assert (frame[KWB_STEMS].dtypes == "float64").all()
-    assert (table.table_id, table.year, table.origin) == (None, None, str(KWB_CSV))
+    # the CSV names no table; its column keys are 85984NED's own (MateVanStedelijkheid_122)
+    assert (table.table_id, table.year, table.origin) == ("85984NED", 2024, str(KWB_CSV))
+    assert table.evidence.startswith("recognised by its column keys")
 
 
 def test_kerncijfers_missing_is_nan_never_zero():

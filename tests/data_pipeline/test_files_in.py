@@ -181,3 +181,62 @@ def test_a_statline_download_without_its_footer_is_refused_as_cut_off(tmp_path, 
     shutil.copy(MAPPING, folder / "mapping.csv")
     assert build(tmp_path / "w.duckdb", folder) == 1
     assert "no 'Bron:' line" in capsys.readouterr().err
+
+
+KWB_2025 = CBS / "kwb_86165NED_mini_typeddataset.csv"
+
+
+def test_a_2025_typeddataset_names_its_table_by_its_keys_and_keeps_repeated_stems_apart(tmp_path):
+    """86165NED's CSV names no table: its column keys do. ``Nederland_17`` (herkomstland) and
+    ``Nederland_20`` (geboren in Nederland) stay two topics; a topic empty on every row is not
+    yet published: its indicator is absent, never 0."""
+    from data_pipeline.cbs_files import read_kerncijfers
+
+    table = read_kerncijfers(KWB_2025)
+    assert (table.table_id, table.year) == ("86165NED", 2025)
+    assert table.frame.loc[0, "Nederland_17"] == 180_000 and table.frame.loc[0, "Nederland_20"] == 190_000
+    assert "Nederland" not in table.frame and table.unpublished == ("PersonenPerSoortUitkeringBijstand_87",)
+    assert table.ignored == ("Naam_gebied",)             # added by a user, not CBS's
+
+    path = tmp_path / "w.duckdb"
+    assert build(path, folder_with(tmp_path, KWB_2025, CBS / "kwb_86165NED_mini_dataproperties.csv", MAPPING)) == 0
+    with Warehouse(path) as wh:
+        assert wh.years == [2025]
+        assert wh.catalog.get("inwoners").table_id == "86165NED (2025)"
+        assert "bijstand_per_1000_inwoners_15_64" not in {i.id for i in wh.catalog.indicators}
+        leegstand = wh.table("buurt", "WK001400", "leegstand_pct_woningen", 2025, EVERYTHING).set_index("code")
+        assert leegstand.at["BU00140000", "value"] == pytest.approx(90 / 900 * 100)
+        assert leegstand.at["BU00140001", "status"] == "missing"      # an empty cell is no 0
+    text = join_report_path(path).read_text(encoding="utf-8")
+    assert "not yet published in 86165NED" in text and "PersonenPerSoortUitkeringBijstand_87" in text
+    assert "Nederland_20 = Bevolking / Bevolking naar herkomst / Geboren in Nederland / Nederland" in text
+
+
+def test_metadata_are_used_and_a_national_series_is_listed_as_not_used(tmp_path, capsys):
+    codes, national = CBS / "soortmisdrijf_47018NED_codelist_mini.csv", CBS / "misdrijven_nationaal_per_soort_mini.csv"
+    path = tmp_path / "w.duckdb"
+    assert build(path, folder_with(tmp_path, CBS / "misdrijven_47018NED_mini.csv", codes, national, MAPPING)) == 0
+    not_used = [line for line in join_report_path(path).read_text().splitlines() if line.startswith("# not used: ")]
+    assert not_used and all("file_2.csv" in line and "national_crime" in line for line in not_used)
+    out = capsys.readouterr().out
+    assert "SoortMisdrijf code list, 8 crime types; the 6 this tool reads agree" in out
+    assert "not used: " in out and "figures of Nederland only" in out
+
+    # a code list that titles 3.1.1 otherwise (a redesign of the table) stops the build
+    wrong = tmp_path / "codes.csv"
+    wrong.write_text(codes.read_text().replace('"3.1.1 Drugshandel"', '"3.1.1 Mensensmokkel"'), encoding="utf-8")
+    before = digest(path)
+    assert build(path, folder_with(tmp_path, CBS / "misdrijven_47018NED_mini.csv", wrong, MAPPING, name="b")) == 1
+    assert "3.1.1 is '3.1.1 mensensmokkel' here, read as 'drugshandel'" in capsys.readouterr().err
+    assert digest(path) == before
+
+
+def test_several_folders_build_together(tmp_path):
+    """``--from-files real real-more``: the files of every folder, as if in one."""
+    first = folder_with(tmp_path, CBS / "misdrijven_47018NED_mini.csv", MAPPING, name="a")
+    second = folder_with(tmp_path, KWB_2025, name="b")
+    path = tmp_path / "w.duckdb"
+    assert main(["--warehouse", str(path), "build", "--from-files", str(first), str(second)]) == 0
+    with Warehouse(path) as wh:
+        assert wh.years == [2023, 2024, 2025]
+        assert {"inwoners", "misdrijven_totaal"} <= {i.id for i in wh.catalog.indicators}
