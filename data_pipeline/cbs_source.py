@@ -27,7 +27,7 @@ from data_pipeline.kwb import KwbYearUnknown, kwb_figures
 from data_pipeline.sources import Source
 from data_pipeline.validation import Problem, ValidationError
 from geodata.boundaries import BoundaryLayer, read_boundary_file, read_problem
-from geodata.names import match_gemeente_names
+from geodata.names import former_gemeente, match_gemeente_names
 from geodata.codes import CODE_PATTERNS, LAND_CODE, LEVELS, gemeente_of, is_valid_code, wijk_of
 from geodata.coverage import RD_NEW, dissolve
 from indicators.catalog import Catalog, load_catalog
@@ -145,6 +145,11 @@ class JoinReport:
         for code in sorted(codes):
             self.rows.append({"level": level, "code": code, "name": names.get(code, ""), "side": side,
                               "origin": origin, "reason": reason})
+
+    def unmatched_name(self, level: str, name: str, origin: str, reason: str) -> None:
+        """A row of a file keyed by name that found no area: no code, the name as published."""
+        self.rows.append({"level": level, "code": "", "name": name, "side": "figures", "origin": origin,
+                          "reason": reason})
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["level", "code", "name", "side", "origin", "reason"])
@@ -462,7 +467,7 @@ def files_source(directories, year: int | None = None, report: JoinReport | None
     areas = _area_tree(tree_year, mapping, figures, inputs, report)
     _check_coverage(inputs, figures, areas, tree_year)
     geometry, geometry_years = _geometry(areas, mapping, inputs.layers, tree_year, report)
-    observations = _observations(areas, figures, tree_year, report)
+    observations = _observations(areas, figures, tree_year, report, _names_in_files(inputs))
     catalog, table_ids = _catalog(observations, figures, report)
     observations = observations[observations["variable"].isin(catalog.variables())].reset_index(drop=True)
     years = sorted(observations["year"].unique())
@@ -521,7 +526,7 @@ def _statline_figures(table: StatlineTable, reference: pd.DataFrame, report: Joi
     frame = frame.join(matched, on="label")
     for kind, rows in frame[~frame["kind"].isin(["gemeente", "land", "regio"])].groupby("kind"):
         for label, reason in rows.drop_duplicates("label")[["label", "reason"]].itertuples(index=False):
-            report.unmatched("gemeente", [label], "figures", table.origin, reason)
+            report.unmatched_name("gemeente", label, table.origin, reason)
     used = frame[frame["kind"].isin(["gemeente", "land", "regio"])
                  & frame["topic"].str.lower().isin(STATLINE_CRIME_TOPICS)]
     codes = used["code"].where(used["kind"] != "land", LAND_CODE)
@@ -712,8 +717,18 @@ def _geometry(areas, mapping, layers: list[BoundaryLayer], year: int, report: Jo
     return geometry, years
 
 
-def _observations(areas: pd.DataFrame, figures: pd.DataFrame, year: int, report: JoinReport) -> pd.DataFrame:
-    """The figures of the tree's areas; those of other codes are reported with the reason."""
+def _names_in_files(inputs: _Inputs) -> dict[str, str]:
+    """Every code's name in any file (code lists and figures first), to name what did not join."""
+    frames = ([*inputs.names] + [t.frame[["code", "name"]] for t in inputs.kerncijfers]
+              + [l.frame[["code", "name"]] for l in inputs.layers])
+    pairs = pd.concat([pd.DataFrame(columns=["code", "name"]), *frames], ignore_index=True).dropna()
+    return dict(zip(pairs["code"].iloc[::-1], pairs["name"].astype(str).str.strip().iloc[::-1]))
+
+
+def _observations(areas: pd.DataFrame, figures: pd.DataFrame, year: int, report: JoinReport,
+                  names: dict[str, str]) -> pd.DataFrame:
+    """The figures of the tree's areas; those of other codes are reported with the reason and
+    their name where a file gives one (a former gemeente with the year of its merger)."""
     known = set(areas["code"])
     inside = figures["code"].isin(known)
     stray = figures[~inside & (figures["code"] != UNKNOWN_LOCATION)
@@ -721,10 +736,14 @@ def _observations(areas: pd.DataFrame, figures: pd.DataFrame, year: int, report:
     for (origin, code_year), rows in stray.groupby(["origin", "year"]):
         for level in LEVELS:
             codes = set(rows["code"][rows["code"].map(_level) == level])
-            if codes:
-                reason = (f"{level} code of {code_year}, not in the areas of {year}" if code_year != year
-                          else f"{level} code not in the areas of {year} (not in the region mapping's gemeenten)")
-                report.unmatched(level, codes, "figures", origin, reason)
+            if not codes:
+                continue
+            reason = (f"{level} code of {code_year}, not in the areas of {year}" if code_year != year
+                      else f"{level} code not in the areas of {year} (not in the region mapping's gemeenten)")
+            former = {c for c in codes if level == "gemeente" and former_gemeente(names.get(c, ""))}
+            for code in sorted(former):
+                report.unmatched(level, [code], "figures", origin, f"{reason}: {former_gemeente(names[code])}", names)
+            report.unmatched(level, codes - former, "figures", origin, reason, names)
     obs = figures[inside].copy()
     for level in ("gemeente", "wijk", "buurt"):
         n = obs.loc[obs["code"].map(_level) == level, "code"].nunique()

@@ -6,7 +6,8 @@ as "(O.)", "(NH.)" or "(L.)" is matched exactly first; without it a name matches
 unique ("Hengelo" is Hengelo (O.) when there is no other Hengelo; a bare "Bergen" is ambiguous).
 Rows that are not gemeenten are recognised as what they are: "Nederland" (the land), the
 politie regionale eenheden "Noord-Nederland (RE)" … "Limburg (RE)", "niet in te delen" and
-"Buitenland". Nothing is guessed: a name that does not match is returned unmatched, with the
+"Buitenland"; gemeenten merged away since 2019 are named with the year of the merger
+(:data:`FORMER_GEMEENTEN`). Nothing is guessed: a name that does not match is returned unmatched, with the
 closest names of the reference as a hint.
 """
 
@@ -25,6 +26,47 @@ REGIONALE_EENHEDEN: dict[str, str] = {
     "zeeland-west-brabant": "RE08", "oost-brabant": "RE09", "limburg": "RE10",
 }
 MATCH_COLUMNS = ["label", "kind", "code", "reason"]
+
+#: Gemeenten that ceased to exist by a merger since 2019 (name key -> the year of the merger
+#: and the gemeente they went into; CBS, *Gemeentelijke indelingswijzigingen*). Figures of a
+#: former gemeente are reported, never moved to its successor (they cover part of it only).
+FORMER_GEMEENTEN: dict[str, tuple[int, str]] = {
+    **{name: (2019, "Groningen") for name in ("haren", "ten boer")},
+    **{name: (2019, "Het Hogeland") for name in ("bedum", "de marne", "eemsmond")},
+    **{name: (2019, "Westerkwartier") for name in ("grootegast", "leek", "marum", "zuidhorn")},
+    "winsum": (2019, "Het Hogeland and Westerkwartier"),
+    **{name: (2019, "Noardeast-Fryslan") for name in ("dongeradeel", "ferwerderadiel",
+                                                       "kollumerland en nieuwkruisland")},
+    **{name: (2019, "Molenlanden") for name in ("giessenlanden", "molenwaard")},
+    **{name: (2019, "Vijfheerenlanden") for name in ("leerdam", "zederik", "vianen")},
+    **{name: (2019, "Hoeksche Waard") for name in ("binnenmaas", "cromstrijen", "korendijk", "oud-beijerland",
+                                                    "strijen")},
+    **{name: (2019, "West Betuwe") for name in ("geldermalsen", "lingewaal", "neerijnen")},
+    **{name: (2019, "Altena") for name in ("aalburg", "werkendam", "woudrichem")},
+    **{name: (2019, "Beekdaelen") for name in ("nuth", "onderbanken", "schinnen")},
+    "haarlemmerliede en spaarnwoude": (2019, "Haarlemmermeer"),
+    "noordwijkerhout": (2019, "Noordwijk"),
+    **{name: (2021, "Eemsdelta") for name in ("appingedam", "delfzijl", "loppersum")},
+    "weesp": (2022, "Amsterdam"),
+    "beemster": (2022, "Purmerend"),
+    **{name: (2022, "Dijk en Waard") for name in ("heerhugowaard", "langedijk")},
+    **{name: (2022, "Land van Cuijk") for name in ("boxmeer", "cuijk", "grave", "mill en sint hubert",
+                                                    "sint anthonis")},
+    **{name: (2022, "Maashorst") for name in ("landerd", "uden")},
+    **{name: (2023, "Voorne aan Zee") for name in ("brielle", "hellevoetsluis", "westvoorne")},
+}
+
+
+def former_gemeente(name: object) -> str | None:
+    """Why ``name`` is no gemeente any more, if it is a former one.
+
+    >>> former_gemeente("Weesp (gemeente)")
+    'former gemeente Weesp: merged into Amsterdam in 2022'
+    """
+    found = FORMER_GEMEENTEN.get(without_suffix(name_key(name)))
+    if found is None:
+        return None
+    return f"former gemeente {str(name).replace(' (gemeente)', '').strip()}: merged into {found[1]} in {found[0]}"
 
 _SUFFIX = re.compile(r"\s*\((?:[a-z]{1,3}\.)+\)$")
 _RE_ROW = re.compile(r"^(?P<name>.+?)\s*\(re\)$")
@@ -56,7 +98,8 @@ def match_gemeente_names(labels, reference: pd.DataFrame) -> pd.DataFrame:
     """One row per label: ``label, kind, code, reason``.
 
     ``kind`` is ``gemeente``, ``land``, ``regio``, ``unassigned`` ("niet in te delen"),
-    ``abroad`` or ``unmatched`` (then ``reason`` says why). ``reference`` has ``code, name`` of
+    ``abroad``, ``former`` (a gemeente merged since 2019, with the year) or ``unmatched`` (then
+    ``reason`` says why). ``reference`` has ``code, name`` of
     the gemeenten (the region mapping's, say).
     """
     exact: dict[str, set[str]] = {}
@@ -88,6 +131,9 @@ def _match(label: str, exact, bare, named) -> tuple[str, str | None, str]:
             return "gemeente", next(iter(codes)), ""
         if len(codes) > 1:
             return "unmatched", None, f"ambiguous: {len(codes)} gemeenten are called {label!r} ({', '.join(sorted(codes))})"
+    former = former_gemeente(label)
+    if former:
+        return "former", None, former + " (its figures are not moved to the gemeente it went into)"
     close = difflib.get_close_matches(without_suffix(key), list(named), n=3, cutoff=0.8)
     hint = f" (closest: {', '.join(named[c] for c in close)})" if close else ""
     return "unmatched", None, f"no gemeente of this name in the mapping{hint}"

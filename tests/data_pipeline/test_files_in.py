@@ -147,8 +147,8 @@ def test_figures_of_codes_outside_the_tree_are_named_in_the_report(tmp_path):
     with Warehouse(path) as wh:
         assert wh.years == [2019, 2024]
     report = read_join_report(join_report_path(path))
-    old = report[report["reason"] == "buurt code of 2019, not in the areas of 2024"]
-    assert "BU03630000" in set(old["code"])
+    old = report[report["reason"] == "buurt code of 2019, not in the areas of 2024"].set_index("code")
+    assert "BU03630000" in old.index and old.at["BU03630000", "name"] != ""     # named from its file
 
 
 STATLINE = FIXTURES / "statline" / "misdrijven_47013NED_mini.csv"
@@ -240,3 +240,19 @@ def test_several_folders_build_together(tmp_path):
     with Warehouse(path) as wh:
         assert wh.years == [2023, 2024, 2025]
         assert {"inwoners", "misdrijven_totaal"} <= {i.id for i in wh.catalog.indicators}
+
+
+def test_a_former_gemeente_is_reported_with_its_merger(tmp_path):
+    """A StatLine file still lists Weesp (merged into Amsterdam in 2022): the join report names
+    it with the merger, and its figure is not added to Amsterdam's."""
+    text = STATLINE.read_text(encoding="utf-8-sig").replace('"Bron: Politie"', '"Weesp";"90";"95"\n"Bron: Politie"')
+    folder = folder_with(tmp_path, MAPPING)
+    (folder / "misdrijven.csv").write_text(text, encoding="utf-8")
+    path = tmp_path / "w.duckdb"
+    assert build(path, folder) == 0
+    report = read_join_report(join_report_path(path)).set_index("name")
+    assert report.at["Weesp", "code"] == "" and report.at["Weesp", "level"] == "gemeente"
+    assert "merged into Amsterdam in 2022" in report.at["Weesp", "reason"]
+    with Warehouse(path) as wh:
+        assert wh.table("gemeente", None, "misdrijven_totaal", 2023, EVERYTHING).set_index("code").at[
+            "GM0363", "value"] == 200

@@ -33,3 +33,14 @@ def test_rows_that_are_no_gemeente_are_recognised_as_what_they_are():
                   "Niet in te delen (RE)", "Buitenland")
     assert got["kind"].tolist() == ["land", "regio", "regio", "unassigned", "unassigned", "abroad"]
     assert got["code"].tolist()[1:3] == ["RE08", "RE10"]
+
+
+def test_a_gemeente_merged_away_is_reported_with_the_year_never_given_its_successors_code():
+    got = matched("Weesp", "Haren (gemeente)", "Mill en Sint Hubert", "Tilburg")
+    assert got["kind"].tolist() == ["former", "former", "former", "gemeente"]
+    assert got["code"].iloc[:3].isna().all()
+    assert got.at["Weesp", "reason"].startswith("former gemeente Weesp: merged into Amsterdam in 2022")
+    assert "Land van Cuijk in 2022" in got.at["Mill en Sint Hubert", "reason"]
+    # a name the reference still has is that gemeente, whatever the merger table says
+    older = pd.concat([REFERENCE, pd.DataFrame({"code": ["GM0457"], "name": ["Weesp"]})])
+    assert match_gemeente_names(["Weesp"], older).iloc[0]["code"] == "GM0457"
