@@ -11,6 +11,14 @@ Four publications are read here, each as the CSV a user downloads or the OData v
 - CBS *Gebieden in Nederland* (or the project's plain mapping CSV): :func:`read_region_mapping`,
   gemeente -> politie regionale eenheid (RE01..RE10) = RIEC region.
 - The code list of a Kerncijfers table (``Identifier,Title``): :func:`read_area_names`.
+- StatLine CSV downloads keyed by name (47013NED): :func:`read_statline`; regional tables by
+  ``RegioS`` and ``Perioden`` (70072NED): :func:`read_regional`; the metadata files of an OData
+  table (DataProperties, TableInfos, code lists): :func:`read_metadata`; national series per
+  crime type: :func:`read_national_crime` (read and checked, never taken for area figures).
+
+A Kerncijfers file that names no table (a TypedDataSet CSV) is identified by the column keys
+only its table has (:data:`KWB_TABLE_KEYS`), and dated by it; a stem that names several topics
+keeps its full keys; a topic empty on every row is "not yet published".
 
 :func:`sniff` tells these apart (and boundary files) from the first rows alone.
 
@@ -21,7 +29,7 @@ becomes 0. Unreadable content raises :class:`~data_pipeline.validation.Validatio
 whose problems name the file, the row (the line number in a CSV, 1 = header; the record
 number in a JSON ``value`` list), the column and what is wrong.
 
-The module is longer than most (~650 lines) because the four readers share those conventions
+The module is longer than most (~950 lines) because the readers share those conventions
 (one CSV/JSON reader, one sentinel and code cleaning, one way of naming problems) and the
 sniffer must know every format; split, each part would import most of the others.
 """
@@ -86,6 +94,10 @@ MISSING_TOKENS = frozenset({"", "."})
 
 #: The area codes a CBS table row can carry: NL00/NL01, gemeente, wijk or buurt.
 AREA_CODE = re.compile(r"^(NL\d{2}|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+
+#: A code of CBS's regional classification (``RegioS`` of 70072NED): NL01, LD01, PV20, CR01,
+#: GM0014, and the like.
+_REGION_CODE = re.compile(r"^[A-Z]{2}\d{2,4}$")
 
 _SUFFIXED = re.compile(r"^(?P<stem>.+?)_(?P<number>\d+)$")
 _TABLE_ID = re.compile(r"/(\d{5}[A-Z]{3})(?:/|$)", re.IGNORECASE)
@@ -299,6 +311,57 @@ def read_area_names(path: Path) -> pd.DataFrame:
     return out.astype("string").reset_index(drop=True)
 
 
+#: Topics of regional tables (70072NED) under their Kerncijfers stem: the same figure by
+#: another key.
+REGIONAL_STEMS = {"TotaleBevolking": "AantalInwoners"}
+
+
+@dataclass(frozen=True)
+class RegionalTable:
+    """A table by ``RegioS`` and ``Perioden`` (70072NED *Regionale kerncijfers Nederland*):
+    ``frame`` has ``code, year`` and a float column per topic (Kerncijfers stems where they
+    mean the same, :data:`REGIONAL_STEMS`); ``other_levels`` counts the rows of classifications
+    this tool does not show (``{"PV": 12, "CR": 40}``), ``other_periods`` those of quarters
+    or months."""
+
+    table_id: str | None
+    frame: pd.DataFrame
+    other_levels: dict[str, int]
+    other_periods: int
+    unpublished: tuple[str, ...]
+    origin: str
+
+
+def read_regional(path: Path) -> RegionalTable:
+    """Read a regional TypedDataSet (CSV or OData JSON): codes space-padded (``"GM0014    "``),
+    periods ``2024JJ00``. Gemeente and land rows of whole years are kept.
+
+    Raises
+    ------
+    ValidationError
+        A ``RegioS`` value that is no regional code, a period that is not one, a code and
+        year given twice, or a cell that is not a number.
+    """
+    raw = load_table(Path(path))
+    code_column, period_column = _by_stem(raw, ("RegioS",))[0], _by_stem(raw, ("Perioden",))[0]
+    codes, periods = _stripped(raw.frame[code_column]), _stripped(raw.frame[period_column]).fillna("")
+    problems = _pattern_problems(raw, codes, code_column, _REGION_CODE, "a regional code like GM0014 or PV20")
+    problems += [Problem(raw.origin, raw.row(i), period_column, f"{p!r} is not a period like 2024JJ00")
+                 for i, p in periods.items() if not re.fullmatch(r"\d{4}(JJ|KW|MM|X0)\d{2}", p)]
+    _raise_if(problems)
+    yearly = periods.str.fullmatch(_YEARLY_PERIOD.pattern)
+    shown = codes.str.match(AREA_CODE.pattern)
+    kept = RawTable(raw.frame[yearly & shown], raw.origin, raw.first_row, raw.table_id)
+    variables, unpublished, _ = _kerncijfers_variables(kept, code_column)
+    frame = pd.concat([codes[kept.frame.index].rename("code"),
+                       periods[kept.frame.index].str[:4].astype(int).rename("year"),
+                       variables.rename(columns=REGIONAL_STEMS)], axis=1)
+    _raise_if(_duplicate_problems(kept, frame, ["code", "year"], code_column))
+    others = codes[yearly & ~shown].str[:2].value_counts()
+    return RegionalTable(raw.table_id, frame.reset_index(drop=True), {k: int(n) for k, n in others.items()},
+                         int((~yearly).sum()), unpublished, raw.origin)
+
+
 @dataclass(frozen=True)
 class Metadata:
     """A metadata file of a CBS OData table: ``kind`` (DataProperties, TableInfos, code list),
@@ -445,8 +508,8 @@ def sniff(path: Path) -> str | None:
     -------
     str or None
         ``"boundaries"``, ``"kerncijfers"``, ``"crime"``, ``"region_mapping"``,
-        ``"buurt_names"``, ``"statline"``, ``"metadata"``, ``"national_crime"``, or ``None`` when
-        nothing is recognised.
+        ``"buurt_names"``, ``"statline"``, ``"regional"``, ``"metadata"``, ``"national_crime"``, or
+        ``None`` when nothing is recognised.
     """
     path = Path(path)
     try:
@@ -621,6 +684,9 @@ def classify_columns(columns: list[str], rows: list[list[str]]) -> str | None:
     area_columns = [c for c, k in kinds.items() if k == "area"]
     if "gemeente" in kinds.values() and "regio" in kinds.values():
         return "region_mapping"
+    if {"RegioS", "Perioden"} <= stems and "SoortMisdrijf" not in stems and any(
+            stem_of(c) == "RegioS" and v and all(_REGION_CODE.match(x) for x in v) for c, v in values.items()):
+        return "regional"
     if not area_columns and "gemeente" not in kinds.values():
         if _metadata_kind(columns):
             return "metadata"

@@ -20,9 +20,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from data_pipeline.cbs_files import (KerncijfersTable, Metadata, StatlineTable, normalise_crime_type, peek_csv,
-                                     read_area_names, read_crime, read_kerncijfers, read_metadata,
-                                     read_national_crime, read_region_mapping, read_statline, sniff)
+from data_pipeline.cbs_files import (KerncijfersTable, Metadata, RegionalTable, StatlineTable, normalise_crime_type,
+                                     peek_csv, read_area_names, read_crime, read_kerncijfers, read_metadata,
+                                     read_national_crime, read_region_mapping, read_regional, read_statline, sniff)
 from data_pipeline.kwb import KwbYearUnknown, kwb_figures
 from data_pipeline.sources import Source
 from data_pipeline.validation import Problem, ValidationError
@@ -288,6 +288,8 @@ def _read(path: Path, kind: str, inputs: _Inputs, year: int | None, report: Join
         table = read_kerncijfers(path)
         inputs.kerncijfers.append(table)
         return "used", _add(inputs, _kerncijfers_figures(table, year, report))
+    if kind == "regional":
+        return "used", _add(inputs, _regional_figures(read_regional(path), report))
     if kind == "crime":
         return "used", _add(inputs, _crime_figures(read_crime(path), str(path), year, report))
     if kind == "statline":
@@ -405,15 +407,35 @@ def _kerncijfers_figures(table: KerncijfersTable, year: int | None, report: Join
                    f"{', '.join(table.repeated)}")
     if table.ignored:
         report.say(f"{table.origin}: columns that are no CBS topic, not used: {', '.join(table.ignored)}")
+    frame = _our_variables(table.frame.assign(year=pd.Series(table.year, index=table.frame.index, dtype="Int64")))
+    return _Figures(table.origin, "kerncijfers", table.table_id, _dated(frame, table.origin, year, report))
+
+
+def _our_variables(wide: pd.DataFrame) -> pd.DataFrame:
+    """``code, year, variable, value`` of :data:`KERNCIJFERS_VARIABLES` from a frame of stems."""
     frames = []
     for variable, rule in KERNCIJFERS_VARIABLES.items():
-        values = rule.compute(table.frame)
+        values = rule.compute(wide)
         if values is not None:
-            frames.append(pd.DataFrame({"code": table.frame["code"].to_numpy(), "variable": variable,
-                                        "value": values.to_numpy(dtype="float64")}))
+            frames.append(pd.DataFrame({"code": wide["code"].to_numpy(), "year": wide["year"].to_numpy(),
+                                        "variable": variable, "value": values.to_numpy(dtype="float64")}))
     frame = pd.concat(frames, ignore_index=True) if frames else _empty_figures()
-    frame["year"] = pd.Series(table.year, index=frame.index, dtype="Int64")
-    return _Figures(table.origin, "kerncijfers", table.table_id, _dated(frame, table.origin, year, report))
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def _regional_figures(table: RegionalTable, report: JoinReport) -> _Figures:
+    """A regional table's gemeente and land figures; other classifications and periods said."""
+    if table.other_levels:
+        report.say(f"{table.origin}: rows of classifications this tool does not show, not used: "
+                   + ", ".join(f"{n:,} {prefix}" for prefix, n in sorted(table.other_levels.items())))
+    if table.other_periods:
+        report.say(f"{table.origin}: {table.other_periods:,} rows of quarters or months, not used (whole years only)")
+    if table.unpublished:
+        report.say(f"{table.origin}: topics empty on every row (not published, missing, never 0): "
+                   f"{', '.join(table.unpublished)}")
+    frame = _our_variables(table.frame).astype({"year": "int64"})
+    return _Figures(table.origin, "kerncijfers", table.table_id, frame)
 
 
 def _crime_figures(crime: pd.DataFrame, origin: str, year: int | None, report: JoinReport) -> _Figures:

@@ -275,3 +275,29 @@ def test_sniff_ignores_unrelated_tables(tmp_path):
     other.write_text("naam;leeftijd\nJan;42\n", encoding="utf-8")
     assert sniff(other) is None
     assert sniff(tmp_path / "missing") is None
+
+
+# -- StatLine CSV downloads ----------------------------------------------------------------------
+
+def test_statline_csv_with_statistical_symbols_and_without(tmp_path):
+    """The download 'met statistische symbolen' marks a figure that is unknown ('.'), secret ('x'),
+    nil ('-') or provisional ('*', '**' on the period or the figure); 'zonder' leaves a missing
+    figure empty. Both read to the same numbers; missing is NaN, never 0."""
+    from data_pipeline.cbs_files import read_statline, sniff
+
+    head = ('"Regionale kerncijfers Nederland"\n"Onderwerp";"Bevolking";"Bevolking";"Bevolking"\n'
+            '"Perioden";"2022";"2023*";"2024**"\n"Regio\'s";"aantal";"aantal";"aantal"\n')
+    symbols = tmp_path / "met.csv"
+    symbols.write_text(head + '"Nederland";"17590672";"17811291*";"."\n"Vlieland";"x";"-";"1210**"\n'
+                       '"Bron: CBS"\n', encoding="utf-8")
+    plain = tmp_path / "zonder.csv"
+    plain.write_text(head + '"Nederland";"17590672";"17811291";""\n"Vlieland";"";"0";"1210"\n"Bron: CBS"\n',
+                     encoding="utf-8")
+    for path in (symbols, plain):
+        assert sniff(path) == "statline"
+        table = read_statline(path)
+        assert table.table_id == "70072NED"
+        got = table.frame.set_index(["label", "year"])["value"]
+        assert got[("Nederland", 2023)] == 17_811_291 and got[("Vlieland", 2024)] == 1210
+        assert np.isnan(got[("Nederland", 2024)]) and np.isnan(got[("Vlieland", 2022)])
+        assert got[("Vlieland", 2023)] == 0

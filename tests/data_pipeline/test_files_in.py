@@ -183,7 +183,8 @@ def test_a_statline_download_without_its_footer_is_refused_as_cut_off(tmp_path, 
     assert "no 'Bron:' line" in capsys.readouterr().err
 
 
-KWB_2025 = CBS / "kwb_86165NED_mini_typeddataset.csv"
+ODATA = FIXTURES / "odata"
+KWB_2025 = ODATA / "kwb_86165NED_mini_typeddataset.csv"
 
 
 def test_a_2025_typeddataset_names_its_table_by_its_keys_and_keeps_repeated_stems_apart(tmp_path):
@@ -199,7 +200,7 @@ def test_a_2025_typeddataset_names_its_table_by_its_keys_and_keeps_repeated_stem
     assert table.ignored == ("Naam_gebied",)             # added by a user, not CBS's
 
     path = tmp_path / "w.duckdb"
-    assert build(path, folder_with(tmp_path, KWB_2025, CBS / "kwb_86165NED_mini_dataproperties.csv", MAPPING)) == 0
+    assert build(path, folder_with(tmp_path, KWB_2025, ODATA / "kwb_86165NED_mini_dataproperties.csv", MAPPING)) == 0
     with Warehouse(path) as wh:
         assert wh.years == [2025]
         assert wh.catalog.get("inwoners").table_id == "86165NED (2025)"
@@ -213,7 +214,7 @@ def test_a_2025_typeddataset_names_its_table_by_its_keys_and_keeps_repeated_stem
 
 
 def test_metadata_are_used_and_a_national_series_is_listed_as_not_used(tmp_path, capsys):
-    codes, national = CBS / "soortmisdrijf_47018NED_codelist_mini.csv", CBS / "misdrijven_nationaal_per_soort_mini.csv"
+    codes, national = ODATA / "soortmisdrijf_47018NED_codelist_mini.csv", ODATA / "misdrijven_nationaal_per_soort_mini.csv"
     path = tmp_path / "w.duckdb"
     assert build(path, folder_with(tmp_path, CBS / "misdrijven_47018NED_mini.csv", codes, national, MAPPING)) == 0
     not_used = [line for line in join_report_path(path).read_text().splitlines() if line.startswith("# not used: ")]
@@ -256,3 +257,30 @@ def test_a_former_gemeente_is_reported_with_its_merger(tmp_path):
     with Warehouse(path) as wh:
         assert wh.table("gemeente", None, "misdrijven_totaal", 2023, EVERYTHING).set_index("code").at[
             "GM0363", "value"] == 200
+
+
+REGIONAL = ODATA / "regionale_kerncijfers_70072NED_mini_typeddataset.json"
+
+
+@pytest.mark.parametrize("form", ["json", "csv"])
+def test_a_regional_typeddataset_gives_gemeente_figures_per_year(tmp_path, form):
+    """70072NED by RegioS and Perioden: gemeente and land rows of whole years are figures (its
+    TotaleBevolking is our inhabitants); provincies, landsdelen, COROP and quarters are said
+    and not used; a null stays missing."""
+    import json
+
+    source = REGIONAL
+    if form == "csv":                     # the TypedDataSet as CSV: ',' and space-padded codes
+        source = tmp_path / "70072NED.csv"
+        pd.DataFrame(json.loads(REGIONAL.read_text())["value"]).to_csv(source, index=False)
+    path = tmp_path / "w.duckdb"
+    assert build(path, folder_with(tmp_path, source, MAPPING)) == 0
+    with Warehouse(path) as wh:
+        assert wh.years == [2023, 2024]
+        gm = wh.table("gemeente", None, "inwoners", 2024, EVERYTHING).set_index("code")
+        assert gm.at["GM0014", "value"] == 243_768 and gm.at["GM0363", "status"] == "missing"
+        assert wh.table("land", None, "inwoners", 2024, EVERYTHING).iloc[0]["value"] == 17_942_942
+        if form == "json":                # the CSV names no table
+            assert wh.catalog.get("inwoners").table_id == "70072NED (2023, 2024)"
+    said = join_report_path(path).read_text(encoding="utf-8")
+    assert "not used: 1 CR, 1 LD, 1 PV" in said and "1 rows of quarters or months" in said
