@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from data_pipeline.cbs_files import (KerncijfersTable, Metadata, RegionalTable, StatlineTable, normalise_crime_type,
-                                     peek_csv, read_area_names, read_crime, read_kerncijfers, read_metadata,
+                                     peek_csv, stem_of, read_area_names, read_crime, read_kerncijfers, read_metadata,
                                      read_national_crime, read_region_mapping, read_regional, read_statline, sniff)
 from data_pipeline.kwb import KwbYearUnknown, kwb_figures
 from data_pipeline.sources import Source
@@ -44,6 +44,9 @@ class Count:
     """A published count, or the sum of several."""
     stems: tuple[str, ...]
 
+    def needs(self) -> tuple[str, ...]:
+        return self.stems
+
     def compute(self, frame: pd.DataFrame) -> pd.Series | None:
         if not all(s in frame for s in self.stems):
             return None
@@ -57,6 +60,9 @@ class ShareOf:
     stems: tuple[str, ...]
     base: str
 
+    def needs(self) -> tuple[str, ...]:
+        return (*self.stems, self.base)
+
     def compute(self, frame: pd.DataFrame) -> pd.Series | None:
         stem = next((s for s in self.stems if s in frame), None)
         if stem is None or self.base not in frame:
@@ -68,6 +74,9 @@ class ShareOf:
 class Scaled:
     stem: str
     factor: float
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.stem,)
 
     def compute(self, frame: pd.DataFrame) -> pd.Series | None:
         return frame[self.stem] * self.factor if self.stem in frame else None
@@ -402,6 +411,12 @@ def _kerncijfers_figures(table: KerncijfersTable, year: int | None, report: Join
     if table.unpublished:
         report.say(f"{table.origin}: {len(table.unpublished)} topics are empty on every row, not yet published in "
                    f"{table.table_id or 'this table'} (missing, never 0): {', '.join(table.unpublished)}")
+        empty = {stem_of(key): key for key in table.unpublished}
+        waiting = {variable: keys for variable, rule in KERNCIJFERS_VARIABLES.items()
+                   if (keys := [empty[s] for s in rule.needs() if s in empty])}
+        if waiting:
+            report.say(f"{table.origin}: not yet published, so not made from this table: " + "; ".join(
+                f"{variable} ({', '.join(keys)})" for variable, keys in waiting.items()))
     if table.repeated:
         report.say(f"{table.origin}: stems that name several topics, kept apart by their full keys: "
                    f"{', '.join(table.repeated)}")

@@ -139,7 +139,8 @@ def cmd_indicators(args) -> int:
     columns = ["id", "theme", "label_nl", "unit_nl", "source", "table_id", "numerator", "denominator",
                "multiplier", "direction", "min_denominator", "dataset"]
     if args.warehouse.exists():
-        frame = Warehouse(args.warehouse).catalog.to_frame()
+        with Warehouse(args.warehouse) as wh:
+            frame = wh.catalog.to_frame()
     if args.format == "csv":
         frame[columns].to_csv(sys.stdout, index=False)
     else:

@@ -82,6 +82,13 @@ def test_gemeenten_are_compared_with_peers_of_the_same_urbanity_and_size(capsys,
         assert float(first["peer_value"]) == pytest.approx(float(pd.Series(others).median()), rel=1e-5)
 
 
+def test_indicators_of_a_warehouse_are_its_own(capsys, tiny_warehouse_path):
+    code, out, _ = run(capsys, "indicators", "--format", "csv", "--warehouse", str(tiny_warehouse_path))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and [(r["id"], r["table_id"]) for r in rows] == [
+        ("misdrijven_per_1000_inwoners", "TEST-1"), ("inwoners", "TEST-2")]
+
+
 @pytest.mark.parametrize("argument, value, says", [
     ("--indicator", "bestaat_niet", "its indicators: misdrijven_per_1000_inwoners, inwoners"),
     ("--year", "2031", "no figures for 2031 in ", ),

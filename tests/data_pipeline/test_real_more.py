@@ -96,7 +96,7 @@ def test_friesland_2025_builds_with_its_year_and_table_id_from_the_content(fries
 def test_topics_empty_in_the_2025_release_are_not_yet_published_never_0(friesland):
     wh, notes = friesland
     assert "48 topics are empty on every row, not yet published in 86165NED" in notes
-    assert "PersonenPerSoortUitkeringBijstand_87" in notes
+    assert "not made from this table: inwoners_bijstand (PersonenPerSoortUitkeringBijstand_87)" in notes
     assert "bijstand_per_1000_inwoners_15_64" not in {i.id for i in wh.catalog.indicators}
     assert "Nederland_20 = Bevolking / Bevolking naar herkomst / Geboren in Nederland / Nederland" in notes
 
