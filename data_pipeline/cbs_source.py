@@ -155,6 +155,13 @@ class JoinReport:
             self.rows.append({"level": level, "code": code, "name": names.get(code, ""), "side": side,
                               "origin": origin, "reason": reason})
 
+    def not_used(self, path, why: str) -> None:
+        """A file read and listed as used that gives nothing after all (every figure of a later
+        year than the build's last)."""
+        for entry in self.files:
+            if entry["file"] == str(path) and entry["status"] == "used":
+                entry.update(status="not used", what=f"{entry['what']}; {why}")
+
     def unmatched_name(self, level: str, name: str, origin: str, reason: str) -> None:
         """A row of a file keyed by name that found no area: no code, the name as published."""
         self.rows.append({"level": level, "code": "", "name": name, "side": "figures", "origin": origin,
@@ -610,9 +617,13 @@ def _figures_of_years(figures: pd.DataFrame, year: int | None, directory, report
     if year not in found:
         raise FilesRefused(f"no figures of {year} in {directory}; the files hold {', '.join(map(str, found))}")
     later = figures[figures["year"] > year]
+    kept = set(figures.loc[figures["year"] <= year, "origin"])
     for origin, rows in later.groupby("origin"):
-        report.say(f"{origin}: figures of {', '.join(map(str, sorted(rows['year'].unique())))} left out "
-                   f"(--year {year} is the last year built)")
+        why = (f"figures of {', '.join(map(str, sorted(rows['year'].unique())))} left out "
+               f"(--year {year} is the last year built)")
+        report.say(f"{origin}: {why}")
+        if origin not in kept:
+            report.not_used(origin, why)
     return figures[figures["year"] <= year].reset_index(drop=True)
 
 
