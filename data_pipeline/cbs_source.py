@@ -116,7 +116,7 @@ CRIME_VARIABLES = {
 ABROAD_GEMEENTE = "GM0998"
 #: Which table wins where two give the same figure (lower first): a table of the figures
 #: themselves before the key figures that PDOK publishes with the polygons.
-PRECEDENCE = {"kerncijfers": 0, "crime": 0, "statline": 1, "kwb": 2}
+PRECEDENCE = {"kerncijfers": 0, "crime": 0, "statline": 0, "kwb": 1}
 #: A file whose figures cover less than this share of the codes its level has in the same
 #: boundary year, inside the gemeenten it covers (when those are at least MIN_CODES), is taken to
 #: be cut off or mangled.
@@ -585,11 +585,11 @@ def _statline_figures(table: StatlineTable, reference: pd.DataFrame, report: Joi
 
 
 def _combined(parts: list[_Figures], report: JoinReport) -> pd.DataFrame:
-    """One value per code, year and variable. Where files overlap, the one with figures for the
-    most areas of that variable and year wins everywhere it has them, so a map shows one table
-    wherever it can (a gemeente's excerpt of 47018NED does not replace 47013NED's figure for
-    that one gemeente); then the table of :data:`PRECEDENCE`, then the first file. Where two
-    tables give different values the report says so."""
+    """One value per code, year and variable. Where files overlap, the kind of table of
+    :data:`PRECEDENCE` wins; among tables of one kind, the one with figures for the most areas of
+    that variable and year wins everywhere it has them, so a map shows one table wherever it can
+    (a gemeente's excerpt of 47018NED does not replace 47013NED's figure for that one gemeente);
+    then the first file. Where two tables give different values the report says so."""
     frames = [f.frame.assign(table_id=f.table_id, origin=f.origin, kind=f.kind, rank=PRECEDENCE[f.kind], order=i)
               for i, f in enumerate(parts) if not f.frame.empty]
     if not frames:
@@ -598,7 +598,7 @@ def _combined(parts: list[_Figures], report: JoinReport) -> pd.DataFrame:
     all_rows = pd.concat(frames, ignore_index=True)
     all_rows["code"] = all_rows["code"].astype("string").str.replace(r"^NL\d{2}$", LAND_CODE, regex=True)
     all_rows["areas"] = -all_rows.groupby(["order", "variable", "year"])["code"].transform("size")
-    all_rows = all_rows.sort_values(["areas", "rank", "order"], kind="stable").drop(columns="areas")
+    all_rows = all_rows.sort_values(["rank", "areas", "order"], kind="stable").drop(columns="areas")
     keys = ["code", "year", "variable"]
     kept = all_rows.drop_duplicates(keys, keep="first")
     others = all_rows[all_rows.duplicated(keys, keep="first")].merge(
