@@ -99,6 +99,10 @@ AREA_CODE = re.compile(r"^(NL\d{2}|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4}
 #: GM0014, and the like.
 _REGION_CODE = re.compile(r"^[A-Z]{2}\d{2,4}$")
 
+#: Area codes of crime tables: those of :data:`AREA_CODE` and, in 47013NED by ``RegioS``, the
+#: politie regionale eenheden (RE01 … RE10).
+CRIME_AREA_CODE = re.compile(AREA_CODE.pattern[:-2] + r"|RE\d{2})$")
+
 _SUFFIXED = re.compile(r"^(?P<stem>.+?)_(?P<number>\d+)$")
 _TABLE_ID = re.compile(r"/(\d{5}[A-Z]{3})(?:/|$)", re.IGNORECASE)
 _YEARLY_PERIOD = re.compile(r"^(\d{4})JJ00$")
@@ -232,11 +236,13 @@ def read_crime(path: Path, year: int | None = None) -> pd.DataFrame:
     pandas.DataFrame
         ``code, soort_misdrijf, year, count, origin``: ``soort_misdrijf`` is the normalised
         key (``"0.0.0"``, ``"3.1.1"``) or ``"alle"`` without a ``SoortMisdrijf`` column;
-        ``year`` is nullable Int64; ``count`` is float, NaN where the file has ``"."``.
+        ``year`` is nullable Int64; ``count`` is float, NaN where the file has ``"."``;
+        ``attrs["table_id"]`` the table, stated in the file or by its shape (by ``RegioS``:
+        47013NED, with the politie regionale eenheden; by ``WijkenEnBuurten``: 47018NED).
     """
     raw = load_table(Path(path))
     code_column = _area_code_column(raw)
-    codes = _area_codes(raw, code_column, unique=False)
+    codes = _area_codes(raw, code_column, unique=False, pattern=CRIME_AREA_CODE)
     count_column = _required_column(raw, CRIME_COUNT_STEMS, "the registered-crime count")
     counts, problems = parse_numbers(raw, count_column)
     soort, soort_problems = _crime_types(raw)
@@ -251,6 +257,8 @@ def read_crime(path: Path, year: int | None = None) -> pd.DataFrame:
                       "count": "float64"})
     _raise_if(_duplicate_problems(raw, out, ["code", "soort_misdrijf", "year"], code_column))
     out["origin"] = pd.Series(raw.origin, index=out.index, dtype="string")
+    # the table: stated (OData), else by its shape: 47013NED is by RegioS, 47018NED by WijkenEnBuurten
+    out.attrs["table_id"] = raw.table_id or ("47013NED" if stem_of(code_column) == "RegioS" else "47018NED")
     return out
 
 
@@ -807,9 +815,9 @@ def _area_code_column(raw: RawTable) -> str:
                                    "codes like GM0014, WK001400, BU00140000)")])
 
 
-def _area_codes(raw: RawTable, column: str, unique: bool = True) -> pd.Series:
+def _area_codes(raw: RawTable, column: str, unique: bool = True, pattern: re.Pattern[str] = AREA_CODE) -> pd.Series:
     codes = _stripped(raw.frame[column])
-    problems = _pattern_problems(raw, codes, column, AREA_CODE, "a CBS area code")
+    problems = _pattern_problems(raw, codes, column, pattern, "a CBS area code")
     if unique and not problems:
         problems = [Problem(raw.origin, raw.row(i), column, f"code {codes[i]!r} appears twice")
                     for i in codes.index[codes.duplicated()]]

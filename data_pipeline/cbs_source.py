@@ -34,7 +34,6 @@ from indicators.catalog import Catalog, load_catalog
 
 #: CBS table ids of Kerncijfers wijken en buurten per year (PRODUCT.md §3).
 KERNCIJFERS_TABLES = {2021: "85039NED", 2022: "85318NED", 2023: "85618NED", 2024: "85984NED", 2025: "86165NED"}
-CRIME_TABLE = "47018NED"
 ATTRIBUTION = "Bron: CBS en politie (open data, CC BY 4.0)"
 UNKNOWN_LOCATION = "BU00000000"  # crime of unknown location in 47018NED
 
@@ -469,7 +468,7 @@ def _crime_figures(crime: pd.DataFrame, origin: str, year: int | None, report: J
                                         "variable": variable, "value": part["count"].to_numpy(dtype="float64")}))
     frame = pd.concat(frames, ignore_index=True) if frames else _empty_figures()
     frame["year"] = frame["year"].astype("Int64")
-    return _Figures(origin, "crime", CRIME_TABLE, _dated(frame, origin, year, report))
+    return _Figures(origin, "crime", crime.attrs["table_id"], _dated(frame, origin, year, report))
 
 
 def _empty_figures() -> pd.DataFrame:

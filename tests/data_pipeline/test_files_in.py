@@ -284,3 +284,18 @@ def test_a_regional_typeddataset_gives_gemeente_figures_per_year(tmp_path, form)
             assert wh.catalog.get("inwoners").table_id == "70072NED (2023, 2024)"
     said = join_report_path(path).read_text(encoding="utf-8")
     assert "not used: 1 CR, 1 LD, 1 PV" in said and "1 rows of quarters or months" in said
+
+
+def test_a_47013NED_typeddataset_gives_land_unit_and_gemeente_crime(tmp_path):
+    """By RegioS: NL01, the politie regionale eenheden and gemeenten, with 47013NED (not
+    47018NED, the table by wijk and buurt) as its source; '.' stays missing."""
+    path = tmp_path / "w.duckdb"
+    assert build(path, folder_with(tmp_path, ODATA / "misdrijven_47013NED_mini_typeddataset.csv", MAPPING)) == 0
+    with Warehouse(path) as wh:
+        assert wh.years == [2023, 2024]
+        assert wh.catalog.get("misdrijven_totaal").table_id == "47013NED (2023, 2024)"
+        gm = wh.table("gemeente", None, "misdrijven_totaal", 2024, EVERYTHING).set_index("code")
+        assert gm.at["GM0014", "value"] == 15_400 and gm.at["GM0363", "status"] == "missing"
+        units = wh.table("regio", None, "misdrijven_totaal", 2024, EVERYTHING).set_index("code")
+        assert units.at["RE01", "value"] == 50_500 and units.at["RE05", "value"] == 85_000
+        assert wh.table("land", None, "misdrijven_totaal", 2024, EVERYTHING).iloc[0]["value"] == 805_559
