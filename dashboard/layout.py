@@ -172,14 +172,20 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
                 *[html.A(fmt.upper(), id=f"download-{fmt}", href="#", download="", className="export-link")
                   for fmt in ("csv", "xlsx")],
             ]),
-            dash_table.DataTable(
-                id="area-table", sort_action="native", filter_action="native", page_size=25,
-                style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "fontSize": "0.85rem"},
-                locale_format={"decimal": ",", "group": "."},
-            ),
+            html.Div(id="area-table-slot"),    # area_table(), made when the table is first opened
         ]),
         html.P(id="source-line", className="source"),
     ])
+
+
+def area_table(data: list[dict], columns: list[dict]) -> dash_table.DataTable:
+    """The table of the areas on the map. It is made only when opened, not with the page: its
+    script (630 KB) then stays out of the first paint of the map."""
+    return dash_table.DataTable(
+        id="area-table", data=data, columns=columns, sort_action="native", filter_action="native", page_size=25,
+        style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "fontSize": "0.85rem"},
+        locale_format={"decimal": ",", "group": "."},
+    )
 
 
 def serve_layout(warehouse, access_note: str | None = None, signs_in: bool = False) -> html.Div:

@@ -17,7 +17,7 @@ from flask import request
 from dashboard import routes
 from dashboard.figures import empty_figure
 from dashboard.i18n import t
-from dashboard.layout import HIDDEN, breadcrumb_items, choice_options, indicator_options, legend, score_themes
+from dashboard.layout import HIDDEN, area_table, breadcrumb_items, choice_options, indicator_options, legend, score_themes
 from dashboard.routes import CONTROLS, control_value, drawn_key
 from dashboard.tables import table_rows
 from dashboard.views import (crumbs, dataset_line, error_text, is_land_area, map_view, resolve_state,
@@ -191,21 +191,21 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
                 "exports": {fmt: no_update for fmt in EXPORT_FORMATS},
                 "downloads": {fmt: no_update for fmt in DOWNLOAD_FORMATS}}
 
-    @app.callback(Output("area-table", "data"), Output("area-table", "columns"),
+    @app.callback(Output("area-table-slot", "children"),
                   Input("table-summary", "n_clicks"), Input("url", "pathname"), Input("url", "search"))
-    def area_table(clicks, pathname, search):
-        """The table is filled only while it is open (an odd number of clicks on its summary),
-        so map navigation does not pay for it."""
+    def table_of_areas(clicks, pathname, search):
+        """The table is made and filled only while it is open (an odd number of clicks on its
+        summary), so neither the first paint nor map navigation pays for it."""
         if not clicks or clicks % 2 == 0:
-            return no_update, no_update
+            return no_update
         state = resolve_state(warehouse, routes.parse(pathname, search))
         try:
             rows = table_rows(warehouse, state, gate.scope())
         except AccessDenied:
             gate.record("table", routes.url(state), "denied")
-            return [], []
+            return area_table([], [])
         gate.record("table", routes.url(state))
-        return rows
+        return area_table(*rows)
 
     @app.callback(Output("search", "options"), Input("search", "search_value"), State("url", "search"))
     def search_box(text, search):
