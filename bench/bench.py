@@ -280,8 +280,8 @@ def run_panels(app: dash.Dash, warehouse: Warehouse, views: list[View], repeat: 
         ("profile", "profile.children", replace(national, area=gemeente), "national gemeente map, a gemeente"),
         ("profile", "profile.children", replace(buurten, area=buurt), "a gemeente's buurten, a buurt"),
         ("compare", "compare.children", replace(national, compare=tuple(gemeenten[:3])), "three gemeenten"),
-        ("table", "area-table.data", national, "national gemeente map"),
-        ("table", "area-table.data", buurten, "a gemeente's buurten"),
+        ("table", "area-table-slot.children", national, "national gemeente map"),
+        ("table", "area-table-slot.children", buurten, "a gemeente's buurten"),
         ("map ahead", "map-ahead.data", replace(national, level="wijk", parent=gemeente), "a gemeente's wijken"),
         ("map ahead", "map-ahead.data", replace(buurten, level="buurt", parent=wijk), "a wijk's buurten"),
     ]

@@ -73,7 +73,7 @@ def session_steps(app, warehouse: Warehouse) -> list[Step]:
     steps.append(Step("profile", "/_dash-update-component", profile.body(
         {"url.pathname": routes.path(selected), "url.search": routes.search(selected), "profile.style": {}},
         "url.search")))
-    table = MapCallback(app, output="area-table.data")
+    table = MapCallback(app, output="area-table-slot.children")
     steps.append(Step("table", "/_dash-update-component", table.body(
         {"table-summary.n_clicks": 1, "url.pathname": routes.path(shown), "url.search": routes.search(shown)},
         "table-summary.n_clicks")))
