@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import urllib.request
 
@@ -29,3 +30,15 @@ def test_the_server_header_names_no_software_version(tiny_warehouse):
         assert response.headers["Server"] == "ondermijningsbeeld"
     thread.join(5)
     server.server_close()
+
+
+def test_a_page_loads_the_regenerator_runtime_in_place_of_the_babel_polyfill(tiny_warehouse):
+    client = create_app(tiny_warehouse).server.test_client()
+    for url in ("/", "/kaart/wijk/GM0001", "/gemeente/GM0001"):
+        scripts = re.findall(r'<script src="([^"]+)"', client.get(url).get_data(as_text=True))
+        assert not [s for s in scripts if "polyfill" in s], url
+        runtime = [s for s in scripts if "/assets/regenerator-runtime-" in s]
+        assert len(runtime) == 1 and scripts.index(runtime[0]) < [i for i, s in enumerate(scripts)
+                                                                 if "dash_renderer" in s][0], url
+    body = client.get(runtime[0]).get_data(as_text=True)
+    assert "regeneratorRuntime = runtime" in body
