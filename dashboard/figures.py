@@ -17,8 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from dashboard.formatting import format_number, format_value
-from dashboard.i18n import t
+from dashboard.formatting import format_number, format_value, plotly_separators, signed
+from dashboard.i18n import DEFAULT_LANGUAGE, t
 
 #: Degrees by which plotly.js's geo draws lon/lat ranges narrower on each side (its clipPad).
 GEO_CLIP_PAD = 0.001
@@ -60,7 +60,7 @@ def hover_texts(frame: pd.DataFrame, unit: str, lang: str, decimals: int = 1) ->
         if row.is_water:
             value = t("map.water", lang)
         elif row.status == "ok":
-            value = format_value(row.value, unit, decimals)
+            value = format_value(row.value, unit, decimals, lang=lang)
             if pd.notna(row.n_parts) and row.n_parts_with_data < row.n_parts:
                 value += "<br>" + t("hover.incomplete", lang, n=int(row.n_parts_with_data), total=int(row.n_parts))
         else:
@@ -69,13 +69,33 @@ def hover_texts(frame: pd.DataFrame, unit: str, lang: str, decimals: int = 1) ->
     return texts
 
 
-def class_bounds_labels(bounds: Sequence[float], decimals: int) -> list[str]:
+def class_bounds_labels(bounds: Sequence[float], decimals: int, lang: str = DEFAULT_LANGUAGE,
+                        zero: str | None = None, signs: bool = False) -> list[str]:
     """Legend labels for classes given by ``bounds`` (lower bound, then each upper bound).
+
+    A class of one value (its bounds print the same) reads as that value, and 0 says what it
+    means (``zero``; by default "0 (geen)", for changes "0 (geen verandering)"). The class after
+    a one-value class holds only values above it, and says so. ``signs`` prints + and -.
 
     >>> class_bounds_labels([0, 2.5, 10, 1234.5], 1)
     ['0,0 – 2,5', '2,5 – 10,0', '10,0 – 1.234,5']
+    >>> class_bounds_labels([0, 0, 18.3, 40], 1)
+    ['0 (geen)', '> 0,0 – 18,3', '18,3 – 40,0']
+    >>> class_bounds_labels([-3, -5e-324, 0, 2], 1, "en", "0 (no change)", signs=True)
+    ['-3.0 – 0.0', '0 (no change)', '> 0.0 – +2.0']
     """
-    return [f"{format_number(lo, decimals)} – {format_number(hi, decimals)}" for lo, hi in zip(bounds, bounds[1:])]
+    def number(value: float) -> str:
+        return signed(value, decimals, lang) if signs else format_number(value, decimals, lang=lang)
+
+    labels, single_before = [], False
+    for lo, hi in zip(bounds, bounds[1:]):
+        low, high = number(lo), number(hi)
+        if low == high:
+            labels.append(high if low.strip("-+0,.") else zero or t("legend.zero", lang))
+        else:
+            labels.append(f"> {low} – {high}" if single_before else f"{low} – {high}")
+        single_before = low == high
+    return labels
 
 
 def legend_entries(colours: Sequence[str], labels: Sequence[str], frame: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
@@ -126,7 +146,8 @@ def mercator_middle(south: float, north: float) -> float:
 
 
 def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[str], *,
-                      uirevision: str = "", extent: Sequence[float] = (), highlight: str | None = None) -> go.Figure:
+                      uirevision: str = "", extent: Sequence[float] = (), highlight: str | None = None,
+                      lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """A choropleth of ``frame`` on the polygons at ``geojson_url``.
 
     The map is fitted to the areas, or shows ``extent`` (west, south, east, north in degrees)
@@ -164,7 +185,7 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[s
                    lataxis={"range": [south - pad, north + pad]},
                    center={"lon": (west + east) / 2, "lat": mercator_middle(south, north)})
     return _figure(traces, {
-        "geo": geo, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "separators": ",.", "showlegend": False,
+        "geo": geo, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "separators": plotly_separators(lang), "showlegend": False,
         "uirevision": uirevision, "paper_bgcolor": "white",
         "font": {"family": "DejaVu Sans, Arial, sans-serif", "size": 12, "color": "#1b1b1b"},
         # plotly's "none" template, as a checked figure carries it (the default adds ~6 KB to a callback)

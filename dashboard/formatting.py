@@ -52,6 +52,16 @@ def _symbols(lang: str) -> dict[int, str]:
     return str.maketrans({",": get_group_symbol(loc), ".": get_decimal_symbol(loc)})
 
 
+def plotly_separators(lang: str = DEFAULT_LANGUAGE) -> str:
+    """plotly's ``layout.separators`` for the language: decimal symbol, then group symbol.
+
+    >>> plotly_separators("nl"), plotly_separators("en")
+    (',.', '.,')
+    """
+    loc = locale(lang)
+    return get_decimal_symbol(loc) + get_group_symbol(loc)
+
+
 def missing_text(lang: str = DEFAULT_LANGUAGE) -> str:
     """What a number that is not there reads as: ``n.b.`` (``n/a`` in English)."""
     return t("format.missing", lang)
@@ -67,6 +77,20 @@ def format_number(value: float | None, decimals: int = 1, missing: str | None = 
     if _is_missing(value):
         return missing_text(lang) if missing is None else missing
     return f"{value:,.{decimals}f}".translate(_symbols(lang))
+
+
+def signed(value: float, decimals: int = 1, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A change with its sign: ``+1,5``, ``-0,3``, ``0,0`` (no sign when it rounds to zero).
+
+    >>> signed(1.5, 1), signed(-0.25, 2), signed(0.0, 1), signed(-5e-324, 1), signed(0.01, 1)
+    ('+1,5', '-0,25', '0,0', '0,0', '0,0')
+    >>> signed(1234.5, 1, "en")
+    '+1,234.5'
+    """
+    text = format_number(value, decimals, lang=lang)
+    if not text.strip("-0,."):
+        return text.lstrip("-")
+    return "+" + text if value > 0 else text
 
 
 def format_count(value: float | None, missing: str | None = None, lang: str = DEFAULT_LANGUAGE) -> str:

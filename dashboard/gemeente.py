@@ -31,10 +31,10 @@ def _comparison(ratio: float, reference: str, lang: str) -> str:
     if ratio == 0:
         return t("page.zero", lang, where=where)
     if ratio >= 1.95:
-        return t("page.times", lang, x=format_number(ratio, 1), where=where)
+        return t("page.times", lang, x=format_number(ratio, 1, lang=lang), where=where)
     if ratio >= 1:
-        return t("page.higher", lang, pct=format_percent(ratio - 1), where=where)
-    return t("page.lower", lang, pct=format_percent(1 - ratio), where=where)
+        return t("page.higher", lang, pct=format_percent(ratio - 1, lang=lang), where=where)
+    return t("page.lower", lang, pct=format_percent(1 - ratio, lang=lang), where=where)
 
 
 def _topic_link(state: routes.MapState, indicator: str, lang: str):
@@ -53,9 +53,9 @@ def _standouts(warehouse: Warehouse, state: routes.MapState, rows) -> html.Secti
         ind = warehouse.catalog.get(row.indicator)
         items.append(html.Li([
             html.Div([html.Strong(ind.label(lang)), ": ",
-                      format_value(row.value, ind.unit(lang), ind.decimals), ", ",
+                      format_value(row.value, ind.unit(lang), ind.decimals, lang=lang), ", ",
                       _comparison(row.ratio, row.reference, lang),
-                      f" ({format_number(row.reference_value, ind.decimals)}). ",
+                      f" ({format_number(row.reference_value, ind.decimals, lang=lang)}). ",
                       html.Span(t("page.worse", lang) if row.worse else t("page.better", lang),
                                 className="tag worse" if row.worse else "tag")]),
             html.P(ind.explanation(lang), className="explain"),
@@ -106,11 +106,11 @@ def _all_topics(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> h
             groups.append(html.H4(warehouse.catalog.themes[theme][lang]))
         row = profile.loc[ind.id]
         shown = row["status"] == "ok"
-        value = (format_value(row["value"], ind.unit(lang), ind.decimals) if shown
+        value = (format_value(row["value"], ind.unit(lang), ind.decimals, lang=lang) if shown
                  else t(f"table.status.{row['status']}", lang))
         facts = t("page.facts", lang, value=value,
-                  peers=format_number(row["peer_value"], ind.decimals),
-                  nl=format_number(row["nl_value"], ind.decimals))
+                  peers=format_number(row["peer_value"], ind.decimals, lang=lang),
+                  nl=format_number(row["nl_value"], ind.decimals, lang=lang))
         groups.append(html.Div([
             html.Div([html.Strong(ind.label(lang)), " — ", facts], className="topic-facts"),
             html.P(ind.explanation(lang), className="explain"),

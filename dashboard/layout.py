@@ -140,7 +140,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
                 ]),
                 _control("control.alpha", dcc.Dropdown(
                     id="hotspot-alpha", clearable=False, searchable=False,
-                    options=[{"label": format_number(a, 2), "value": a} for a in ALPHAS])),
+                    options=[{"label": format_number(a, 2, lang=lang), "value": a} for a in ALPHAS])),
             ]),
             text("hotspot.note", html.P, className="help"),
         ]),

@@ -14,7 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import routes
-from dashboard.formatting import format_count, format_number, format_percent, missing_text
+from dashboard.formatting import format_count, format_number, format_percent, missing_text, plotly_separators, signed
 from dashboard.i18n import t
 from dashboard.views import SCORE_METHODS, area_name
 from data_pipeline.analysis import area_profile, composite_breakdown, trends
@@ -31,9 +31,9 @@ MAX_CONTRIBUTIONS = 8
 
 
 def _shown(value: float, status: str, decimals: int, lang: str) -> str:
-    """A value as the map shows it: Dutch number, or why there is none."""
+    """A value as the map shows it: a number in the language's format, or why there is none."""
     if status == "ok" and not pd.isna(value):
-        return format_number(value, decimals)
+        return format_number(value, decimals, lang=lang)
     return t("table.status.suppressed" if status == "suppressed" else "table.status.missing", lang)
 
 
@@ -69,6 +69,15 @@ def _indicator_cell(ind: Indicator, lang: str) -> html.Td:
     return html.Td([ind.label(lang), html.Span(f" ({ind.unit(lang)})", className="unit")], className="col-indicator")
 
 
+def _percentile(row, lang: str) -> str:
+    """The percentile, or with ties the range the tied areas span: a 0 that 82% of the areas
+    share reads "0–82", never as a high percentile on its own."""
+    high = format_number(row.percentile, 0, lang=lang)
+    if row.n_tied > 1:
+        return f"{format_number(row.percentile - row.n_tied / row.n_ranked * 100, 0, lang=lang)}–{high}"
+    return high
+
+
 def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> html.Table:
     """The area's values of the theme's indicators beside its parent, region, NL and peers,
     with its rank and percentile among all areas of its level."""
@@ -91,11 +100,12 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     body = []
     for ind, row in zip(indicators, rows.itertuples(index=False)):
         cells = [_indicator_cell(ind, lang), _cell(_shown(row.value, row.status, ind.decimals, lang), "value")]
-        cells += [_cell(format_number(getattr(row, key), ind.decimals), key) for key, _ in columns[1:]]
+        cells += [_cell(format_number(getattr(row, key), ind.decimals, lang=lang), key) for key, _ in columns[1:]]
         ranked = not pd.isna(row.rank)
-        cells.append(_cell(t("profile.rank_of", lang, rank=format_count(row.rank), n=format_count(row.n_ranked))
-                           if ranked else missing_text(), "rank"))
-        cells.append(_cell(format_number(row.percentile, 0) if ranked else missing_text(), "percentile"))
+        cells.append(_cell(t("profile.rank_of", lang, rank=format_count(row.rank, lang=lang),
+                                             n=format_count(row.n_ranked, lang=lang))
+                           if ranked else missing_text(lang), "rank"))
+        cells.append(_cell(_percentile(row, lang) if ranked else missing_text(lang), "percentile"))
         body.append(html.Tr(cells, **{"data-indicator": ind.id}))
     peer_note = ""
     if rows["peer_group"].notna().any():
@@ -131,7 +141,7 @@ def trend_figure(warehouse: Warehouse, codes: list[str], indicator: str, lang: s
             hovertemplate=f"{name} %{{x}}: %{{y:,.{ind.decimals}f}} {ind.unit(lang)}<extra></extra>",
         ))
     layout = dict(
-        height=230, margin=dict(l=48, r=8, t=28, b=28), separators=",.", paper_bgcolor="white",
+        height=230, margin=dict(l=48, r=8, t=28, b=28), separators=plotly_separators(lang), paper_bgcolor="white",
         plot_bgcolor="white", title=dict(text=f"{ind.label(lang)} ({ind.unit(lang)})", font=dict(size=13), x=0,
                                          xanchor="left"),
         legend=dict(orientation="h", y=-0.2), xaxis=dict(dtick=1, tickformat="d", gridcolor="#eeeeee"),
@@ -152,16 +162,20 @@ def score_breakdown(warehouse: Warehouse, state: routes.MapState, scope: Scope):
     widest = max(parts.abs().max(), 1e-9)
     items = []
     for indicator, value in parts.items():
-        width = f"{abs(value) / widest * 100:.0f}%"
+        # Two halves around a zero line: a contribution above average grows to the right, below to the left.
+        bar = html.Span(className="bar " + ("up" if value > 0 else "down"),
+                        style={"width": f"{abs(value) / widest * 100:.0f}%"})
         items.append(html.Li([
             html.Span(warehouse.catalog.get(indicator).label(lang), className="bar-label"),
-            html.Span(html.Span(className="bar " + ("up" if value > 0 else "down"), style={"width": width}),
-                      className="bar-track"),
-            html.Span(format_number(value, 2), className="bar-value"),
+            html.Span([html.Span(bar if value < 0 else None, className="bar-half below"),
+                       html.Span(bar if value > 0 else None, className="bar-half above")],
+                      className="bar-track", role="img",
+                      **{"aria-label": t("profile.contribution", lang, value=signed(value, 2, lang))}),
+            html.Span(signed(value, 2, lang), className="bar-value"),
         ], **{"data-indicator": indicator}))
     return html.Div([
-        html.P(t("profile.score", lang, score=format_number(result.score, 2),
-                 coverage=format_percent(result.coverage)), className="score-line"),
+        html.P(t("profile.score", lang, score=signed(result.score, 2, lang),
+                 coverage=format_percent(result.coverage, lang=lang)), className="score-line"),
         html.Ul(items, className="bars"),
         html.P(t("score.caveat", lang), className="caveat"),
     ])
@@ -238,7 +252,7 @@ def compare_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
         for c in codes:
             row = profiles[c].loc[ind.id]
             cells.append(html.Td(_shown(row["value"], row["status"], ind.decimals, lang), **{"data-code": c}))
-        cells.append(_cell(format_number(nl[ind.id], ind.decimals), "nl_value"))
+        cells.append(_cell(format_number(nl[ind.id], ind.decimals, lang=lang), "nl_value"))
         body.append(html.Tr(cells, className="current" if ind.id == state.indicator else None,
                             **{"data-indicator": ind.id}))
     land = warehouse.area(codes[0]).land_code

@@ -16,13 +16,13 @@ import plotly.graph_objects as go
 from dashboard import routes
 from dashboard.figures import (CATEGORY_COLOURS, choropleth_figure, class_bounds_labels, hover_texts,
                                legend_entries, no_value_text)
-from dashboard.formatting import format_number, format_percent
+from dashboard.formatting import format_number, format_percent, signed
 from dashboard.i18n import t
 from data_pipeline.analysis import change_view, composite_view, hotspot_view
 from data_pipeline.search import AreaIndex, normalise
 from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 from geodata.codes import LAND_CODE, level_of
-from indicators.classify import change_classes, classify, palette
+from indicators.classify import class_note, classify, palette
 
 CLASS_METHODS = {"kwantielen": "quantiles", "gelijk": "equal_interval", "natuurlijk": "natural_breaks",
                  "handmatig": "manual"}
@@ -136,30 +136,50 @@ def ui_revision(state: routes.MapState) -> str:
 
 def _figure(frame: pd.DataFrame, url: str, colours: list[str], state: routes.MapState) -> go.Figure:
     return choropleth_figure(frame, url, colours, uirevision=ui_revision(state), extent=state.extent,
-                             highlight=state.area)
+                             highlight=state.area, lang=state.lang)
 
 
-def _classes(values: pd.Series, state: routes.MapState):
-    """Classes of the shown values; manual breaks that do not work fall back to quantiles."""
+def _classes(values: pd.Series, state: routes.MapState, decimals: int, symmetric: bool = False):
+    """Classes of the shown values (symmetric around 0 for changes and scores, unless the user
+    set manual breaks) and what to say of them: manual breaks that do not work (quantiles are
+    used instead), and why there are fewer classes than asked for."""
+    method = CLASS_METHODS[state.classes]
+    if symmetric and not (method == "manual" and state.breaks):
+        method = "symmetric"
     try:
-        return classify(values, CLASS_METHODS[state.classes], state.k, state.breaks or None), ""
+        classes, problem = classify(values, method, state.k, (state.breaks or None) if method == "manual" else None), ""
     except ValueError as err:
-        return classify(values, "quantiles", state.k), str(err)
+        classes, problem = classify(values, "symmetric" if symmetric else "quantiles", state.k), str(err)
+    return classes, " ".join(filter(None, [problem, _class_note_text(class_note(values, classes, state.k), state, decimals)]))
 
 
-def _classed(frame: pd.DataFrame, state: routes.MapState, kind: str, decimals: int):
-    """Add a class per shown area; return the frame, colours and class labels."""
+def _class_note_text(note, state: routes.MapState, decimals: int) -> str:
+    if note is None:
+        return ""
+    lang = state.lang
+    reason = "one" if note.reason == "distinct" and note.used == 1 else note.reason
+    why = t(f"legend.fewer_{reason}", lang, used=note.used,
+            value=format_number(note.value, decimals, lang=lang), share=format_percent(note.share, lang=lang))
+    return t("legend.fewer", lang, used=note.used, requested=note.requested, why=why)
+
+
+def classed(frame: pd.DataFrame, state: routes.MapState, decimals: int, around_zero: str | None = None):
+    """Add a class per shown area; return the frame, colours, class labels and what to say.
+
+    ``around_zero`` is for values with a sign and a meaning at 0 (changes, scores): the
+    legend's label for 0; the classes are then symmetric around 0 on a diverging palette."""
     shown = (frame["status"] == "ok") & ~frame["is_water"]
-    classes, problem = _classes(frame.loc[shown, "value"], state)
-    colours = palette(classes.k, kind) if classes.k else []
+    classes, note = _classes(frame.loc[shown, "value"], state, decimals, symmetric=around_zero is not None)
+    colours = palette(classes.k, "sequential" if around_zero is None else "diverging") if classes.k else []
     frame["klass"] = classes.class_of(frame["value"].where(shown))
-    return frame, colours, class_bounds_labels(classes.bounds, decimals), problem
+    labels = class_bounds_labels(classes.bounds, decimals, state.lang, zero=around_zero, signs=around_zero is not None)
+    return frame, colours, labels, note
 
 
 def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
     ind = warehouse.catalog.get(state.indicator)
     frame = warehouse.map_values(state.level, state.parent, state.indicator, state.year, scope)
-    frame, colours, labels, problem = _classed(frame, state, "sequential", ind.decimals)
+    frame, colours, labels, problem = classed(frame, state, ind.decimals)
     frame["hover"] = hover_texts(frame, ind.unit(state.lang), state.lang, ind.decimals)
     heading = t("map.heading", state.lang, indicator=ind.label(state.lang),
                 levels=t(f"levels.{state.level}", state.lang),
@@ -173,7 +193,7 @@ def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
     lang = state.lang
     frame, result = composite_view(warehouse, state.level, state.parent, state.year,
                                    SCORE_METHODS[state.score_method], state.weights, state.stabilise, scope)
-    frame, colours, labels, problem = _classed(frame, state, "diverging", 2)
+    frame, colours, labels, problem = classed(frame, state, 2, around_zero=t("legend.average", lang))
     if result.contributions.columns.empty:
         problem = t("score.no_indicators", lang)
     labels_of = {i.id: i.label(lang) for i in warehouse.catalog.indicators}
@@ -186,9 +206,9 @@ def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
         else:
             parts = result.contributions.loc[row.code].dropna()
             top = parts.reindex(parts.abs().sort_values(ascending=False).index[:3])
-            items = ", ".join(f"{labels_of[i]} {format_number(v, 2)}" for i, v in top.items())
-            text = (t("hover.score", lang, score=format_number(row.value, 2),
-                      coverage=format_percent(row.coverage)) + "<br>" + t("hover.top", lang, items=items))
+            items = ", ".join(f"{labels_of[i]} {signed(v, 2, lang)}" for i, v in top.items())
+            text = (t("hover.score", lang, score=signed(row.value, 2, lang),
+                      coverage=format_percent(row.coverage, lang=lang)) + "<br>" + t("hover.top", lang, items=items))
         hovers.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
     frame["hover"] = hovers
     used = [i for i in warehouse.catalog.indicators if i.id in result.contributions.columns]
@@ -229,45 +249,25 @@ def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, 
     lang = state.lang
     ind = warehouse.catalog.get(state.indicator)
     frame = change_view(warehouse, state.level, state.parent, state.indicator, state.year, state.since, scope)
-    shown = (frame["status"] == "ok") & ~frame["is_water"]
-    if state.classes == "handmatig" and state.breaks:
-        classes, problem = _classes(frame.loc[shown, "value"], state)
-    else:
-        classes, problem = change_classes(frame.loc[shown, "value"], state.k), ""
-    colours = palette(classes.k, "diverging") if classes.k else []
-    frame["klass"] = classes.class_of(frame["value"].where(shown))
+    frame, colours, labels, problem = classed(frame, state, ind.decimals, around_zero=t("legend.no_change", lang))
     unit = ind.unit(lang)
     hovers = []
     for row in frame.itertuples(index=False):
         if row.is_water:
             text = t("map.water", lang)
         elif row.status == "ok":
-            text = t("hover.change", lang, change=signed(row.value, ind.decimals), unit=unit, since=state.since,
-                     then=format_number(row.value_since, ind.decimals), year=state.year,
-                     now=format_number(row.value_now, ind.decimals))
+            text = t("hover.change", lang, change=signed(row.value, ind.decimals, lang), unit=unit, since=state.since,
+                     then=format_number(row.value_since, ind.decimals, lang=lang), year=state.year,
+                     now=format_number(row.value_now, ind.decimals, lang=lang))
         else:
             text = no_value_text(row.status, lang)
         hovers.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
     frame["hover"] = hovers
-    labels = [f"{signed(lo, ind.decimals)} – {signed(hi, ind.decimals)}"
-              for lo, hi in zip(classes.bounds, classes.bounds[1:])]
     heading = t("map.heading_change", lang, indicator=ind.label(lang), levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), since=state.since, year=state.year)
     return MapView(_figure(frame, url, colours, state), legend_entries(colours, labels, frame, lang),
                    t("change.unit", lang, unit=unit), heading, source_line(warehouse, state.indicator, lang),
-                   problem or t("change.note", lang, since=state.since, year=state.year))
-
-
-def signed(value: float, decimals: int) -> str:
-    """A change with its sign: ``+1,5``, ``-0,3``, ``0,0``.
-
-    >>> signed(1.5, 1), signed(-0.25, 2), signed(0.0, 1), signed(-5e-324, 1), signed(0.01, 1)
-    ('+1,5', '-0,25', '0,0', '0,0', '0,0')
-    """
-    text = format_number(value, decimals)
-    if not text.strip("-0,."):   # rounds to zero: no sign
-        return text.lstrip("-")
-    return "+" + text if value > 0 else text
+                   " ".join(filter(None, [t("change.note", lang, since=state.since, year=state.year), problem])))
 
 
 def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapView:

@@ -30,7 +30,8 @@ T = TypeVar("T")
 #: kept for every worker and instance: Redis when :func:`share_computations` was given its URL,
 #: nowhere otherwise. In front of it, each process keeps what it used in memory (lru_cache).
 _shared: BaseCache = NullCache()
-SHARED_PREFIX = "ondermijningsbeeld:"
+#: Raise the version when a shared value changes shape, so new code never reads old frames.
+SHARED_PREFIX = "ondermijningsbeeld:2:"
 SHARED_SECONDS = 7 * 24 * 3600
 
 
@@ -236,7 +237,8 @@ def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indica
 # --------------------------------------------------------------------------- one area
 
 #: Columns of :func:`area_profile`, in this order.
-PROFILE_COLUMNS = ["indicator", "value", "status", "numerator", "denominator", "parent_code", *COMPARISON_COLUMNS]
+PROFILE_COLUMNS = ["indicator", "value", "status", "numerator", "denominator", "parent_code", *COMPARISON_COLUMNS,
+                   "n_tied"]
 
 
 def area_profile(warehouse: Warehouse, code: str, year: int, indicators: Sequence[str],
@@ -263,7 +265,8 @@ def area_profile(warehouse: Warehouse, code: str, year: int, indicators: Sequenc
         ``indicator``, ``value``, ``status`` (``ok``/``suppressed``/``missing``),
         ``numerator``, ``denominator`` (value, numerator and denominator are NaN unless the
         status is ``ok``), ``parent_code``, ``parent_value``, ``regio_value``, ``nl_value``,
-        ``peer_group``, ``peer_value``, ``rank``, ``n_ranked``, ``percentile``.
+        ``peer_group``, ``peer_value``, ``rank``, ``n_ranked``, ``percentile``, ``n_tied``
+        (see :func:`indicators.compare.comparisons`).
     """
     area = warehouse.visible_area(code, scope)
     ids = list(indicators)
@@ -277,10 +280,10 @@ def area_profile(warehouse: Warehouse, code: str, year: int, indicators: Sequenc
         out[column] = np.where(shown, own[column].to_numpy(dtype=float), np.nan)
     out["parent_code"] = area.parent_code
     rows = [_indicator_comparisons(warehouse, indicator, year).loc[code] for indicator in ids]
-    for column in COMPARISON_COLUMNS:
+    for column in (*COMPARISON_COLUMNS, "n_tied"):
         out[column] = pd.Series([row[column] for row in rows], dtype=object)
     out = out[PROFILE_COLUMNS]
-    numeric = ["parent_value", "regio_value", "nl_value", "peer_value", "rank", "percentile"]
+    numeric = ["parent_value", "regio_value", "nl_value", "peer_value", "rank", "percentile", "n_tied"]
     out[numeric] = out[numeric].astype(float)
     out["n_ranked"] = out["n_ranked"].astype(int)
     return out

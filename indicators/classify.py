@@ -304,6 +304,49 @@ def change_classes(values: pd.Series, k: int = 5) -> Classes:
     return Classes("symmetric", tuple(float(b) for b in bounds))
 
 
+@dataclass(frozen=True)
+class ClassNote:
+    """Why a map has fewer classes than were asked for (see :func:`class_note`).
+
+    ``reason`` is ``"distinct"`` (the values take only ``used`` distinct values), ``"ties"``
+    (many areas share one value, ``value``, a ``share`` of them, so class bounds coincide and
+    are merged) or ``"odd"`` (a diverging map has an odd number of classes: a neutral middle
+    one and as many on each side).
+    """
+
+    requested: int
+    used: int
+    reason: str
+    value: float | None = None
+    share: float | None = None
+
+
+def class_note(values: pd.Series, classes: Classes, k: int) -> ClassNote | None:
+    """Why ``classes`` (made from ``values``) has fewer than the ``k`` classes asked for, or
+    ``None`` when it has them all (and for manual breaks, whose number the user chose).
+
+    >>> values = pd.Series([0.0] * 6 + [1.0, 2.0, 3.0, 4.0])
+    >>> class_note(values, classify(values, "quantiles", 5), 5)
+    ClassNote(requested=5, used=3, reason='ties', value=0.0, share=0.6)
+    >>> class_note(pd.Series([1.0, 2.0]), classify(pd.Series([1.0, 2.0]), "quantiles", 5), 5)
+    ClassNote(requested=5, used=2, reason='distinct', value=None, share=None)
+    >>> class_note(values, change_classes(values, 4), 4).reason
+    'odd'
+    >>> class_note(values, classify(values, "equal_interval", 5), 5) is None
+    True
+    """
+    if classes.method == "manual" or classes.k == 0 or classes.k >= k:
+        return None
+    data = _finite_sorted(values)
+    distinct, counts = np.unique(data, return_counts=True)
+    if distinct.size < k:
+        return ClassNote(k, classes.k, "distinct")
+    if classes.method == "symmetric" and k % 2 == 0 and classes.k == k - 1:
+        return ClassNote(k, classes.k, "odd")
+    most = int(np.argmax(counts))
+    return ClassNote(k, classes.k, "ties", float(distinct[most]), float(counts[most] / data.size))
+
+
 def _check_k(k: int) -> None:
     """A ValueError unless `k` is a whole number from :data:`MIN_K` to :data:`MAX_K`."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not MIN_K <= k <= MAX_K:

@@ -55,7 +55,11 @@ def comparisons(values: pd.DataFrame, areas: pd.DataFrame,
           the lowest rank; NaN when the value is not shown;
         - ``n_ranked``: the number of shown areas of the same level;
         - ``percentile``: 0–100, the share of shown areas of the same level with a value
-          at most this one (NaN when not shown).
+          at most this one (NaN when not shown);
+        - ``n_tied``: the number of shown areas of the same level with exactly this value
+          (this one included; NaN when not shown): with ties, ``percentile - n_tied /
+          n_ranked * 100`` is the share with a lower value, so a 0 that 82 % of the areas
+          share is "0–82", not a high percentile.
 
     Examples
     --------
@@ -66,8 +70,8 @@ def comparisons(values: pd.DataFrame, areas: pd.DataFrame,
     >>> values = pd.DataFrame({"code": areas["code"],
     ...                        "value": [5.0, 5.0, 8.0, np.nan, 2.0]})
     >>> out = comparisons(values, areas)
-    >>> out[["code", "parent_value", "rank", "n_ranked", "percentile"]].iloc[2:].values.tolist()
-    [['GM0001', 5.0, 1.0, 2, 100.0], ['GM0002', 5.0, nan, 2, nan], ['GM0003', 5.0, 2.0, 2, 50.0]]
+    >>> out[["code", "parent_value", "rank", "n_ranked", "percentile", "n_tied"]].iloc[2:].values.tolist()
+    [['GM0001', 5.0, 1.0, 2, 100.0, 1.0], ['GM0002', 5.0, nan, 2, nan, nan], ['GM0003', 5.0, 2.0, 2, 50.0, 1.0]]
     """
     if values["code"].duplicated().any():
         raise ValueError(f"values lists areas more than once: "
@@ -98,8 +102,9 @@ def comparisons(values: pd.DataFrame, areas: pd.DataFrame,
     out["rank"] = by_level.rank(method="min", ascending=False)
     out["n_ranked"] = by_level.transform("count").astype(int)
     out["percentile"] = by_level.rank(method="max", ascending=True) / out["n_ranked"] * 100
+    out["n_tied"] = out.groupby(["level", "value"])["value"].transform("size").where(out["value"].notna())
     return out[["code", "level", "value", "parent_code", "parent_value", "regio_value",
-                "nl_value", "peer_group", "peer_value", "rank", "n_ranked", "percentile"]]
+                "nl_value", "peer_group", "peer_value", "rank", "n_ranked", "percentile", "n_tied"]]
 
 
 def peer_groups(areas_with_attributes: pd.DataFrame) -> pd.Series:

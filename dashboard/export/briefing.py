@@ -242,11 +242,11 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
     for ind in chosen:
         values = tuple(_published(profiles[c].at[ind.id, "value"]) for c in column_codes)
         own = profiles[sheet].loc[ind.id]
-        rank = (t("briefing.rank_of", lang, rank=format_count(own["rank"]), n=format_count(own["n_ranked"]))
-                if pd.notna(own["rank"]) else missing_text())
+        rank = (t("briefing.rank_of", lang, rank=format_count(own["rank"], lang=lang),
+                  n=format_count(own["n_ranked"], lang=lang)) if pd.notna(own["rank"]) else missing_text(lang))
         groups.setdefault(ind.theme, []).append(Row(
             ind, f"{ind.label(lang)} ({ind.unit(lang)})", values,
-            tuple(format_number(v, ind.decimals) for v in values), rank))
+            tuple(format_number(v, ind.decimals, lang=lang) for v in values), rank))
     theme_labels = warehouse.catalog.themes
     grouped = [(theme_labels.get(theme, {}).get(lang, theme), rows) for theme, rows in groups.items()]
 
@@ -343,7 +343,7 @@ def _table(page: Page, b: Briefing) -> None:
             used = page.text(row.label, size, x=page.margin + 8, y=page.y, width=label_width - 14)
             for right, text in zip(rights, [*row.cells, row.rank]):  # numbers are never wrapped
                 page.text(text, size, x=right, y=page.y, width=page.inner, align="right",
-                          colour=MUTED_COLOUR if text == missing_text() else TEXT_COLOUR)
+                          colour=MUTED_COLOUR if text == missing_text(b.lang) else TEXT_COLOUR)
             page.y += used + 1
             page.rule(page.y - 0.5, colour="#e0e0e0")
     page.rule(page.y, colour=TEXT_COLOUR)
@@ -410,7 +410,7 @@ def compose_briefing(b: Briefing) -> go.Figure:
     if b.meta.demo:
         page.watermark(t("export.watermark", b.lang), page.margin + band.map_width / 2,
                        band.top + band.height / 2, round(band.map_width / 15))
-    return page.figure(title=b.title)
+    return page.figure(title=b.title, lang=b.lang)
 
 
 # -- the file ------------------------------------------------------------------------------------

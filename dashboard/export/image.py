@@ -78,7 +78,7 @@ def compose_figure(view: "MapView", geojson: dict, meta: ExportMeta, *, width_px
     page.legend(view.legend, meta.unit, lang)
     page.y += 6
     page.footer(meta)
-    return page.figure(title=meta.title)
+    return page.figure(title=meta.title, lang=meta.lang)
 
 
 # -- the files --------------------------------------------------------------------------------

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 
 from dashboard.figures import GEO_CLIP_PAD, NO_DATA_COLOUR, WATER_COLOUR, mercator_middle
-from dashboard.formatting import TIMEZONE, format_timestamp
-from dashboard.i18n import t
+from dashboard.formatting import TIMEZONE, format_timestamp, plotly_separators
+from dashboard.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
     from dashboard.views import MapView
@@ -418,7 +418,7 @@ class Page:
                            (meta.sources, False), (meta.attribution, False)):
             if text:
                 self.text(text, size, bold=bold, colour=TEXT_COLOUR if bold else MUTED_COLOUR, gap=gap)
-        moment = f"{format_timestamp(meta.exported_at)} (Europe/Amsterdam)"
+        moment = f"{format_timestamp(meta.exported_at, meta.lang)} (Europe/Amsterdam)"
         line = " · ".join([t("export.exported", meta.lang, moment=moment), t("app.title", meta.lang),
                            *([t("export.demo", meta.lang)] if meta.demo else [])])
         self.text(line, size, colour=MUTED_COLOUR, gap=gap)
@@ -428,7 +428,7 @@ class Page:
 
     # -- the figure ----------------------------------------------------------------------------
 
-    def figure(self, title: str) -> go.Figure:
+    def figure(self, title: str, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
         """The page as one figure, ``width`` × ``height`` CSS pixels (height: the content's, when not fixed)."""
         width = self.width
         height = self.height or math.ceil(self.y + self.margin * 0.6)
@@ -468,7 +468,7 @@ class Page:
         fig = go.Figure(traces)
         fig.update_layout(
             width=width, height=height, margin=dict(l=0, r=0, t=0, b=0, pad=0, autoexpand=False),
-            separators=",.", showlegend=False, paper_bgcolor="white", plot_bgcolor="white", template="none",
+            separators=plotly_separators(lang), showlegend=False, paper_bgcolor="white", plot_bgcolor="white", template="none",
             font=dict(family=FONT, size=12, color=TEXT_COLOUR), annotations=annotations, shapes=shapes,
             meta=dict(title=title), **layout)
         return fig

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dashboard.formatting import format_number
+from dashboard.figures import class_bounds_labels
 from dashboard.layout import score_themes
 from data_pipeline.analysis import composite
 from indicators.classify import classify
@@ -24,7 +24,7 @@ def legend_labels(page) -> list[str]:
 
 def score_classes(wh, year, weights=()):
     score = composite(wh, "gemeente", year, "z", weights).score
-    classes = classify(score, "quantiles", 5)
+    classes = classify(score, "symmetric", 5)   # a risk signal is classed around 0, the average
     return classes, classes.class_of(score)
 
 
@@ -35,7 +35,8 @@ def test_theme_weights_recolour_the_composite_map_and_the_legend_shows_bounds(li
     wait_for_codes(page, children(wh, "gemeente", "NL01"))
     page.get_by_text("Het samengestelde risicosignaal").wait_for()   # the caveat is on screen
     expected, classes_before = score_classes(wh, year)
-    labels = [f"{format_number(lo, 2)} – {format_number(hi, 2)}" for lo, hi in zip(expected.bounds, expected.bounds[1:])]
+    labels = class_bounds_labels(expected.bounds, 2, "nl", "0 (gemiddeld)", signs=True)
+    assert labels[0].startswith("-") and labels[-1].startswith("+")
     page.wait_for_function("(n) => document.querySelectorAll('#legend li').length >= n", arg=len(labels))
     assert legend_labels(page)[:len(labels)] == labels
     before = page.evaluate(FILLS)
@@ -50,7 +51,7 @@ def test_theme_weights_recolour_the_composite_map_and_the_legend_shows_bounds(li
     page.keyboard.press("Home")   # weight 0
     page.wait_for_url(re.compile(rf"gewichten={theme}:0"))
     reweighted, classes_after = score_classes(wh, year, ((theme, 0.0),))
-    first = f"{format_number(reweighted.bounds[0], 2)} – {format_number(reweighted.bounds[1], 2)}"
+    first = class_bounds_labels(reweighted.bounds, 2, "nl", "0 (gemiddeld)", signs=True)[0]
     page.wait_for_function("(first) => document.querySelector('#legend li').innerText === first", arg=first)
     after = page.evaluate(FILLS)
     changed = classes_after[classes_after != classes_before].index

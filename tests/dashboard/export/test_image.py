@@ -10,6 +10,7 @@ How the browser is run, offline and bounded in time, is tested in test_render.py
 from __future__ import annotations
 
 import io
+import html
 import json
 import struct
 import xml.etree.ElementTree as ET
@@ -107,7 +108,7 @@ def test_composed_figure_embeds_the_geometry_and_keeps_the_classes(gm1):
     assert sorted(drawn) == sorted(f["properties"]["code"] for f in geojson["features"])
     text = json.dumps(fig.to_plotly_json(), default=str, ensure_ascii=False)
     assert "/geo/" not in text and "http" not in text  # nothing for the renderer to fetch
-    labels = [a.text for a in fig.layout.annotations]
+    labels = [html.unescape(a.text) for a in fig.layout.annotations]   # as plotly renders them
     for colour, label in view.legend:
         assert any(label in a for a in labels)
         assert any(s.fillcolor == colour for s in fig.layout.shapes)
