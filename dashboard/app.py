@@ -197,7 +197,7 @@ def _register_static(server, warehouse: Warehouse, gate: Gate) -> None:
             return Response(t("export.unavailable", state.lang), status=503, mimetype="text/plain")
         gate.record("export", _requested())
         return Response(body, mimetype=MEDIA_TYPES[fmt],
-                        headers={"Content-Disposition": f'attachment; filename="{filename(meta, fmt)}"'})
+                        headers={"Content-Disposition": f'attachment; filename="{filename(state, fmt)}"'})
 
     @server.route(routes.DOWNLOAD_PREFIX + "<fmt>/kaart/<level>/<parent>")
     def download(fmt: str, level: str, parent: str):

@@ -198,6 +198,7 @@ def serve_layout(warehouse, access_note: str | None = None, signs_in: bool = Fal
         access.append(text("access.signout", html.A, href="/logout", className="signout"))
     return html.Div(className="page", children=[
         dcc.Location(id="url", refresh=False),
+        dcc.Store(id="page-lang"),   # <html lang>, kept by assets/map.js when the language changes
         html.Header(className="header", children=[
             html.Div([
                 text("app.title", html.H1),

@@ -19,12 +19,15 @@ from dashboard.i18n import t
 from dashboard.views import SCORE_METHODS, area_name
 from data_pipeline.analysis import area_profile, composite_breakdown, trends
 from data_pipeline.warehouse import Scope, Warehouse
-from geodata.codes import level_of
+from geodata.codes import LAND_CODE, level_of
 from indicators.catalog import Indicator
 from indicators.compare import peer_group_parts
 
 TREND_CONFIG = {"displayModeBar": False, "responsive": True}
-LINE_COLOURS = ("#2166ac", "#b2182b", "#1b7837", "#762a83")
+#: One colour and marker per compared area: Okabe-Ito and Tol colours that colour-blind readers
+#: tell apart (each at least 3:1 against white), and a different marker, so no line depends
+#: on its colour alone.
+LINE_STYLES = (("#0072b2", "circle"), ("#d55e00", "square"), ("#009e73", "diamond"), ("#332288", "triangle-up"))
 REFERENCE_COLOUR = "#7f7f7f"
 REFERENCE_DASHES = ("dash", "dot")
 MAX_CONTRIBUTIONS = 8
@@ -90,7 +93,7 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
         columns.append(("parent_value", area_name(warehouse, parent, lang)))
     if level != "regio":
         columns.append(("regio_value", area_name(warehouse, area.regio_code, lang)))
-    columns.append(("nl_value", t("level.land", lang)))
+    columns.append(("nl_value", area_name(warehouse, area.land_code, lang)))
     if rows["peer_value"].notna().any():
         columns.append(("peer_value", t("profile.peers", lang)))
     head = html.Tr([_cell(t("profile.indicator", lang), "indicator", True)]
@@ -136,8 +139,10 @@ def trend_figure(warehouse: Warehouse, codes: list[str], indicator: str, lang: s
         data.append(dict(
             type="scatter", x=part["year"].tolist(), y=[None if pd.isna(v) else float(v) for v in part["value"]],
             mode="lines+markers", name=name, connectgaps=False,
-            line=dict(color=REFERENCE_COLOUR if is_reference else LINE_COLOURS[i % len(LINE_COLOURS)],
+            line=dict(color=REFERENCE_COLOUR if is_reference else LINE_STYLES[i % len(LINE_STYLES)][0],
                       dash=next(dashes, "dot") if is_reference else "solid", width=1.5 if is_reference else 2.5),
+            marker=dict(symbol="circle" if is_reference else LINE_STYLES[i % len(LINE_STYLES)][1],
+                        size=5 if is_reference else 8),
             hovertemplate=f"{name} %{{x}}: %{{y:,.{ind.decimals}f}} {ind.unit(lang)}<extra></extra>",
         ))
     layout = dict(
@@ -181,6 +186,17 @@ def score_breakdown(warehouse: Warehouse, state: routes.MapState, scope: Scope):
     ])
 
 
+def _add_to_comparison(warehouse: Warehouse, state: routes.MapState, code: str) -> str:
+    """The link's text, saying beforehand what adding ``code`` does to the comparison: an area
+    of another level starts a new one, a full one lets its oldest area go."""
+    lang, compared = state.lang, state.compare
+    if compared and level_of(compared[0]) != level_of(code):
+        return t("profile.compare_new", lang, levels=t(f"levels.{level_of(compared[0])}", lang))
+    if len(compared) >= routes.MAX_COMPARED:
+        return t("profile.compare_full", lang, oldest=area_name(warehouse, compared[0], lang))
+    return t("profile.add_compare", lang)
+
+
 def _links(warehouse: Warehouse, state: routes.MapState) -> list:
     lang, code = state.lang, state.area
     level = level_of(code)
@@ -192,8 +208,8 @@ def _links(warehouse: Warehouse, state: routes.MapState) -> list:
     if code in state.compare:
         links.append(html.Span(t("profile.in_compare", lang), className="muted"))
     else:
-        links.append(dcc.Link(t("profile.add_compare", lang), href=routes.href(routes.with_compared(state, code)),
-                              id="profile-compare"))
+        links.append(dcc.Link(_add_to_comparison(warehouse, state, code), id="profile-compare",
+                              href=routes.href(routes.with_compared(state, code))))
     if level == "gemeente":
         links.append(dcc.Link(t("profile.gemeente_page", lang),
                               href=routes.href(routes.gemeente_page(state, code)), id="profile-page"))
@@ -241,7 +257,7 @@ def compare_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     nl = profiles[codes[0]]["nl_value"]
     header = html.Tr([_cell(t("profile.indicator", lang), "indicator", True)]
                      + [html.Th(area_name(warehouse, c, lang), **{"data-code": c}) for c in codes]
-                     + [_cell(t("level.land", lang), "nl_value", True)])
+                     + [_cell(area_name(warehouse, LAND_CODE, lang), "nl_value", True)])
     body, theme = [], None
     for ind in indicators:
         if ind.theme != theme:

@@ -30,6 +30,8 @@ SCORE_METHODS = {"z": "z", "percentiel": "percentile"}
 CATEGORIES = {"gi": ("cold", "not significant", "hot"),
               "moran": ("low-low", "low-high", "not significant", "high-low", "high-high")}
 HOTSPOT_LEVELS = ("wijk", "buurt")
+#: The land's name in the tree of official data (geodata builds it so).
+NETHERLANDS = "Nederland"
 
 
 @dataclass
@@ -118,7 +120,10 @@ def search_options(warehouse: Warehouse, text: str, lang: str, limit: int = 15) 
 
 
 def area_name(warehouse: Warehouse, code: str, lang: str) -> str:
-    return t("level.land", lang) if code == LAND_CODE else warehouse.name(code)
+    """An area's name; the land reads "Nederland" in the page's language, unless the data are
+    of another country (the demo's Demoland), which keeps its own name."""
+    name = warehouse.name(code)
+    return t("level.land", lang) if code == LAND_CODE and name == NETHERLANDS else name
 
 
 def source_line(warehouse: Warehouse, indicator_id: str, lang: str) -> str:

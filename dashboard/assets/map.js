@@ -17,6 +17,13 @@ function drawAhead(event) {
 
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   ondermijning: {
+    // The page's language (the URL's `taal`, Dutch by default) on <html lang>, for screen
+    // readers, spelling and hyphenation: the language switch changes only the URL.
+    pageLanguage: function (search) {
+      const lang = new URLSearchParams(search || "").get("taal") === "en" ? "en" : "nl";
+      document.documentElement.lang = lang;
+      return lang;
+    },
     // After a relayout of the map's geo: {view: the figure's uirevision, extent: [west, south,
     // east, north]} of the visible frame, in degrees rounded to 5 decimals (about 1 m).
     visibleExtent: function (relayout) {

@@ -37,6 +37,9 @@ BABEL_POLYFILL = re.compile(r'<script src="[^"]*/polyfill@[^"]*"></script>\s*')
 def register(app, warehouse: Warehouse, gate: Gate) -> None:
     themes = score_themes(warehouse.catalog)
     is_land = partial(is_land_area, warehouse)
+    # The language of the page on <html lang> (the server sets it; a switch changes only the URL).
+    app.clientside_callback(ClientsideFunction("ondermijning", "pageLanguage"),
+                            Output("page-lang", "data"), Input("url", "search"))
     # After a pan or zoom, the browser works out the visible extent (assets/map.js).
     app.clientside_callback(ClientsideFunction("ondermijning", "visibleExtent"),
                             Output("map-extent", "data"), Input("map", "relayoutData"))
@@ -170,16 +173,17 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
 
     def interpolate_index(**parts) -> str:
         """The page, asking the browser from the start for the polygons of the map its address
-        opens (plotly asks for them only once the page's callbacks have answered), and without
-        Dash's @babel/polyfill: core-js for browsers older than any we support, ~100 ms of
-        every first paint. Dash's bundles need only its regenerator runtime, an asset."""
+        opens (plotly asks for them only once the page's callbacks have answered), in the
+        language of its address (``<html lang>``), and without Dash's @babel/polyfill: core-js
+        for browsers older than any we support, ~100 ms of every first paint. Dash's bundles
+        need only its regenerator runtime, an asset."""
         state = resolve_state(warehouse, routes.parse(request.path, request.query_string.decode()))
         if state.page == "kaart" and warehouse.view_visible(state.level, state.parent, gate.scope()):
             for url in (routes.geometry_url(warehouse.build_id, state.level, state.parent),
                         routes.TOPOJSON_URL + "world_110m.json"):
                 parts["metas"] += f'<link rel="preload" href="{url}" as="fetch" crossorigin="anonymous">'
         parts["scripts"] = BABEL_POLYFILL.sub("", parts["scripts"])
-        return page(**parts)
+        return page(**parts).replace("<html>", f'<html lang="{state.lang}">', 1)
 
     app.interpolate_index = interpolate_index
 

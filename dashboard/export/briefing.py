@@ -42,7 +42,7 @@ from dashboard.export.page import (A4_HEIGHT_MM, LINE_HEIGHT, MUTED_COLOUR, TEXT
 from dashboard.export.render import ExportError, Renderer, renderer
 from dashboard.formatting import format_count, format_number, missing_text
 from dashboard.i18n import language, t
-from dashboard.views import MapView, map_view, resolve_state
+from dashboard.views import MapView, area_name, map_view, resolve_state
 from data_pipeline import analysis
 from data_pipeline.warehouse import NotFound, Scope, Warehouse
 from geodata.codes import LAND_CODE, level_of
@@ -219,7 +219,7 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
     level, name = warehouse.area(sheet).level, warehouse.name(sheet)
     lineage = warehouse.lineage(sheet)  # land, regio, gemeente, wijk
     land = LAND_CODE
-    land_name = t("level.land", lang)
+    land_name = area_name(warehouse, LAND_CODE, lang)
 
     above = lineage[1:-1][::-1]  # e.g. a wijk's gemeente, then its regio
     if level == "regio":

@@ -25,6 +25,7 @@ from dashboard.export.page import (A4_WIDTH_MM, CSS_DPI, TIMEZONE, ExportMeta, P
                                    exact_css)
 from dashboard.export.render import FORMATS, ExportError, Format, Renderer, renderer
 from dashboard.i18n import t
+from data_pipeline.downloads import export_filename
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -171,13 +172,23 @@ def export_figure(view: "MapView", geojson: dict, *, fmt: Format, meta: ExportMe
     return svg_in_mm(out, width_mm, meta.title) if fmt == "svg" else out
 
 
-def filename(meta: ExportMeta, fmt: Format) -> str:
-    """A safe download name, e.g. ``ondermijningsbeeld-2024-11-28-1723.pdf``.
+def filename(state: "MapState", fmt: Format) -> str:
+    """A safe download name after what the image shows, as the table downloads are named:
+    indicator (``risicosignaal`` for the composite; a change names its first year, hotspots
+    their method), year, level and the area whose map it is.
 
-    >>> filename(ExportMeta("t", "u", "2024", "s", exported_at=datetime(2024, 11, 28, 17, 23, tzinfo=TIMEZONE)), "pdf")
-    'ondermijningsbeeld-2024-11-28-1723.pdf'
+    >>> from dashboard.routes import MapState
+    >>> filename(MapState(level="wijk", parent="GM0363", indicator="misdrijven", year=2024), "pdf")
+    'ondermijningsbeeld_misdrijven_2024_wijk_GM0363.pdf'
+    >>> filename(MapState(level="buurt", parent="WK036301", mode="verandering", indicator="x", year=2024,
+    ...                   since=2020), "png")
+    'ondermijningsbeeld_x_sinds-2020_2024_buurt_WK036301.png'
+    >>> filename(MapState(level="gemeente", mode="score", year=2023), "svg")
+    'ondermijningsbeeld_risicosignaal_2023_gemeente_NL01.svg'
     """
-    return f"ondermijningsbeeld-{meta.exported_at.astimezone(TIMEZONE):%Y-%m-%d-%H%M}.{fmt}"
+    subject = {"score": "risicosignaal", "verandering": f"{state.indicator}_sinds-{state.since}",
+               "hotspots": f"{state.indicator}_{state.hotspot}"}.get(state.mode, state.indicator)
+    return export_filename(subject, state.year, state.level, state.parent, fmt)
 
 
 def render_state(warehouse: "Warehouse", state: "MapState", fmt: Format, scope,

@@ -179,8 +179,10 @@ def test_english_and_back_with_profile_and_comparison_open(live_demo, demo_wareh
               f"&vergelijk={kids[0]};{kids[1]}")
     page.locator("#compare-table").wait_for()
     assert page.locator("#profile th.col-indicator").inner_text() == "Indicator (eenheid)"
+    assert page.evaluate("document.documentElement.lang") == "nl"
     page.locator("#lang-link").click()
     page.wait_for_url(re.compile(r"taal=en"))
+    page.wait_for_function("() => document.documentElement.lang === 'en'")   # screen readers switch too
     page.wait_for_function("() => document.querySelector('#profile th.col-indicator').innerText === 'Indicator (unit)'")
     page.locator("#compare-title", has_text="Comparison").wait_for()
     assert page.locator("#lang-link").inner_text() == "Nederlands"
@@ -189,4 +191,5 @@ def test_english_and_back_with_profile_and_comparison_open(live_demo, demo_wareh
     page.wait_for_url(lambda url: "taal=en" not in url)
     page.wait_for_function("() => document.querySelector('#profile th.col-indicator').innerText === 'Indicator (eenheid)'")
     page.locator("#compare-title", has_text="Vergelijking").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "nl"
     assert recording.foreign_requests() == [] and recording.errors == []

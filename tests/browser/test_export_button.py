@@ -24,6 +24,8 @@ def test_the_export_link_downloads_the_current_view(live_demo, demo_warehouse, r
     info.value.save_as(target)
     data = target.read_bytes()
     assert magic in data[:200] and target.suffix == f".{fmt}"
+    # named after what it shows, as the table downloads are
+    assert target.name == f"ondermijningsbeeld_misdrijven_per_1000_inwoners_{wh.years[-1]}_gemeente_NL01.{fmt}"
     assert recording.foreign_requests() == []
 
 

@@ -42,3 +42,11 @@ def test_a_page_loads_the_regenerator_runtime_in_place_of_the_babel_polyfill(tin
                                                                  if "dash_renderer" in s][0], url
     body = client.get(runtime[0]).get_data(as_text=True)
     assert "regeneratorRuntime = runtime" in body
+
+
+def test_a_page_names_its_language(tiny_warehouse):
+    client = create_app(tiny_warehouse).server.test_client()
+    for url, lang in (("/", "nl"), ("/kaart/wijk/GM0001?taal=en", "en"), ("/gemeente/GM0001?taal=en", "en"),
+                      ("/kaart/wijk/GM0001?taal=xx", "nl")):
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r"<html[^>]*>", page).group(0) == f'<html lang="{lang}">', url

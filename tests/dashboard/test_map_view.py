@@ -123,3 +123,33 @@ def test_the_score_map_of_a_build_without_risk_indicators_says_so(tmp_path):
             state = resolve_state(wh, routes.MapState(level="gemeente", parent="RE01", mode="score", lang=lang))
             view = map_view(wh, state, EVERYTHING)
             assert says in view.notice.lower()
+
+
+def test_the_land_is_named_after_the_datas_own_country(demo_warehouse, tiny_warehouse):
+    from dashboard.views import area_name
+
+    for wh, country in ((demo_warehouse, "Demoland (synthetisch)"), (tiny_warehouse, "Testland")):
+        state = resolve_state(wh, routes.MapState(level="regio", parent="NL01", lang="en"))
+        assert map_view(wh, state, Scope.everything()).heading.endswith(f" in {country}, {state.year}")
+
+    class Official:   # the tree of official data names its land "Nederland"
+        def name(self, code):
+            return {"NL01": "Nederland", "GM0363": "Amsterdam"}[code]
+
+    assert [area_name(Official(), "NL01", lang) for lang in ("nl", "en")] == ["Nederland", "The Netherlands"]
+    assert area_name(Official(), "GM0363", "en") == "Amsterdam"
+
+
+def test_the_readmes_example_areas_exist_in_the_demo_it_starts():
+    import re as regex
+    from pathlib import Path
+
+    from geodata.demo import build_demo_country
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    examples = set(regex.findall(r"`/(?:gemeente|kaart/\w+)/((?:GM|WK|BU|RE)\d+)", readme))
+    assert examples, "the README gives no example address"
+    areas = build_demo_country().areas.set_index("code")["name"]   # the country `python app.py` builds
+    assert examples <= set(areas.index), examples - set(areas.index)
+    for code, name in regex.findall(r"`/gemeente/(GM\d+)`, (\S+) in the demo", readme):
+        assert areas[code] == name

@@ -97,9 +97,34 @@ def test_trend_lines_compare_rates_with_references_but_not_counts(demo_warehouse
     wh = demo_warehouse
     gemeente = wh.codes("gemeente")[0]
     rate = trend_figure(wh, [gemeente], "misdrijven_per_1000_inwoners", "nl", EVERYTHING, ["NL01"])
-    assert [trace["name"] for trace in rate["data"]] == [wh.name(gemeente), "Nederland"]
+    assert [trace["name"] for trace in rate["data"]] == [wh.name(gemeente), "Demoland (synthetisch)"]   # the demo country keeps its name
     assert all(len(trace["x"]) == len(wh.years) for trace in rate["data"])
     assert tiny_warehouse.catalog.get("inwoners").is_count
     assert len(trend_figure(tiny_warehouse, ["GM0001"], "inwoners", "nl", EVERYTHING, ["NL01"])["data"]) == 1
     assert len(trend_figure(tiny_warehouse, ["GM0001"], "misdrijven_per_1000_inwoners", "nl", EVERYTHING,
                             ["NL01"])["data"]) == 2
+
+
+def test_adding_to_a_comparison_says_beforehand_when_it_starts_anew_or_lets_the_oldest_go(demo_warehouse):
+    wh = demo_warehouse
+    gemeenten, wijk = wh.codes("gemeente"), wh.codes("wijk")[0]
+    ind = "?indicator=misdrijven_per_1000_inwoners"
+
+    def link(search):
+        children, _ = profile_output(wh, "/kaart/gemeente/NL01", ind + search, OPEN)
+        return texts(children)
+
+    assert "+ Vergelijken" in link(f"&gebied={gemeenten[0]}&vergelijk={gemeenten[1]}")
+    other = link(f"&gebied={gemeenten[0]}&vergelijk={wijk}")
+    assert "Nieuwe vergelijking (de huidige is van wijken)" in other
+    full = link(f"&gebied={gemeenten[4]}&vergelijk={';'.join(gemeenten[:4])}")
+    assert f"in plaats van {wh.name(gemeenten[0])}, de oudste" in full
+
+
+def test_compared_lines_differ_by_marker_as_well_as_colour(demo_warehouse):
+    from dashboard.panels import trend_figure
+
+    codes = demo_warehouse.codes("gemeente")[:4]
+    figure = trend_figure(demo_warehouse, codes, "misdrijven_per_1000_inwoners", "nl", EVERYTHING, ["NL01"])
+    areas = [trace for trace in figure["data"] if trace["name"] != "Demoland (synthetisch)"]
+    assert len({trace["marker"]["symbol"] for trace in areas}) == len({trace["line"]["color"] for trace in areas}) == 4
