@@ -18,8 +18,9 @@ HIDDEN = {"display": "none"}
 GRAPH_CONFIG = {
     "topojsonURL": TOPOJSON_URL,  # plotly's world topojson comes from us, never from a CDN
     "displaylogo": False,
-    "scrollZoom": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    "scrollZoom": False,   # the wheel scrolls the page; zoom with the buttons or Ctrl+wheel (assets/map.js)
+    # no box or lasso select, and no "Share chart..." (an upload to Plotly Cloud)
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 
@@ -144,7 +145,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             ]),
             text("hotspot.note", html.P, className="help"),
         ]),
-        html.H2(id="map-heading", className="map-heading"),
+        html.H2(id="map-heading", className="map-heading", tabIndex="-1"),   # the skip link's target
         text("map.help", html.P, className="help"),
         html.P(id="map-notice", className="notice", role="status"),
         html.Div(className="map-row", children=[
@@ -199,6 +200,8 @@ def serve_layout(warehouse, access_note: str | None = None, signs_in: bool = Fal
     return html.Div(className="page", children=[
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="page-lang"),   # <html lang>, kept by assets/map.js when the language changes
+        dcc.Store(id="profile-shown"),   # assets/map.js scrolls an opened profile into view
+        text("skip.to_map", html.A, href="#map-heading", className="skip-link"),
         html.Header(className="header", children=[
             html.Div([
                 text("app.title", html.H1),

@@ -213,7 +213,9 @@ def _links(warehouse: Warehouse, state: routes.MapState) -> list:
     if level == "gemeente":
         links.append(dcc.Link(t("profile.gemeente_page", lang),
                               href=routes.href(routes.gemeente_page(state, code)), id="profile-page"))
-    links.append(dcc.Link("×", href=routes.href(replace(state, area=None)), id="profile-close",
+    links.append(dcc.Link([html.Span("×", **{"aria-hidden": "true"}),
+                           html.Span(t("profile.close", lang), className="visually-hidden")],
+                          href=routes.href(replace(state, area=None)), id="profile-close",
                           title=t("profile.close", lang), className="close"))
     return links
 

@@ -19,6 +19,18 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   ondermijning: {
     // The page's language (the URL's `taal`, Dutch by default) on <html lang>, for screen
     // readers, spelling and hyphenation: the language switch changes only the URL.
+    // An opened profile is scrolled into view when it is not (a click on the map must not seem
+    // to do nothing); the page does not move when it is in view already.
+    profileInView: function (children) {
+      const panel = document.getElementById("profile");
+      if (children && children.length && panel) {
+        window.requestAnimationFrame(function () {
+          const box = panel.getBoundingClientRect();
+          if (box.top < 0 || box.top > window.innerHeight - 80) panel.scrollIntoView({block: "start"});
+        });
+      }
+      return window.dash_clientside.no_update;
+    },
     pageLanguage: function (search) {
       const lang = new URLSearchParams(search || "").get("taal") === "en" ? "en" : "nl";
       document.documentElement.lang = lang;
@@ -69,4 +81,29 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return window.dash_clientside.no_update;
     },
   },
+});
+
+// The wheel scrolls the page over the map too (scrollZoom is off); Ctrl+wheel (or a pinch)
+// zooms the map as the modebar's + and - buttons do: by clicking them, so plotly's own zoom
+// (limits, centre, the URL's extent) applies. A trackpad sends many small steps: one zoom
+// per 50 pixels of them, never more than one per event.
+let wheeled = 0;
+document.addEventListener("wheel", function (event) {
+  const gd = event.ctrlKey && event.target.closest && event.target.closest("#map .js-plotly-plot");
+  if (!gd) return;
+  event.preventDefault();   // not the browser's page zoom
+  wheeled += event.deltaY;
+  if (Math.abs(wheeled) < 50) return;
+  const button = gd.querySelector('.modebar-btn[data-attr="zoom"][data-val="' + (wheeled < 0 ? "in" : "out") + '"]');
+  wheeled = 0;
+  if (button) button.click();
+}, {passive: false, capture: true});
+
+// Escape closes the profile, as its close button does.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape" || event.defaultPrevented) return;
+  // Escape in a search box or dropdown closes that first
+  if (event.target.closest && event.target.closest("input, textarea, select, [role=combobox]")) return;
+  const close = document.getElementById("profile-close");
+  if (close) close.click();
 });

@@ -40,6 +40,8 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
     # The language of the page on <html lang> (the server sets it; a switch changes only the URL).
     app.clientside_callback(ClientsideFunction("ondermijning", "pageLanguage"),
                             Output("page-lang", "data"), Input("url", "search"))
+    app.clientside_callback(ClientsideFunction("ondermijning", "profileInView"),
+                            Output("profile-shown", "data"), Input("profile", "children"))
     # After a pan or zoom, the browser works out the visible extent (assets/map.js).
     app.clientside_callback(ClientsideFunction("ondermijning", "visibleExtent"),
                             Output("map-extent", "data"), Input("map", "relayoutData"))

@@ -46,10 +46,12 @@ def test_a_zoomed_view_goes_into_the_url_and_the_export_and_a_shared_link_restor
     box = page.locator("#map .geo").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
     zoomed_in = f"(width) => {{ const e = ({VISIBLE_EXTENT})(); return e[2] - e[0] < 0.99 * width; }}"
+    page.keyboard.down("Control")   # the wheel alone scrolls the page (tests/browser/test_keyboard.py)
     for _ in range(2):  # each wheel step has zoomed the map before the next one
         before = page.evaluate(VISIBLE_EXTENT)
         page.mouse.wheel(0, -300)
         page.wait_for_function(zoomed_in, arg=before[2] - before[0])
+    page.keyboard.up("Control")
     page.wait_for_url(re.compile(r"uitsnede="))
     page.wait_for_function("() => document.querySelector('#export-pdf').href.includes('uitsnede=')")
     zoomed = page.evaluate(VISIBLE_EXTENT)
