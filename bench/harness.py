@@ -26,6 +26,7 @@ from flask import Response
 
 from dashboard import routes
 from dashboard.figures import EMPTY_TOPOLOGY
+from dashboard.layout import graph_config
 from data_pipeline.warehouse import Scope, Warehouse
 from geodata.codes import LAND_CODE
 from geodata.coverage import WGS84
@@ -187,6 +188,11 @@ class Sent:
         return cls(response.get_data(), decoded(response.get_data(), encoding), encoding)
 
 
+#: What the page holds from the start that callbacks read as State: the map's config (Dutch),
+#: so `navigate` sends none again, as in the browser.
+BROWSER_HOLDS = {"map.config": graph_config("nl")}
+
+
 class MapCallback:
     """Posts to ``/_dash-update-component`` what the browser sends for the app's callback that
     updates ``output`` (``map.figure`` unless told otherwise): the output spec, the outputs, every
@@ -230,6 +236,7 @@ class MapCallback:
                            if isinstance(item, list) else item)
         if not spec.startswith(".."):  # a single output is sent as one object, as dash-renderer does
             outputs = outputs[0]
+        values = {**BROWSER_HOLDS, **values}
         inputs = [self.expand(i, values, wildcards) for i in self.callback["inputs"]]
         states = [self.expand(i, values, wildcards) for i in self.callback.get("state", [])]
         return json.dumps({"output": spec, "outputs": outputs, "inputs": inputs, "state": states,

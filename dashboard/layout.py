@@ -25,6 +25,15 @@ GRAPH_CONFIG = {
 }
 
 
+def graph_config(lang: str) -> dict:
+    """The map's plotly config with its modebar in the page's language (plotly's bundled
+    locales miss some of these titles, so they come from our own locale files)."""
+    titles = {"Download plot as a PNG": t("modebar.png", lang), "Pan": t("modebar.pan", lang),
+              "Zoom in": t("modebar.zoom_in", lang), "Zoom out": t("modebar.zoom_out", lang),
+              "Reset": t("modebar.reset", lang)}
+    return {**GRAPH_CONFIG, "locale": lang, "locales": {lang: {"dictionary": titles}}}
+
+
 def text(key: str, tag=html.Span, lang: str = "nl", **props):
     """A fixed text in the current language, re-translated by the language callback."""
     return tag(t(key, lang), id={"type": "text", "key": key}, **props)
@@ -149,7 +158,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
         text("map.help", html.P, className="help"),
         html.P(id="map-notice", className="notice", role="status"),
         html.Div(className="map-row", children=[
-            dcc.Graph(id="map", config=GRAPH_CONFIG, className="map"),
+            dcc.Graph(id="map", config=graph_config(lang), className="map"),
             dcc.Store(id="map-extent"),
             dcc.Store(id="map-drawn"),   # the URL (less the comparison) of what the map shows
             # ahead of a drill-down: what to fetch, the map asked for, its figure (callbacks/map.py)

@@ -19,7 +19,8 @@ from flask import request
 from dashboard import routes
 from dashboard.figures import empty_figure
 from dashboard.i18n import t
-from dashboard.layout import HIDDEN, area_table, breadcrumb_items, choice_options, indicator_options, legend, score_themes
+from dashboard.layout import (HIDDEN, area_table, breadcrumb_items, choice_options, graph_config, indicator_options,
+                              legend, score_themes)
 from dashboard.routes import CONTROLS, control_value, drawn_key
 from dashboard.tables import table_rows
 from dashboard.views import (crumbs, dataset_line, error_text, is_land_area, map_view, resolve_state,
@@ -57,7 +58,8 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
     @app.callback(
         output=dict(
             pathname=Output("url", "pathname"), search=Output("url", "search"),
-            figure=Output("map", "figure"), drawn=Output("map-drawn", "data"), click_reset=Output("map", "clickData"),
+            figure=Output("map", "figure"), config=Output("map", "config"), drawn=Output("map-drawn", "data"),
+            click_reset=Output("map", "clickData"),
             prefetch=Output("map-prefetch", "data"),
             heading=Output("map-heading", "children"), source=Output("source-line", "children"),
             crumbs=Output("breadcrumbs", "children"), legend=Output("legend", "children"),
@@ -77,10 +79,10 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             extent=Input("map-extent", "data"),
             controls={cid: Input(cid, "value") for cid in CONTROLS},
             weights=Input({"type": "weight", "theme": ALL}, "value"),
-            drawn=State("map-drawn", "data"), ahead=State("map-prefetch", "data"),
+            drawn=State("map-drawn", "data"), ahead=State("map-prefetch", "data"), config=State("map", "config"),
         ),
     )
-    def navigate(pathname, search, click, division, found, extent, controls, weights, drawn, ahead):
+    def navigate(pathname, search, click, division, found, extent, controls, weights, drawn, ahead, config):
         trigger = callback_context.triggered_id
         current = routes.parse(pathname, search)
         if current.page != "kaart":   # another page is open; the map waits
@@ -127,6 +129,9 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         return dict(
             pathname=no_update if same_url else new_path, search=no_update if same_url else new_search,
             figure=figure, click_reset=None, found=None, heading=heading, source=source, crumbs=trail,
+            # the modebar's language; dcc.Graph applies a config only with a new figure, so both come here
+            config=no_update if isinstance(config, dict) and config.get("locale") == state.lang
+            else graph_config(state.lang),
             legend=legend_children, notice=notice, drawn=shown,
             prefetch=_changed(ahead_of(state) if shown else None, ahead),
             division=state.level if state.parent == LAND_CODE else no_update,
@@ -195,7 +200,8 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         return no_update if value == before else value
 
     def _unchanged() -> dict:
-        keys = ("pathname", "search", "figure", "drawn", "prefetch", "click_reset", "found", "heading", "source",
+        keys = ("pathname", "search", "figure", "config", "drawn", "prefetch", "click_reset", "found", "heading",
+                "source",
                 "crumbs", "legend",
                 "division", "division_box", "breaks_box", "class_box", "score_box", "hotspot_box", "since_box",
                 "since_options")

@@ -180,9 +180,12 @@ def test_english_and_back_with_profile_and_comparison_open(live_demo, demo_wareh
     page.locator("#compare-table").wait_for()
     assert page.locator("#profile th.col-indicator").inner_text() == "Indicator (eenheid)"
     assert page.evaluate("document.documentElement.lang") == "nl"
+    assert page.locator('#map .modebar-btn[data-val="in"]').get_attribute("data-title") == "Inzoomen"
     page.locator("#lang-link").click()
     page.wait_for_url(re.compile(r"taal=en"))
     page.wait_for_function("() => document.documentElement.lang === 'en'")   # screen readers switch too
+    page.wait_for_function("""() => document.querySelector('#map .modebar-btn[data-val="in"]')
+        .getAttribute('data-title') === 'Zoom in'""")                        # and the map's buttons
     page.wait_for_function("() => document.querySelector('#profile th.col-indicator').innerText === 'Indicator (unit)'")
     page.locator("#compare-title", has_text="Comparison").wait_for()
     assert page.locator("#lang-link").inner_text() == "Nederlands"
@@ -192,4 +195,6 @@ def test_english_and_back_with_profile_and_comparison_open(live_demo, demo_wareh
     page.wait_for_function("() => document.querySelector('#profile th.col-indicator').innerText === 'Indicator (eenheid)'")
     page.locator("#compare-title", has_text="Vergelijking").wait_for()
     assert page.evaluate("document.documentElement.lang") == "nl"
+    page.wait_for_function("""() => document.querySelector('#map .modebar-btn[data-attr="zoom"][data-val="out"]')
+        .getAttribute('data-title') === 'Uitzoomen'""")
     assert recording.foreign_requests() == [] and recording.errors == []
