@@ -237,8 +237,9 @@ def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indica
 # --------------------------------------------------------------------------- one area
 
 #: Columns of :func:`area_profile`, in this order.
-PROFILE_COLUMNS = ["indicator", "value", "status", "numerator", "denominator", "parent_code", *COMPARISON_COLUMNS,
-                   "n_tied"]
+#: The comparison columns a profile shows: those of the table, and how many areas share the value.
+PROFILE_COMPARISONS = (*COMPARISON_COLUMNS, "n_tied")
+PROFILE_COLUMNS = ["indicator", "value", "status", "numerator", "denominator", "parent_code", *PROFILE_COMPARISONS]
 
 
 def area_profile(warehouse: Warehouse, code: str, year: int, indicators: Sequence[str],
@@ -280,7 +281,7 @@ def area_profile(warehouse: Warehouse, code: str, year: int, indicators: Sequenc
         out[column] = np.where(shown, own[column].to_numpy(dtype=float), np.nan)
     out["parent_code"] = area.parent_code
     rows = [_indicator_comparisons(warehouse, indicator, year).loc[code] for indicator in ids]
-    for column in (*COMPARISON_COLUMNS, "n_tied"):
+    for column in PROFILE_COMPARISONS:
         out[column] = pd.Series([row[column] for row in rows], dtype=object)
     out = out[PROFILE_COLUMNS]
     numeric = ["parent_value", "regio_value", "nl_value", "peer_value", "rank", "percentile", "n_tied"]
