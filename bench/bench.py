@@ -288,7 +288,7 @@ def run_panels(app: dash.Dash, warehouse: Warehouse, views: list[View], repeat: 
     rows = []
     for name, output, state, where in cases:
         callback = MapCallback(app, output)
-        values = {"url.pathname": routes.path(state), "url.search": routes.search(state), "table-summary.n_clicks": 1,
+        values = {"url.pathname": routes.path(state), "url.search": routes.search(state), "table-opened.data": 1,
                   "map-ahead-request.data": routes.href(state)}
         changed = "map-ahead-request.data" if output == "map-ahead.data" else "url.search"
         times, response = timed(callback.request(values, changed), repeat)

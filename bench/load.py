@@ -75,8 +75,8 @@ def session_steps(app, warehouse: Warehouse) -> list[Step]:
         "url.search")))
     table = MapCallback(app, output="area-table-slot.children")
     steps.append(Step("table", "/_dash-update-component", table.body(
-        {"table-summary.n_clicks": 1, "url.pathname": routes.path(shown), "url.search": routes.search(shown)},
-        "table-summary.n_clicks")))
+        {"table-opened.data": 1, "url.pathname": routes.path(shown), "url.search": routes.search(shown)},
+        "table-opened.data")))
     return steps
 
 

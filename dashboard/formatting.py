@@ -6,9 +6,6 @@ hot path (a map's hover texts hold hundreds of them per callback), so :func:`for
 formats with Python's own fixed-point formatting and swaps in the locale's symbols, about ten
 times faster than formatting each number with Babel; the doctests below pin both locales.
 
-Until the English view formats numbers the English way everywhere (issue 16), the dashboard
-passes no ``lang`` for numbers and they read Dutch in both languages.
-
 >>> format_number(1234.5)
 '1.234,5'
 >>> format_number(1234.5, lang="en")

@@ -6,11 +6,16 @@ translates them all when the language changes.
 
 from __future__ import annotations
 
-from dash import dash_table, dcc, html
+import json
+from functools import cache
+
+import dash_ag_grid as dag
+from dash import dcc, html
 
 from dashboard.formatting import format_decimal_input, format_number
-from dashboard.i18n import t
+from dashboard.i18n import LOCALE_DIR, t
 from dashboard.routes import ALPHAS, DIVISIONS, MODES, TOPOJSON_URL
+from dashboard.tables import DOWNLOADS
 
 #: Shown by a callback when needed; hidden from the start so that nothing shifts the map later.
 HIDDEN = {"display": "none"}
@@ -55,8 +60,8 @@ def indicator_options(catalog, lang: str) -> list[dict]:
 def legend(entries: list[tuple[str, str]], title: str) -> list:
     """A map legend: title, then a swatch and label per (colour, label) entry."""
     return [html.Div(title, className="legend-title"),
-            html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), label],
-                             role="listitem") for colour, label in entries])]
+            html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), label])
+                     for colour, label in entries])]
 
 
 def breadcrumb_items(trail: list[tuple[str, str | None]]) -> list:
@@ -80,8 +85,27 @@ def score_themes(catalog) -> list[str]:
             if any(i.theme == theme and i.direction != "neutral" and not i.is_count for i in catalog.indicators)]
 
 
+DROPDOWN_LABELS = ("search", "clear_search", "clear_selection", "no_options_found")
+
+
+#: The searchable dropdowns, whose own texts (search box, nothing found) follow the language.
+SEARCHABLE = ("search", "indicator")
+
+
+def dropdown_labels(lang: str) -> dict:
+    """The texts Dash's Dropdown shows itself (English by default), in the page's language."""
+    return {key: t(f"dropdown.{key}", lang) for key in DROPDOWN_LABELS}
+
+
 def _control(label_key: str, component, wide: bool = False, **props):
-    return html.Label([text(label_key), component], className="control wide" if wide else "control", **props)
+    """A labelled control; ``for`` names a Dropdown's button (assets/a11y.js)."""
+    return html.Label([text(label_key), component], htmlFor=component.id,
+                      className="control wide" if wide else "control", **props)
+
+
+def _choices(label_key: str, component, **props):
+    """A group of radio buttons or checkboxes, named by its legend."""
+    return html.Fieldset([text(label_key, html.Legend), component], className="control", **props)
 
 
 def map_page(warehouse, lang: str = "nl") -> html.Div:
@@ -89,27 +113,24 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
     catalog = warehouse.catalog
     return html.Div(id="map-page", children=[
         html.Div(className="search", children=[
+            text("search.label", html.Label, htmlFor="search", className="visually-hidden"),
             dcc.Dropdown(id="search", options=[], searchable=True, clearable=True,
-                         placeholder=t("search.placeholder", lang)),
+                         placeholder=t("search.placeholder", lang), labels=dropdown_labels(lang)),
         ]),
         html.Nav(id="breadcrumbs", className="breadcrumbs", **{"aria-label": t("aria.breadcrumbs", lang)}),
         html.Div(className="controls", children=[
             _control("control.indicator", dcc.Dropdown(id="indicator", options=indicator_options(catalog, lang),
-                                                       clearable=False, searchable=True), wide=True),
+                                                       clearable=False, searchable=True,
+                                                       labels=dropdown_labels(lang)), wide=True),
             _control("control.year", dcc.Dropdown(id="year", options=[{"label": str(y), "value": y}
                                                                       for y in warehouse.years],
                                                   clearable=False, searchable=False)),
-            html.Div(id="division-box", className="control", children=[
-                text("control.division"),
-                dcc.RadioItems(id="division", inline=True,
-                               options=choice_options("level", DIVISIONS, lang)),
-            ]),
+            _choices("control.division", dcc.RadioItems(id="division", inline=True,
+                                                        options=choice_options("level", DIVISIONS, lang)),
+                     id="division-box"),
         ]),
         html.Div(className="controls", children=[
-            html.Div(className="control", children=[
-                text("control.mode"),
-                dcc.RadioItems(id="mode", inline=True, options=choice_options("mode", MODES, lang)),
-            ]),
+            _choices("control.mode", dcc.RadioItems(id="mode", inline=True, options=choice_options("mode", MODES, lang))),
             _control("control.since", dcc.Dropdown(id="since", clearable=False, searchable=False,
                                                    options=[{"label": str(y), "value": y} for y in warehouse.years]),
                      id="since-box", style=HIDDEN),
@@ -126,11 +147,8 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
         html.Div(id="score-box", className="panel", children=[
             text("score.caveat", html.P, className="caveat"),
             html.Div(className="controls", children=[
-                html.Div(className="control", children=[
-                    text("control.score_method"),
-                    dcc.RadioItems(id="score-method", inline=True,
-                                   options=choice_options("score_method", ("z", "percentiel"), lang)),
-                ]),
+                _choices("control.score_method", dcc.RadioItems(
+                    id="score-method", inline=True, options=choice_options("score_method", ("z", "percentiel"), lang))),
                 html.Div(className="control", children=[
                     dcc.Checklist(id="stabilise", options=[{"label": t("control.stabilise", lang), "value": "ja"}]),
                 ]),
@@ -143,11 +161,8 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
         ]),
         html.Div(id="hotspot-box", className="panel", children=[
             html.Div(className="controls", children=[
-                html.Div(className="control", children=[
-                    text("control.hotspot_method"),
-                    dcc.RadioItems(id="hotspot-method", inline=True,
-                                   options=choice_options("hotspot", ("gi", "moran"), lang)),
-                ]),
+                _choices("control.hotspot_method", dcc.RadioItems(
+                    id="hotspot-method", inline=True, options=choice_options("hotspot", ("gi", "moran"), lang))),
                 _control("control.alpha", dcc.Dropdown(
                     id="hotspot-alpha", clearable=False, searchable=False,
                     options=[{"label": format_number(a, 2, lang=lang), "value": a} for a in ALPHAS])),
@@ -165,7 +180,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             dcc.Store(id="map-prefetch"), dcc.Store(id="map-ahead-request"), dcc.Store(id="map-ahead"),
             dcc.Store(id="map-ahead-kept"),
             html.Div(className="side", children=[
-                html.Div(id="legend", className="legend", role="list", **{"aria-label": t("aria.legend", lang)}),
+                html.Div(id="legend", className="legend", role="group", **{"aria-label": t("aria.legend", lang)}),
                 html.Div(className="exports", children=[
                     text("export.title", html.Div, className="legend-title"),
                     *[html.A(fmt.upper(), id=f"export-{fmt}", href="#", download="", className="export-link")
@@ -179,22 +194,35 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             html.Summary(text("table.summary"), id="table-summary"),
             html.Div(className="downloads", children=[
                 text("table.download", html.Span),
-                *[html.A(fmt.upper(), id=f"download-{fmt}", href="#", download="", className="export-link")
-                  for fmt in ("csv", "xlsx")],
+                *[html.A(text(f"download.link.{fmt.replace('-', '_')}"), id=f"download-{fmt}", href="#",
+                         download="", className="export-link") for fmt in DOWNLOADS],
             ]),
             html.Div(id="area-table-slot"),    # area_table(), made when the table is first opened
+            dcc.Store(id="table-opened"),   # the summary's clicks, once the grid library has loaded
         ]),
         html.P(id="source-line", className="source"),
     ])
 
 
-def area_table(data: list[dict], columns: list[dict]) -> dash_table.DataTable:
-    """The table of the areas on the map. It is made only when opened, not with the page: its
-    script (630 KB) then stays out of the first paint of the map."""
-    return dash_table.DataTable(
-        id="area-table", data=data, columns=columns, sort_action="native", filter_action="native", page_size=25,
-        style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "fontSize": "0.85rem"},
-        locale_format={"decimal": ",", "group": "."},
+@cache
+def grid_locale(lang: str) -> dict:
+    """AG Grid's own texts (filters, pages, screen-reader labels) in the page's language: its
+    Dutch locale file is vendored (assets/VENDORED.md); English is the grid's default."""
+    if lang != "nl":
+        return {}
+    return json.loads((LOCALE_DIR / "ag-grid-nl.json").read_text(encoding="utf-8"))
+
+
+def area_table(data: list[dict], columns: list[dict], lang: str = "nl") -> dag.AgGrid:
+    """The table of the areas on the map (:func:`dashboard.tables.table_rows`): sortable, with
+    a filter under each heading, 25 rows a page. It is made only when opened."""
+    return dag.AgGrid(
+        id="area-table", rowData=data, columnDefs=columns,
+        defaultColDef={"sortable": True, "floatingFilter": True, "resizable": True, "minWidth": 110},
+        dashGridOptions={"pagination": True, "paginationPageSize": 25, "paginationPageSizeSelector": False,
+                         "domLayout": "autoHeight", "localeText": grid_locale(lang),
+                         "enableCellTextSelection": True},
+        columnSize="responsiveSizeToFit", className="ag-theme-quartz area-grid",
     )
 
 

@@ -1,4 +1,4 @@
-"""The table of the areas on a map: for the page (a DataTable) and as CSV or XLSX download.
+"""The table of the areas on a map: for the page (an AG Grid) and as CSV or XLSX download.
 
 Both carry the numbers of :meth:`data_pipeline.warehouse.Warehouse.table`, the same rows the
 map and the CLI ``table`` show, with the same n.b. marks; the download writers are
@@ -9,47 +9,67 @@ from __future__ import annotations
 
 from datetime import date
 
-from dash.dash_table.Format import Format, Group, Scheme
-
 from dashboard import routes
+from dashboard.formatting import format_count, format_number
 from dashboard.i18n import t
-from data_pipeline.downloads import export_filename, table_csv, table_xlsx
+from data_pipeline.downloads import export_filename, published_rows, table_csv, table_xlsx
 from data_pipeline.warehouse import NotFound, Scope, Warehouse
 
-#: The download formats: writer and media type.
-DOWNLOADS = {"csv": (table_csv, "text/csv"),
-             "xlsx": (table_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+#: The table downloads: for Excel in the page's language (headings and status words; in Dutch
+#: ``;`` and a decimal comma), and ``csv-data`` for software: English keys and status codes,
+#: ``,`` and a decimal point, whatever the page's language.
+DOWNLOADS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "csv-data": "text/csv"}
+#: The columns of :meth:`Warehouse.table` that a download for people gives a heading.
+TITLED_COLUMNS = ("code", "name", "level", "parent_code", "year", "indicator", "value", "numerator",
+                  "denominator", "status", "n_parts", "n_parts_with_data")
+STATUSES = ("ok", "suppressed", "missing")
+
+
+def _number_column(field: str, header: str, lang: str) -> dict:
+    """A column of numbers: right-aligned, sorted and filtered by value, shown as the map shows
+    them (the ``<field>_text`` of each row, "n.b." when not published); its filter reads
+    numbers the page's way ("1,5" in Dutch: assets/table.js)."""
+    return {"field": field, "headerName": header, "type": "rightAligned", "filter": "agNumberColumnFilter",
+            "valueFormatter": {"function": f"params.data.{field}_text"},
+            "filterParams": {"allowedCharPattern": "\\d\\-,.",
+                             "numberParser": {"function": f"parseTableNumber(params, '{lang}')"}}}
 
 
 def table_rows(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tuple[list[dict], list[dict]]:
-    """The areas of the view as table data and columns: the same values and n.b. marks as the map
-    (none for a view that does not exist; ``AccessDenied`` outside the viewer's scope)."""
+    """The areas of the view as the grid's rows and columns: the same values and n.b. marks as
+    the map (none for a view that does not exist; ``AccessDenied`` outside the viewer's scope)."""
     try:
         rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
     except NotFound:
         return [], []
     ind = warehouse.catalog.get(state.indicator)
     lang = state.lang
-    number = Format(precision=ind.decimals, scheme=Scheme.fixed, group=Group.yes)
-    count = Format(precision=0, scheme=Scheme.fixed, group=Group.yes)
     columns = [
-        {"id": "name", "name": t("table.name", lang)}, {"id": "code", "name": t("table.code", lang)},
-        {"id": "value", "name": f"{ind.label(lang)} ({ind.unit(lang)})", "type": "numeric", "format": number},
-        {"id": "numerator", "name": t("table.numerator", lang), "type": "numeric", "format": count},
-        {"id": "denominator", "name": t("table.denominator", lang), "type": "numeric", "format": count},
-        {"id": "shown", "name": t("table.status", lang)},
+        {"field": "name", "headerName": t("table.name", lang), "filter": "agTextColumnFilter", "flex": 2},
+        {"field": "code", "headerName": t("table.code", lang), "filter": "agTextColumnFilter"},
+        _number_column("value", f"{ind.label(lang)} ({ind.unit(lang)})", lang) | {"flex": 2},
+        _number_column("numerator", t("table.numerator", lang), lang),
+        _number_column("denominator", t("table.denominator", lang), lang),
+        {"field": "shown", "headerName": t("table.status", lang), "filter": "agTextColumnFilter"},
     ]
+    rows = published_rows(rows)
     rows["shown"] = [t(f"table.status.{s}", lang) for s in rows["status"]]
     data = rows[["name", "code", "value", "numerator", "denominator", "shown"]].astype(object)
     data = data.where(data.notna(), None)
+    data["value_text"] = [format_number(v, ind.decimals, lang=lang) for v in data["value"]]
+    for column in ("numerator", "denominator"):
+        data[f"{column}_text"] = [format_count(v, lang=lang) for v in data[column]]
     return data.to_dict("records"), columns
 
 
 def download_header(warehouse: Warehouse, indicator: str, year: int, *, level: str | None = None,
-                    parent: str | None = None, lang: str = "nl", exported: date | None = None) -> dict[str, str]:
+                    parent: str | None = None, lang: str = "nl", exported: date | None = None,
+                    status_words: bool = False) -> dict[str, str]:
     """The header block of a table download: indicator, unit, year, areas, boundary year,
-    sources with their table ids, dataset, attribution, what the statuses mean and the export
-    date, from the warehouse's catalog and build metadata, in ``lang``."""
+    sources with their table ids, dataset, attribution, what the statuses mean (the codes, or
+    with ``status_words`` the words of a download for people) and the export date, from the
+    warehouse's catalog and build metadata, in ``lang``."""
     ind = warehouse.catalog.get(indicator)
     header = {t("download.indicator", lang): f"{ind.label(lang)} ({ind.id})",
               t("download.unit", lang): ind.unit(lang), t("download.year", lang): str(int(year))}
@@ -67,7 +87,8 @@ def download_header(warehouse: Warehouse, indicator: str, year: int, *, level: s
         header[t("download.dataset", lang)] = meta["description"]
     if meta.get("attribution"):
         header[t("download.attribution", lang)] = meta["attribution"]
-    header[t("download.status", lang)] = t("download.status_text", lang)
+    header[t("download.status", lang)] = (t("download.status_words", lang) if status_words
+                                          else t("download.status_text", lang))
     header[t("download.exported", lang)] = (exported or date.today()).isoformat()
     return header
 
@@ -75,9 +96,18 @@ def download_header(warehouse: Warehouse, indicator: str, year: int, *, level: s
 def download(warehouse: Warehouse, state: routes.MapState, fmt: str, scope: Scope) -> tuple[bytes, str, str]:
     """The table of a (resolved) view as a file: (body, media type, file name). Raises
     ``KeyError`` for an unknown format, ``NotFound``/``AccessDenied`` as the warehouse does."""
-    write, media_type = DOWNLOADS[fmt]
+    media_type = DOWNLOADS[fmt]
     rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
+    for_people = fmt != "csv-data"
+    lang = state.lang if for_people else "en"
     header = download_header(warehouse, state.indicator, state.year, level=state.level, parent=state.parent,
-                             lang=state.lang)
-    name = export_filename(state.indicator, state.year, state.level, state.parent, fmt)
-    return write(rows, header), media_type, name
+                             lang=lang, status_words=for_people)
+    words = {"titles": {c: t(f"column.{c}", lang) for c in TITLED_COLUMNS},
+             "statuses": {s: t(f"table.status.{s}", lang) for s in STATUSES}} if for_people else {}
+    if fmt == "xlsx":
+        body = table_xlsx(rows, header, **words)
+    else:
+        body = table_csv(rows, header, decimal="," if for_people and lang == "nl" else ".", bom=for_people,
+                         **words)
+    extension = "data.csv" if fmt == "csv-data" else fmt
+    return body, media_type, export_filename(state.indicator, state.year, state.level, state.parent, extension)

@@ -136,9 +136,9 @@ def _not_a_formula(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _csv_text(value: str) -> str:
+def _csv_text(value: str, sep: str = ";") -> str:
     value = _not_a_formula(value)
-    if _NEEDS_QUOTES.search(value):
+    if _NEEDS_QUOTES.search(value) or sep in value:
         return '"' + value.replace('"', '""') + '"'
     return value
 
@@ -177,28 +177,46 @@ def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def table_csv(rows: pd.DataFrame, header: Mapping[str, object]) -> bytes:
-    """The rows as CSV for Dutch Excel: UTF-8 with BOM, ``;``, decimal comma, ``# key;value`` header."""
-    cells = _csv_cells(published_rows(rows))
+def _for_people(frame: pd.DataFrame, statuses: Mapping[str, str] | None) -> pd.DataFrame:
+    """``frame`` with its status codes as ``statuses`` words them (codes without a word stay)."""
+    if not statuses or "status" not in frame:
+        return frame
+    out = frame.copy()
+    out["status"] = out["status"].map(lambda code: statuses.get(code, code) if isinstance(code, str) else code)
+    return out
+
+
+def table_csv(rows: pd.DataFrame, header: Mapping[str, object], *, decimal: str = ",",
+              titles: Mapping[str, str] | None = None, statuses: Mapping[str, str] | None = None,
+              bom: bool = True) -> bytes:
+    """The rows as CSV: ``# key;value`` header lines, then the table. With a decimal comma
+    (Dutch Excel) fields are separated by ``;``, with a decimal point by ``,``. ``titles``
+    names the columns (default: their keys), ``statuses`` words the status codes; ``bom``
+    marks the file as UTF-8 for Excel."""
+    sep = ";" if decimal == "," else ","
+    cells = _csv_cells(_for_people(published_rows(rows), statuses))
+    if titles:
+        cells.columns = [_not_a_formula(titles.get(c, c)) for c in cells.columns]
     texts = pd.Series([*cells.columns, *cells.select_dtypes(object).to_numpy().ravel()], dtype=object)
     quote_all = texts.str.contains(_QUOTE_ALL_FOR, na=False).any()
-    lines = [f"# {_header_key(key)};{_csv_text(_header_text(value))}"
+    lines = [f"# {_header_key(key).replace(sep, ' ')}{sep}{_csv_text(_header_text(value), sep)}"
              for key, value in _header_texts(header).items()]
-    table = cells.to_csv(sep=";", decimal=",", lineterminator="\r\n", index=False,
+    table = cells.to_csv(sep=sep, decimal=decimal, lineterminator="\r\n", index=False,
                          quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
-    return ("\ufeff" + "\r\n".join(lines) + "\r\n\r\n" + table).encode("utf-8")
+    return (("\ufeff" if bom else "") + "\r\n".join(lines) + "\r\n\r\n" + table).encode("utf-8")
 
 
-def read_table_csv(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
-    """The header block and the rows of a :func:`table_csv` file."""
+def read_table_csv(data: bytes, decimal: str = ",") -> tuple[dict[str, str], pd.DataFrame]:
+    """The header block and the rows of a :func:`table_csv` file written with ``decimal``."""
+    sep = ";" if decimal == "," else ","
     text = data.decode("utf-8-sig")
     header = {}
     for line in text.splitlines():
         if not line.startswith(("#", '"#')):
             break
-        key, value = next(csv.reader([line], delimiter=";"))[:2]
+        key, value = next(csv.reader([line], delimiter=sep))[:2]
         header[key[1:].strip()] = value
-    rows = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", comment="#", encoding="utf-8-sig",
+    rows = pd.read_csv(io.BytesIO(data), sep=sep, decimal=decimal, comment="#", encoding="utf-8-sig",
                        dtype={"code": str, "parent_code": str})
     return header, rows
 
@@ -225,17 +243,20 @@ def _column_format(name: str, values: list, value_decimals: int) -> str:
     return COUNT_FORMAT if integral else FRACTION_FORMAT
 
 
-def table_xlsx(rows: pd.DataFrame, header: Mapping[str, object], *, decimals: int | None = None) -> bytes:
+def table_xlsx(rows: pd.DataFrame, header: Mapping[str, object], *, decimals: int | None = None,
+               titles: Mapping[str, str] | None = None, statuses: Mapping[str, str] | None = None) -> bytes:
     """The rows as an Excel workbook: header block, then a typed table with a bold, frozen,
     filterable header row. Numbers are numbers (display format ``#,##0.0``, which Dutch Excel
     shows as 1.234,5); unpublished values are empty cells. ``decimals`` (default: 0 for a count
-    indicator, 1 for a rate) sets the display of the value columns only; the full value is stored."""
+    indicator, 1 for a rate) sets the display of the value columns only; the full value is stored.
+    ``titles`` and ``statuses`` as for :func:`table_csv`."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    frame = published_rows(rows)
+    frame = _for_people(published_rows(rows), statuses)
+    titles = titles or {}
     numeric = _numeric_columns(frame)
     value_decimals = _value_decimals(frame, decimals)
     wb = Workbook()
@@ -259,9 +280,9 @@ def table_xlsx(rows: pd.DataFrame, header: Mapping[str, object], *, decimals: in
         else:
             text_cell(r, 2, value)
     head_row = len(block) + 2                     # one empty row between block and table
-    widths = [len(str(c)) for c in frame.columns]
+    widths = [len(titles.get(c, str(c))) for c in frame.columns]
     for c, name in enumerate(frame.columns, start=1):
-        text_cell(head_row, c, str(name), bold)
+        text_cell(head_row, c, titles.get(name, str(name)), bold)
         values = frame[name].tolist()
         if name in numeric:
             numbers = [_number(v) for v in values]

@@ -19,10 +19,10 @@ from flask import request
 from dashboard import routes
 from dashboard.figures import empty_figure
 from dashboard.i18n import t
-from dashboard.layout import (HIDDEN, area_table, breadcrumb_items, choice_options, graph_config, indicator_options,
-                              legend, score_themes)
+from dashboard.layout import (HIDDEN, SEARCHABLE, area_table, breadcrumb_items, choice_options, dropdown_labels,
+                              graph_config, indicator_options, legend, score_themes)
 from dashboard.routes import CONTROLS, control_value, drawn_key
-from dashboard.tables import table_rows
+from dashboard.tables import DOWNLOADS, table_rows
 from dashboard.views import (crumbs, dataset_line, error_text, is_land_area, map_view, resolve_state,
                              search_options)
 from dashboard.signin import Gate
@@ -30,9 +30,13 @@ from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
 from geodata.codes import LAND_CODE, level_of
 
 EXPORT_FORMATS = ("png", "svg", "pdf")
-DOWNLOAD_FORMATS = ("csv", "xlsx")
+DOWNLOAD_FORMATS = tuple(DOWNLOADS)
 #: Dash's script tag for @babel/polyfill, left out of every page (see interpolate_index).
 BABEL_POLYFILL = re.compile(r'<script src="[^"]*/polyfill@[^"]*"></script>\s*')
+#: Dash's DataTable, which the page no longer uses (Dash ships it in every page).
+DATA_TABLE = re.compile(r'<script src="[^"]*/dash_table/bundle[^"]*"></script>\s*')
+#: AG Grid (1.3 MB), needed only once the table is opened: assets/table.js loads it then.
+GRID_SCRIPT = re.compile(r'<script src="([^"]*/dash_ag_grid/dash_ag_grid[^"]*)"></script>\s*')
 
 
 def register(app, warehouse: Warehouse, gate: Gate) -> None:
@@ -53,6 +57,9 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
                             Output("map-ahead-request", "data"), Input("map-prefetch", "data"))
     app.clientside_callback(ClientsideFunction("ondermijning", "keepAhead"),
                             Output("map-ahead-kept", "data"), Input("map-ahead", "data"))
+    # The table's grid library is loaded when the table is first opened (assets/table.js).
+    app.clientside_callback(ClientsideFunction("ondermijning", "tableOpened"),
+                            Output("table-opened", "data"), Input("table-summary", "n_clicks"))
     control_outputs = {cid: Output(cid, "value") for cid in CONTROLS}
 
     @app.callback(
@@ -183,13 +190,15 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         opens (plotly asks for them only once the page's callbacks have answered), in the
         language of its address (``<html lang>``), and without Dash's @babel/polyfill: core-js
         for browsers older than any we support, ~100 ms of every first paint. Dash's bundles
-        need only its regenerator runtime, an asset."""
+        need only its regenerator runtime, an asset. The table's grid library is only named
+        (a prefetch the browser may fetch when idle); it runs once the table is opened."""
         state = resolve_state(warehouse, routes.parse(request.path, request.query_string.decode()))
         if state.page == "kaart" and warehouse.view_visible(state.level, state.parent, gate.scope()):
             for url in (routes.geometry_url(warehouse.build_id, state.level, state.parent),
                         routes.TOPOJSON_URL + "world_110m.json"):
                 parts["metas"] += f'<link rel="preload" href="{url}" as="fetch" crossorigin="anonymous">'
-        parts["scripts"] = BABEL_POLYFILL.sub("", parts["scripts"])
+        scripts = DATA_TABLE.sub("", BABEL_POLYFILL.sub("", parts["scripts"]))
+        parts["scripts"] = GRID_SCRIPT.sub(r'<link rel="prefetch" href="\1" as="script" id="grid-script">', scripts)
         return page(**parts).replace("<html>", f'<html lang="{state.lang}">', 1)
 
     app.interpolate_index = interpolate_index
@@ -211,7 +220,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
                 "downloads": {fmt: no_update for fmt in DOWNLOAD_FORMATS}}
 
     @app.callback(Output("area-table-slot", "children"),
-                  Input("table-summary", "n_clicks"), Input("url", "pathname"), Input("url", "search"))
+                  Input("table-opened", "data"), Input("url", "pathname"), Input("url", "search"))
     def table_of_areas(clicks, pathname, search):
         """The table is made and filled only while it is open (an odd number of clicks on its
         summary), so neither the first paint nor map navigation pays for it."""
@@ -222,9 +231,9 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             rows = table_rows(warehouse, state, gate.scope())
         except AccessDenied:
             gate.record("table", routes.url(state), "denied")
-            return area_table([], [])
+            return area_table([], [], state.lang)
         gate.record("table", routes.url(state))
-        return area_table(*rows)
+        return area_table(*rows, state.lang)
 
     @app.callback(Output("search", "options"), Input("search", "search_value"), State("url", "search"))
     def search_box(text, search):
@@ -240,6 +249,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         Output({"type": "theme-label", "theme": ALL}, "children"),
         Output("lang-link", "children"), Output("lang-link", "href"), Output("dataset-line", "children"),
         Output("breadcrumbs", "aria-label"), Output("legend", "aria-label"),
+        *[Output(dropdown, "labels") for dropdown in SEARCHABLE],
         Input("url", "pathname"), Input("url", "search"),
         State("lang-link", "children"), State("dataset-line", "children"),
     )
@@ -253,7 +263,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             # Already in this language: only the link to the other language follows the view
             # (re-sending every text and option would cost the browser on every click).
             return ([no_update] * len(keys), *[no_update] * 8, [no_update] * len(themes), no_update, other_href,
-                    no_update, no_update, no_update)
+                    no_update, no_update, no_update, *[no_update] * len(SEARCHABLE))
         return (
             [t(key, lang) for key in keys],
             indicator_options(warehouse.catalog, lang),
@@ -266,6 +276,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             [warehouse.catalog.themes[theme][lang] for theme in themes],
             t("lang.switch", lang), other_href, dataset_line(warehouse, lang),
             t("aria.breadcrumbs", lang), t("aria.legend", lang),
+            *[dropdown_labels(lang)] * len(SEARCHABLE),
         )
 
 

@@ -12,6 +12,19 @@ from dashboard.app import create_app
 from tests.requirements import CHROMIUM_ARGS, chromium_path
 
 
+#: axe-core's rules for WCAG 2.1 levels A and AA.
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+              "resultTypes": ["violations"]}
+
+
+def violations(page) -> str:
+    """axe-core's report of the WCAG 2.1 A/AA rules the page breaks as it is now ('' when none)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG_21_AA)
+    return results.generate_report() if results.violations_count else ""
+
+
 class LiveServer:
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, app.server, threaded=True)

@@ -26,9 +26,9 @@ def test_languages_have_the_same_keys_and_placeholders():
 
 def test_every_key_is_used_and_every_used_key_exists():
     code = project_code()
-    literal = set(re.findall(r"""\b(?:t|text|_control)\(\s*["']([\w.]+)["']""", code))
+    literal = set(re.findall(r"""\b(?:t|text|_control|_choices)\(\s*["']([\w.]+)["']""", code))
     literal |= set(re.findall(r"""\bnote=["']([\w.]+)["']""", code))   # a server's access banner
-    prefixes = set(re.findall(r"""\bt\(\s*f["']([\w.]+)\{""", code))
+    prefixes = set(re.findall(r"""\b(?:t|text)\(\s*f["']([\w.]+)\{""", code))
     prefixes |= {p + "." for p in re.findall(r"""choice_options\(\s*["'](\w+)["']""", code)}
     keys = set(strings("nl"))
     assert literal <= keys, literal - keys

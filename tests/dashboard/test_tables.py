@@ -36,10 +36,38 @@ def test_header_in_english(tiny_warehouse):
 def test_a_download_is_the_views_table_with_its_header(tiny_warehouse):
     state = routes.MapState(level="buurt", parent="GM0001", indicator=INDICATOR, year=2024, lang="en")
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    for fmt, read, expected_type in (("csv", read_table_csv, "text/csv"), ("xlsx", read_table_xlsx, xlsx)):
+    codes = sorted(tiny_warehouse.view_areas("buurt", "GM0001", Scope.everything())["code"])
+    for fmt, read, expected_type, extension in (
+            ("csv", lambda b: read_table_csv(b, decimal="."), "text/csv", "csv"),
+            ("xlsx", read_table_xlsx, xlsx, "xlsx"),
+            ("csv-data", lambda b: read_table_csv(b, decimal="."), "text/csv", "data.csv")):
         body, media_type, name = download(tiny_warehouse, state, fmt, Scope.everything())
         header, rows = read(body)
         assert header["Indicator"].endswith(f"({INDICATOR})") and header["Year"] == "2024"
         assert header["Areas"] == "neighbourhoods in Gemeente 1 (GM0001)"
-        assert sorted(rows["code"]) == sorted(tiny_warehouse.view_areas("buurt", "GM0001", Scope.everything())["code"])
-        assert name == f"ondermijningsbeeld_{INDICATOR}_2024_buurt_GM0001.{fmt}" and media_type == expected_type
+        code = "code" if fmt == "csv-data" else "Code"     # English keys for software, headings for people
+        assert sorted(rows[code]) == codes
+        assert name == f"ondermijningsbeeld_{INDICATOR}_2024_buurt_GM0001.{extension}" and media_type == expected_type
+
+
+def test_the_excel_download_speaks_the_page_language_and_the_data_download_does_not(tiny_warehouse):
+    state = routes.MapState(level="buurt", parent="GM0001", indicator=INDICATOR, year=2024, lang="nl")
+    expected = tiny_warehouse.table("buurt", "GM0001", INDICATOR, 2024, Scope.everything())
+    excel, _, _ = download(tiny_warehouse, state, "csv", Scope.everything())
+    assert excel.startswith("\ufeff".encode()) and b";" in excel   # Dutch Excel: BOM, ";", decimal comma
+    header, rows = read_table_csv(excel)
+    assert list(rows.columns[:2]) == ["Code", "Gebied"] and "Waarde" in rows and "Noemer" in rows
+    words = {"ok": "getoond", "suppressed": "n.b. (afgeschermd)", "missing": "n.b. (geen gegevens)"}
+    assert list(rows["Status"]) == [words[s] for s in expected["status"]]
+    assert "n.b. (afgeschermd)" in header["Status"]
+    shown = (expected["status"] == "ok").to_numpy()
+    assert shown.any() and not shown.all()
+    assert rows.loc[shown, "Waarde"].round(9).tolist() == expected.loc[shown, "value"].round(9).tolist()
+    assert rows.loc[~shown, "Waarde"].isna().all() and rows.loc[~shown, "Teller"].isna().all()
+    assert str(rows["Noemer"].dtype) == "int64" or rows["Noemer"].dropna().map(float.is_integer).all()
+
+    data, _, _ = download(tiny_warehouse, state, "csv-data", Scope.everything())
+    assert not data.startswith("\ufeff".encode())
+    header, rows = read_table_csv(data, decimal=".")
+    assert list(rows["status"]) == list(expected["status"]) and "Year" in header   # keys and codes
+    assert rows.loc[shown, "value"].round(9).tolist() == expected.loc[shown, "value"].round(9).tolist()
