@@ -81,6 +81,12 @@ def _percentile(row, lang: str) -> str:
     return high
 
 
+def scroll_box(table: html.Table, title_id: str) -> html.Div:
+    """A table that scrolls sideways in its own box on a narrow screen, not the page: a region
+    named by its panel's title, which the keyboard can reach to scroll it."""
+    return html.Div(table, className="table-scroll", role="region", tabIndex="0", **{"aria-labelledby": title_id})
+
+
 def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> html.Table:
     """The area's values of the theme's indicators beside its parent, region, NL and peers,
     with its rank and percentile among all areas of its level."""
@@ -113,7 +119,8 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     peer_note = ""
     if rows["peer_group"].notna().any():
         peer_note = t("profile.peer_note", lang, group=peer_label(rows["peer_group"].dropna().iloc[0], lang))
-    return html.Div([html.Table([html.Thead(head), html.Tbody(body)], className="profile-table"),
+    return html.Div([scroll_box(html.Table([html.Thead(head), html.Tbody(body)], className="profile-table"),
+                                "profile-title"),
                      html.P(t("profile.rank_note", lang) + (" " + peer_note if peer_note else ""),
                             className="help")])
 
@@ -276,7 +283,8 @@ def compare_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     land = warehouse.area(codes[0]).land_code
     return [
         html.Div(head, className="panel-head"),
-        html.Table([html.Thead(header), html.Tbody(body)], className="compare-table", id="compare-table"),
+        scroll_box(html.Table([html.Thead(header), html.Tbody(body)], className="compare-table", id="compare-table"),
+                   "compare-title"),
         dcc.Graph(id="compare-trend", config=TREND_CONFIG,
                   figure=trend_figure(warehouse, codes, state.indicator, lang, scope, [land])),
     ]

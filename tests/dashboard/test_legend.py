@@ -108,6 +108,7 @@ def test_a_value_many_areas_share_gets_the_range_of_their_percentiles(demo_wareh
     low = row["percentile"] - row["n_tied"] / row["n_ranked"] * 100
     table = profile_table(wh, routes.MapState(level="buurt", parent=code, area=code, indicator=indicator,
                                               year=year), Scope.everything())
-    cell = next(c for tr in table.children[0].children[1].children if tr.__dict__.get("data-indicator") == indicator
+    rows = table.children[0].children.children[1].children   # the table in its scroll box, its body
+    cell = next(c for tr in rows if tr.__dict__.get("data-indicator") == indicator
                 for c in tr.children if "percentile" in (c.className or ""))
     assert cell.children == f"{low:.0f}–{row['percentile']:.0f}" and low < row["percentile"]
