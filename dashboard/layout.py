@@ -15,6 +15,7 @@ from dash import dcc, html
 from dashboard.formatting import format_decimal_input, format_number
 from dashboard.i18n import LOCALE_DIR, t
 from dashboard.routes import ALPHAS, DIVISIONS, MODES, TOPOJSON_URL
+from dashboard.panels import AREA_ORDERS
 from dashboard.tables import DOWNLOADS
 
 #: Shown by a callback when needed; hidden from the start so that nothing shifts the map later.
@@ -187,6 +188,13 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
                       for fmt in ("png", "svg", "pdf")],
                 ]),
             ]),
+        ]),
+        html.Section(id="area-list", className="panel", children=[
+            html.H3(id="area-list-title"),
+            _choices("list.order", dcc.RadioItems(id="area-order", inline=True, value="hoog",
+                                                  options=choice_options("order", AREA_ORDERS, lang))),
+            dcc.Store(id="area-list-rows"), dcc.Store(id="area-list-key"),   # panels.area_list, and its map
+            html.Div(id="area-list-body"),   # drawn from those rows by assets/areas.js
         ]),
         html.Section(id="profile", className="panel profile", style=HIDDEN, **{"aria-live": "polite"}),
         html.Section(id="compare", className="panel compare", style=HIDDEN),

@@ -1,4 +1,5 @@
-"""The panels beside the map: one area's profile and a comparison of 2-4 areas.
+"""The panels beside the map: the ranked list of its areas, one area's profile and a
+comparison of 2-4 areas.
 
 Pure functions from a resolved :class:`~dashboard.routes.MapState` to Dash components. The
 numbers come from :mod:`data_pipeline.analysis` (the same rows as the CLI ``table``); every
@@ -16,7 +17,7 @@ from dash import dcc, html
 from dashboard import routes
 from dashboard.formatting import format_count, format_number, format_percent, missing_text, plotly_separators, signed
 from dashboard.i18n import t
-from dashboard.views import SCORE_METHODS, area_name
+from dashboard.views import SCORE_METHODS, MapView, area_name
 from data_pipeline.analysis import area_profile, composite_breakdown, trends
 from data_pipeline.warehouse import Scope, Warehouse
 from geodata.codes import LAND_CODE, level_of
@@ -31,6 +32,8 @@ LINE_STYLES = (("#0072b2", "circle"), ("#d55e00", "square"), ("#009e73", "diamon
 REFERENCE_COLOUR = "#7f7f7f"
 REFERENCE_DASHES = ("dash", "dot")
 MAX_CONTRIBUTIONS = 8
+#: The orders of the area list: highest value first, lowest first, by name (assets/areas.js).
+AREA_ORDERS = ("hoog", "laag", "naam")
 
 
 def _shown(value: float, status: str, decimals: int, lang: str) -> str:
@@ -161,6 +164,39 @@ def trend_figure(warehouse: Warehouse, codes: list[str], indicator: str, lang: s
         font=dict(family="DejaVu Sans, Arial, sans-serif", size=11),
     )
     return {"data": data, "layout": layout}
+
+
+def area_list(warehouse: Warehouse, state: routes.MapState, view: MapView, scope: Scope) -> dict:
+    """The areas of the map as the ranked list beside it shows them (assets/areas.js draws it):
+    per area its rank by value, the map's colour and value text, a bar (its share of the
+    largest value, signed for values with a sign) and the addresses of its profile and of the
+    map below it. The list is what a keyboard or screen-reader user acts on instead of the
+    map's shapes. Only shown values give a rank and a bar: the rest read as the map says."""
+    lang = state.lang
+    areas = view.areas
+    shown = areas["status"] == "ok"
+    rank = areas["value"].where(shown).rank(method="min", ascending=False)
+    values = areas.loc[shown, "value"]
+    widest = max(values.abs().max() if not values.empty else 0, 1e-9)
+    below = routes.DRILL.get(state.level)
+    visible_below = {code for code in areas["code"] if below and warehouse.view_visible(below, code, scope)}
+    rows = []
+    for row, place in zip(areas.itertuples(index=False), rank):
+        ok = row.status == "ok"
+        rows.append({"code": row.code, "name": row.name, "text": row.text, "colour": row.colour,
+                     "rank": None if pd.isna(place) else int(place),
+                     "bar": round(float(row.value) / widest * 100, 1) if ok else None,
+                     "profile": routes.href(replace(state, area=row.code)),
+                     "below": routes.href(routes.drill_down(state, row.code)) if row.code in visible_below else None})
+    return {"rows": rows, "signed": bool((values < 0).any()),
+            "words": {"profile": t("list.profile", lang), "profile_of": t("list.profile_of", lang, name="{name}"),
+                      "below": t("list.below", lang, levels=t(f"level.{below}", lang)) if below else "",
+                      "below_of": t("list.below_of", lang, name="{name}")}}
+
+
+def area_list_title(state: routes.MapState, view: MapView) -> list:
+    return [t("list.title", state.lang, levels=t(f"level.{state.level}", state.lang), n=len(view.areas)),
+            html.Span(f" · {view.legend_title}", className="muted")]
 
 
 def score_breakdown(warehouse: Warehouse, state: routes.MapState, scope: Scope):

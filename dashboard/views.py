@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import routes
-from dashboard.figures import (CATEGORY_COLOURS, choropleth_figure, class_bounds_labels, hover_texts,
+from dashboard.figures import (CATEGORY_COLOURS, NO_DATA_COLOUR, choropleth_figure, class_bounds_labels, hover_texts,
                                legend_entries, no_value_text)
 from dashboard.formatting import format_number, format_percent, signed
 from dashboard.i18n import t
@@ -42,6 +42,23 @@ class MapView:
     heading: str
     source: str
     notice: str = ""
+    #: The land areas of the map as the list beside it shows them: code, name, value, status,
+    #: colour (of its class, or of "n.b.") and text (the value as the map says it).
+    areas: pd.DataFrame | None = None
+
+
+def _areas(frame: pd.DataFrame, colours: list[str], texts: list[str]) -> pd.DataFrame:
+    """The :attr:`MapView.areas` of a classed ``frame`` and the value text of each of its rows."""
+    out = frame.assign(text=texts)
+    out = out.loc[~out["is_water"], ["code", "name", "value", "status", "klass", "text"]].reset_index(drop=True)
+    out["colour"] = [colours[int(k)] if pd.notna(k) and status == "ok" else NO_DATA_COLOUR
+                     for k, status in zip(out["klass"], out["status"])]
+    return out.drop(columns="klass")
+
+
+def _texts(frame: pd.DataFrame, lang: str, say) -> list[str]:
+    """``say(row)`` for each shown area, why there is no value for the others."""
+    return [say(row) if row.status == "ok" else no_value_text(row.status, lang) for row in frame.itertuples(index=False)]
 
 
 def is_land_area(warehouse: Warehouse, code: object) -> bool:
@@ -189,9 +206,10 @@ def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
     heading = t("map.heading", state.lang, indicator=ind.label(state.lang),
                 levels=t(f"levels.{state.level}", state.lang),
                 area=area_name(warehouse, state.parent, state.lang), year=state.year)
+    texts = _texts(frame, state.lang, lambda row: format_number(row.value, ind.decimals, lang=state.lang))
     return MapView(_figure(frame, url, colours, state),
                    legend_entries(colours, labels, frame, state.lang), ind.unit(state.lang), heading,
-                   source_line(warehouse, state.indicator, state.lang), problem)
+                   source_line(warehouse, state.indicator, state.lang), problem, _areas(frame, colours, texts))
 
 
 def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
@@ -222,8 +240,9 @@ def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
                sources=sources)
     heading = t("map.heading_score", lang, levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), year=state.year)
-    return MapView(_figure(frame, url, colours, state),
-                   legend_entries(colours, labels, frame, lang), t("score.unit", lang), heading, source, problem)
+    texts = _texts(frame, lang, lambda row: signed(row.value, 2, lang))
+    return MapView(_figure(frame, url, colours, state), legend_entries(colours, labels, frame, lang),
+                   t("score.unit", lang), heading, source, problem, _areas(frame, colours, texts))
 
 
 def hotspots_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
@@ -241,9 +260,12 @@ def hotspots_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope
     labels = [t(f"category.{c}", lang) for c in categories]
     heading = t("map.heading_hotspot", lang, indicator=ind.label(lang), levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), year=state.year)
+    texts = _texts(frame, lang, lambda row: f"{format_number(row.value, ind.decimals, lang=lang)} · "
+                                            + (t(f"category.{row.category}", lang) if isinstance(row.category, str)
+                                               else no_value_text("missing", lang)))
     return MapView(_figure(frame, url, colours, state),
                    legend_entries(colours, labels, frame, lang), t(f"hotspot.{state.hotspot}", lang), heading,
-                   source_line(warehouse, state.indicator, lang))
+                   source_line(warehouse, state.indicator, lang), areas=_areas(frame, colours, texts))
 
 
 def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
@@ -270,9 +292,11 @@ def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, 
     frame["hover"] = hovers
     heading = t("map.heading_change", lang, indicator=ind.label(lang), levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), since=state.since, year=state.year)
+    texts = _texts(frame, lang, lambda row: signed(row.value, ind.decimals, lang))
     return MapView(_figure(frame, url, colours, state), legend_entries(colours, labels, frame, lang),
                    t("change.unit", lang, unit=unit), heading, source_line(warehouse, state.indicator, lang),
-                   " ".join(filter(None, [t("change.note", lang, since=state.since, year=state.year), problem])))
+                   " ".join(filter(None, [t("change.note", lang, since=state.since, year=state.year), problem])),
+                   _areas(frame, colours, texts))
 
 
 def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapView:

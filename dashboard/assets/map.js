@@ -16,7 +16,7 @@ function drawAhead(event) {
 }
 
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
-  ondermijning: {
+  ondermijning: Object.assign({}, (window.dash_clientside || {}).ondermijning, {
     // The page's language (the URL's `taal`, Dutch by default) on <html lang>, for screen
     // readers, spelling and hyphenation: the language switch changes only the URL.
     // An opened profile is scrolled into view when it is not (a click on the map must not seem
@@ -80,7 +80,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return window.dash_clientside.no_update;
     },
-  },
+  }),
 });
 
 // The wheel scrolls the page over the map too (scrollZoom is off); Ctrl+wheel (or a pinch)

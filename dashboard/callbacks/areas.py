@@ -1,16 +1,18 @@
-"""Callbacks for what is shown about areas rather than the map: the profile panel, the
-comparison and the gemeente page. Each follows the URL only; the panels' own links change it.
+"""Callbacks for what is shown about areas rather than the map: the ranked list of its areas,
+the profile panel, the comparison and the gemeente page. Each follows the URL only; the panels' own links change it.
 """
 
 from __future__ import annotations
 
-from dash import Input, Output, State, html, no_update
+from dataclasses import replace
+
+from dash import ClientsideFunction, Input, Output, State, html, no_update
 
 from dashboard import routes
 from dashboard.gemeente import gemeente_page
 from dashboard.layout import HIDDEN
-from dashboard.panels import compare_panel, profile_panel
-from dashboard.views import error_text, resolve_state
+from dashboard.panels import area_list, area_list_title, compare_panel, profile_panel
+from dashboard.views import error_text, map_view, resolve_state
 from dashboard.signin import Gate
 from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
 
@@ -35,6 +37,23 @@ def profile_output(warehouse: Warehouse, pathname: str | None, search: str | Non
     return _made_or_error(profile_panel, warehouse, state, gate, "profile")
 
 
+def area_list_output(warehouse: Warehouse, pathname: str | None, search: str | None, drawn: str | None,
+                     gate: Gate):
+    """The title, rows and key of the ranked list of the map's areas for a URL; nothing new
+    when the list drawn (``drawn``: its key) already shows that map, as after a click that
+    only opens a profile. The map's check of the viewer's scope applies: a view outside it
+    lists nothing, and says why."""
+    state = resolve_state(warehouse, routes.parse(pathname, search))
+    key = routes.url(replace(state, area=None))   # what its links keep (the comparison, say)
+    if state.page != "kaart" or key == drawn:
+        return no_update, no_update, no_update
+    try:
+        view = map_view(warehouse, state, gate.scope())
+    except (NotFound, AccessDenied) as err:
+        return error_text(err, state), None, key
+    return area_list_title(state, view), area_list(warehouse, state, view, gate.scope()), key
+
+
 def compare_output(warehouse: Warehouse, pathname: str | None, search: str | None, gate: Gate):
     """The comparison's children and style for a URL (hidden when nothing is compared)."""
     state = resolve_state(warehouse, routes.parse(pathname, search))
@@ -56,6 +75,17 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
                   Input("url", "pathname"), Input("url", "search"), State("profile", "style"))
     def profile(pathname, search, style):
         return _unless_already_hidden(profile_output(warehouse, pathname, search, gate), style)
+
+    @app.callback(Output("area-list-title", "children"), Output("area-list-rows", "data"),
+                  Output("area-list-key", "data"), Input("url", "pathname"), Input("url", "search"),
+                  State("area-list-key", "data"))
+    def areas_listed(pathname, search, drawn):
+        return area_list_output(warehouse, pathname, search, drawn, gate)
+
+    # The browser draws the list in the chosen order, the selected area marked (assets/areas.js).
+    app.clientside_callback(ClientsideFunction("ondermijning", "drawAreaList"),
+                            Output("area-list-body", "title"), Input("area-list-rows", "data"),
+                            Input("area-order", "value"), Input("url", "search"))
 
     @app.callback(Output("compare", "children"), Output("compare", "style"),
                   Input("url", "pathname"), Input("url", "search"), State("compare", "style"))

@@ -22,6 +22,7 @@ from dashboard.i18n import t
 from dashboard.layout import (HIDDEN, SEARCHABLE, area_table, breadcrumb_items, choice_options, dropdown_labels,
                               graph_config, indicator_options, legend, score_themes)
 from dashboard.routes import CONTROLS, control_value, drawn_key
+from dashboard.panels import AREA_ORDERS
 from dashboard.tables import DOWNLOADS, table_rows
 from dashboard.views import (crumbs, dataset_line, error_text, is_land_area, map_view, resolve_state,
                              search_options)
@@ -249,7 +250,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         Output({"type": "theme-label", "theme": ALL}, "children"),
         Output("lang-link", "children"), Output("lang-link", "href"), Output("dataset-line", "children"),
         Output("breadcrumbs", "aria-label"), Output("legend", "aria-label"),
-        *[Output(dropdown, "labels") for dropdown in SEARCHABLE],
+        *[Output(dropdown, "labels") for dropdown in SEARCHABLE], Output("area-order", "options"),
         Input("url", "pathname"), Input("url", "search"),
         State("lang-link", "children"), State("dataset-line", "children"),
     )
@@ -263,7 +264,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             # Already in this language: only the link to the other language follows the view
             # (re-sending every text and option would cost the browser on every click).
             return ([no_update] * len(keys), *[no_update] * 8, [no_update] * len(themes), no_update, other_href,
-                    no_update, no_update, no_update, *[no_update] * len(SEARCHABLE))
+                    no_update, no_update, no_update, *[no_update] * len(SEARCHABLE), no_update)
         return (
             [t(key, lang) for key in keys],
             indicator_options(warehouse.catalog, lang),
@@ -276,7 +277,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             [warehouse.catalog.themes[theme][lang] for theme in themes],
             t("lang.switch", lang), other_href, dataset_line(warehouse, lang),
             t("aria.breadcrumbs", lang), t("aria.legend", lang),
-            *[dropdown_labels(lang)] * len(SEARCHABLE),
+            *[dropdown_labels(lang)] * len(SEARCHABLE), choice_options("order", AREA_ORDERS, lang),
         )
 
 

@@ -80,3 +80,65 @@ def test_the_skip_link_is_the_first_stop_and_leads_to_the_map(live_demo, demo_wa
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.activeElement.id === 'map-heading'")
     assert recording.foreign_requests() == [] and recording.errors == []
+
+
+def tab_to(page, selector: str, limit: int = 150) -> None:
+    """Press Tab (keyboard only) until the focus is on ``selector``; fail when it never gets there."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_national_to_a_buurt_and_its_profile_by_keyboard_only(live_demo, demo_warehouse, recording):
+    """The list beside the map holds every area of the map with its value and two links: its
+    map below and its profile; the focus follows where a link leads."""
+    wh, page = demo_warehouse, recording.page
+    region = clickable_child(wh, "regio", "NL01")
+    gemeente = clickable_child(wh, "gemeente", region)
+    wijk = clickable_child(wh, "wijk", gemeente)
+    buurt = children(wh, "buurt", wijk)[0]
+    page.goto(f"{live_demo.url}/?indicator={INDICATOR}")
+    wait_for_codes(page, children(wh, "regio", "NL01"))
+    page.locator("#area-list-body li").first.wait_for()
+    listed = page.locator("#area-list-body li").evaluate_all("items => items.map(li => li.dataset.code)")
+    assert sorted(listed) == sorted(children(wh, "regio", "NL01"))        # every area of the map
+    for code, level in ((region, "gemeente"), (gemeente, "wijk"), (wijk, "buurt")):
+        tab_to(page, f"#area-list-body li[data-code='{code}'] a[data-then='map']")
+        page.keyboard.press("Enter")
+        wait_for_codes(page, children(wh, level, code))
+        page.wait_for_function("() => document.activeElement.id === 'map-heading'")   # the focus went along
+        page.locator(f"#area-list-body li[data-code='{children(wh, level, code)[0]}']").wait_for()
+    tab_to(page, f"#area-list-body li[data-code='{buurt}'] a[data-then='profile']")
+    assert page.evaluate("() => document.activeElement.textContent") == f"Profiel van {wh.name(buurt)}"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'profile-title'")
+    assert f"({buurt})" in page.locator("#profile-title").inner_text()
+    assert f"gebied={buurt}" in page.url
+    page.keyboard.press("Escape")                                          # and Escape closes it
+    page.locator("#profile").wait_for(state="hidden")
+    assert recording.foreign_requests() == [] and recording.errors == []
+
+
+def test_the_list_shows_the_maps_values_in_the_chosen_order(live_demo, demo_warehouse, recording):
+    from data_pipeline.warehouse import Scope
+    from dashboard.formatting import format_number
+
+    wh, page = demo_warehouse, recording.page
+    gemeente = clickable_child(wh, "gemeente", clickable_child(wh, "regio", "NL01"))
+    page.goto(f"{live_demo.url}/kaart/buurt/{gemeente}?indicator={INDICATOR}")
+    wait_for_codes(page, children(wh, "buurt", gemeente))
+    rows = wh.table("buurt", gemeente, INDICATOR, wh.years[-1], Scope())
+    decimals = wh.catalog.get(INDICATOR).decimals
+    shown = rows[rows["status"] == "ok"].sort_values(["value", "name"], ascending=[False, True])
+    items = page.locator("#area-list-body li")
+    items.first.wait_for()
+    texts = items.evaluate_all("lis => lis.map(li => [li.dataset.code, li.querySelector('.bar-value').innerText])")
+    # highest first, each with the value the map shows; the areas without one after them
+    assert texts[:len(shown)] == [[c, format_number(v, decimals)] for c, v in zip(shown["code"], shown["value"])]
+    for code in rows.loc[rows["status"] == "suppressed", "code"]:   # hidden stays hidden
+        assert dict(texts)[code].startswith("n.b.")
+    page.get_by_label("Op naam").check()
+    page.wait_for_function("(first) => document.querySelector('#area-list-body li').dataset.code === first",
+                           arg=rows.sort_values(["name", "code"])["code"].iloc[0])

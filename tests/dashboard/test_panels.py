@@ -128,3 +128,28 @@ def test_compared_lines_differ_by_marker_as_well_as_colour(demo_warehouse):
     figure = trend_figure(demo_warehouse, codes, "misdrijven_per_1000_inwoners", "nl", EVERYTHING, ["NL01"])
     areas = [trace for trace in figure["data"] if trace["name"] != "Demoland (synthetisch)"]
     assert len({trace["marker"]["symbol"] for trace in areas}) == len({trace["line"]["color"] for trace in areas}) == 4
+
+
+def test_the_area_list_ranks_the_maps_areas_and_links_only_to_maps_the_viewer_may_see(demo_warehouse):
+    from dashboard.panels import area_list
+
+    wh = demo_warehouse
+    region = wh.areas_frame(["gemeente"]).groupby("parent_code").size().idxmax()
+    state = resolve_state(wh, routes.parse(f"/kaart/gemeente/{region}", "indicator=misdrijven_per_1000_inwoners"))
+    view = map_view(wh, state, EVERYTHING)
+    data = area_list(wh, state, view, EVERYTHING)
+    rows = {row["code"]: row for row in data["rows"]}
+    table = wh.table("gemeente", region, state.indicator, state.year, EVERYTHING).set_index("code")
+    assert set(rows) == set(view.areas["code"])   # every land area of the map, no water
+    shown = table.loc[list(rows)].query("status == 'ok'").sort_values("value", ascending=False)
+    assert len(shown) >= 3
+    assert [rows[c]["rank"] for c in shown.index] == list(shown["value"].rank(method="min", ascending=False))
+    assert rows[shown.index[0]]["bar"] == 100.0
+    for code, row in rows.items():
+        if table.loc[code, "status"] != "ok":   # hidden stays hidden: no rank, no bar, "n.b."
+            assert row["rank"] is None and row["bar"] is None and row["text"].startswith("n.b.")
+        assert row["profile"] == routes.href(routes.MapState(**{**vars(state), "area": code}))
+        assert row["below"] == routes.href(routes.drill_down(state, code))
+    # a viewer whose detail lies elsewhere sees the gemeenten, but no link to their wijken
+    other = Scope.inside(next(r for r in wh.codes("regio") if r != region))
+    assert all(row["below"] is None for row in area_list(wh, state, map_view(wh, state, other), other)["rows"])
