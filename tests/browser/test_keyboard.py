@@ -62,6 +62,9 @@ def test_a_clicked_area_opens_its_profile_in_view_and_escape_closes_it(live_demo
         select_area(page, gemeente)
         page.wait_for_function("""() => { const r = document.getElementById('profile').getBoundingClientRect();
             return r.top >= 0 && r.top < window.innerHeight - 80; }""")   # its heading is on screen
+        profile, shown = page.locator("#profile").bounding_box(), page.locator("#map").bounding_box()
+        assert profile["x"] >= shown["x"] + shown["width"]       # a side panel beside the map on a wide screen
+        assert profile["x"] + profile["width"] <= 1440
         page.locator("body").press("Escape")
         page.wait_for_url(lambda url: "gebied=" not in url)
         page.locator("#profile").wait_for(state="hidden")
