@@ -249,7 +249,7 @@ class MapCallback:
 def figure_of(sent: Sent, view: View, expected: int) -> dict:
     """The figure in a callback response, checked to draw the ``expected`` number of areas."""
     figure = json.loads(sent.raw)["response"]["map"]["figure"]
-    shown = sum(len(trace["locations"]) for trace in figure["data"])
+    shown = sum(len(trace.get("locations", ())) for trace in figure["data"])
     assert shown == expected, f"{view.name}: {shown} areas in the figure, expected {expected}"
     return figure
 

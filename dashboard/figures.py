@@ -145,14 +145,76 @@ def mercator_middle(south: float, north: float) -> float:
     return math.degrees(2 * math.atan(math.exp(merc)) - math.pi / 2)
 
 
+#: The map's height (px); the part of it plotly fills with a map fitted to its areas, and the
+#: width that has on a common screen (measured, rounded down: a name that fits there fits).
+MAP_HEIGHT = 620
+FITTED_HEIGHT, FITTED_WIDTH = 430, 680
+LABEL_SIZE, LABEL_CHAR_WIDTH = 11, 6.6
+#: How far a degree of latitude stretches against one of longitude on a Mercator map of NL.
+MERCATOR_NL = 1.63
+
+
+def fitting_labels(labels: pd.DataFrame, names: pd.Series, extent: Sequence[float] = ()) -> pd.DataFrame:
+    """The areas whose name fits well inside their own polygon on the map as drawn (fitted to
+    its areas, or zoomed to ``extent``) without touching another name, larger areas first,
+    from :meth:`Warehouse.label_points` and the areas' names (indexed by code): code, lon, lat
+    and name.
+
+    >>> labels = pd.DataFrame({"code": ["A", "B", "C"], "lon": [5.0, 5.9, 5.02], "lat": [52.0, 52.0, 52.0],
+    ...                        "west": [4.0, 5.88, 4.5], "south": [51.5, 51.9, 51.6],
+    ...                        "east": [5.8, 5.93, 5.5], "north": [52.5, 52.1, 52.4]})
+    >>> fitting_labels(labels, pd.Series({"A": "Grootstad", "B": "Dorp", "C": "Buurstad"}))["code"].tolist()
+    ['A']
+    """
+    if labels.empty:
+        return labels.assign(name=pd.Series(dtype=object))[["code", "lon", "lat", "name"]]
+    if extent:
+        west, south, east, north = extent
+    else:
+        west, south, east, north = labels["west"].min(), labels["south"].min(), labels["east"].max(), labels["north"].max()
+    ppd = min(FITTED_WIDTH / max(east - west, 1e-9), FITTED_HEIGHT / max((north - south) * MERCATOR_NL, 1e-9))
+    named = labels.assign(name=labels["code"].map(names)).dropna(subset=["name"])
+    text_width = named["name"].str.len() * LABEL_CHAR_WIDTH
+    width, height = (named["east"] - named["west"]) * ppd, (named["north"] - named["south"]) * MERCATOR_NL * ppd
+    roomy = named[(width >= 1.5 * text_width + 8) & (height >= 2.5 * LABEL_SIZE)]
+    placed, boxes = [], []
+    order = (width * height)[roomy.index].sort_values(ascending=False).index
+    for index, lon, lat, name in zip(order, roomy.loc[order, "lon"], roomy.loc[order, "lat"], roomy.loc[order, "name"]):
+        x, y, half = (lon - west) * ppd, (north - lat) * MERCATOR_NL * ppd, len(name) * LABEL_CHAR_WIDTH / 2
+        box = (x - half - 4, y - LABEL_SIZE, x + half + 4, y + LABEL_SIZE)
+        if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
+            placed.append(index)
+            boxes.append(box)
+    return named.loc[placed, ["code", "lon", "lat", "name"]]
+
+
+def _label_trace(labels: pd.DataFrame, fills: pd.Series) -> dict:
+    """The names on the map: dark on light fills, white on dark ones (``fills``: each area's
+    colour, by code); they take no hover or click, which go to the area beneath."""
+    colours = ["#ffffff" if _is_dark(fills.get(code, NO_DATA_COLOUR)) else "#1b1b1b" for code in labels["code"]]
+    return {"type": "scattergeo", "mode": "text", "lon": labels["lon"].round(5).tolist(),
+            "lat": labels["lat"].round(5).tolist(), "text": labels["name"].tolist(), "hoverinfo": "skip",
+            "textfont": {"size": LABEL_SIZE, "color": colours, "family": "DejaVu Sans, Arial, sans-serif"},
+            "showlegend": False}
+
+
+def _is_dark(colour: str) -> bool:
+    """Whether white text reads better than dark on ``colour`` (#rrggbb), by WCAG's luminance."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return (1.05 / (luminance + 0.05)) > ((luminance + 0.05) / 0.05)
+
+
 def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[str], *,
                       uirevision: str = "", extent: Sequence[float] = (), highlight: str | None = None,
-                      lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+                      lang: str = DEFAULT_LANGUAGE, labels: pd.DataFrame | None = None) -> go.Figure:
     """A choropleth of ``frame`` on the polygons at ``geojson_url``.
 
     The map is fitted to the areas, or shows ``extent`` (west, south, east, north in degrees)
     when given: the view a user panned or zoomed to. ``highlight`` (an area code of the map)
-    gets a dark outline: the area whose profile is open.
+    gets a dark outline: the area whose profile is open. ``labels`` (:func:`fitting_labels`)
+    puts those areas' names on the map.
 
     ``frame`` has columns code, is_water, status, klass (class index 0..k-1 into ``colours``,
     <NA> where there is none) and hover (the hover text). Areas with a class are drawn in their
@@ -176,6 +238,10 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[s
         outline.update(hoverinfo="skip")
         del outline["hovertemplate"]
         traces.append(outline)
+    if labels is not None and not labels.empty:
+        fills = pd.Series([colours[int(k)] if c else (WATER_COLOUR if w else NO_DATA_COLOUR)
+                           for k, c, w in zip(frame["klass"], classed, water)], index=frame["code"])
+        traces.append(_label_trace(labels, fills))
     geo = {"visible": False, "fitbounds": "locations", "projection": {"type": "mercator"},
            "bgcolor": "rgba(0,0,0,0)"}
     if extent:
@@ -190,7 +256,7 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[s
         "font": {"family": "DejaVu Sans, Arial, sans-serif", "size": 12, "color": "#1b1b1b"},
         # plotly's "none" template, as a checked figure carries it (the default adds ~6 KB to a callback)
         "template": pio.templates["none"].to_plotly_json(),
-        "height": 620,
+        "height": MAP_HEIGHT,
     })
 
 

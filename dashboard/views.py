@@ -14,8 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import routes
-from dashboard.figures import (CATEGORY_COLOURS, NO_DATA_COLOUR, choropleth_figure, class_bounds_labels, hover_texts,
-                               legend_entries, no_value_text)
+from dashboard.figures import (CATEGORY_COLOURS, NO_DATA_COLOUR, choropleth_figure, class_bounds_labels,
+                               fitting_labels, hover_texts, legend_entries, no_value_text)
 from dashboard.formatting import format_number, format_percent, signed
 from dashboard.i18n import t
 from data_pipeline.analysis import change_view, composite_view, hotspot_view
@@ -156,9 +156,13 @@ def ui_revision(state: routes.MapState) -> str:
     return key + "@" + ",".join(map(str, state.extent)) if state.extent else key
 
 
-def _figure(frame: pd.DataFrame, url: str, colours: list[str], state: routes.MapState) -> go.Figure:
+def _figure(warehouse: Warehouse, frame: pd.DataFrame, url: str, colours: list[str], state: routes.MapState,
+            scope: Scope) -> go.Figure:
+    """The map of a view, with the names of the areas where they fit."""
+    labels = fitting_labels(warehouse.label_points(state.level, state.parent, scope),
+                            frame.set_index("code")["name"], state.extent)
     return choropleth_figure(frame, url, colours, uirevision=ui_revision(state), extent=state.extent,
-                             highlight=state.area, lang=state.lang)
+                             highlight=state.area, lang=state.lang, labels=labels)
 
 
 def _classes(values: pd.Series, state: routes.MapState, decimals: int, symmetric: bool = False):
@@ -207,7 +211,7 @@ def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
                 levels=t(f"levels.{state.level}", state.lang),
                 area=area_name(warehouse, state.parent, state.lang), year=state.year)
     texts = _texts(frame, state.lang, lambda row: format_number(row.value, ind.decimals, lang=state.lang))
-    return MapView(_figure(frame, url, colours, state),
+    return MapView(_figure(warehouse, frame, url, colours, state, scope),
                    legend_entries(colours, labels, frame, state.lang), ind.unit(state.lang), heading,
                    source_line(warehouse, state.indicator, state.lang), problem, _areas(frame, colours, texts))
 
@@ -241,7 +245,7 @@ def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
     heading = t("map.heading_score", lang, levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), year=state.year)
     texts = _texts(frame, lang, lambda row: signed(row.value, 2, lang))
-    return MapView(_figure(frame, url, colours, state), legend_entries(colours, labels, frame, lang),
+    return MapView(_figure(warehouse, frame, url, colours, state, scope), legend_entries(colours, labels, frame, lang),
                    t("score.unit", lang), heading, source, problem, _areas(frame, colours, texts))
 
 
@@ -263,7 +267,7 @@ def hotspots_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope
     texts = _texts(frame, lang, lambda row: f"{format_number(row.value, ind.decimals, lang=lang)} · "
                                             + (t(f"category.{row.category}", lang) if isinstance(row.category, str)
                                                else no_value_text("missing", lang)))
-    return MapView(_figure(frame, url, colours, state),
+    return MapView(_figure(warehouse, frame, url, colours, state, scope),
                    legend_entries(colours, labels, frame, lang), t(f"hotspot.{state.hotspot}", lang), heading,
                    source_line(warehouse, state.indicator, lang), areas=_areas(frame, colours, texts))
 
@@ -293,7 +297,7 @@ def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, 
     heading = t("map.heading_change", lang, indicator=ind.label(lang), levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), since=state.since, year=state.year)
     texts = _texts(frame, lang, lambda row: signed(row.value, ind.decimals, lang))
-    return MapView(_figure(frame, url, colours, state), legend_entries(colours, labels, frame, lang),
+    return MapView(_figure(warehouse, frame, url, colours, state, scope), legend_entries(colours, labels, frame, lang),
                    t("change.unit", lang, unit=unit), heading, source_line(warehouse, state.indicator, lang),
                    " ".join(filter(None, [t("change.note", lang, since=state.since, year=state.year), problem])),
                    _areas(frame, colours, texts))

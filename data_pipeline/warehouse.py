@@ -36,6 +36,7 @@ import duckdb
 import pandas as pd
 
 from geodata.codes import LAND_CODE, LEVELS, is_below, level_of
+from geodata.coverage import label_points
 from geodata.hierarchy import ANCESTOR_COLUMNS, MAP_VIEWS
 from indicators.catalog import Catalog, Indicator
 
@@ -211,6 +212,7 @@ class Warehouse:
         self._views: set[tuple[str, str]] = set(self._query("SELECT level, parent FROM geometry")
                                                 .itertuples(index=False, name=None))
         self._neighbours: dict[str, pd.DataFrame] = {}
+        self._labels: dict[tuple[str, str], pd.DataFrame] = {}
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -339,6 +341,14 @@ class Warehouse:
     def geometry(self, level: str, parent: str, scope: Scope) -> dict:
         """The GeoJSON of a map view (the polygons of its ``level`` areas inside ``parent``)."""
         return json.loads(gzip.decompress(self.geometry_gzip(level, parent, scope)))
+
+    def label_points(self, level: str, parent: str, scope: Scope) -> pd.DataFrame:
+        """Where the names of a map view's areas go (:func:`geodata.coverage.label_points`),
+        worked out once per view and process."""
+        self._view_column(level, parent, scope)
+        if (level, parent) not in self._labels:
+            self._labels[(level, parent)] = label_points(self.geometry(level, parent, scope))
+        return self._labels[(level, parent)]
 
     # -- values --------------------------------------------------------------
 

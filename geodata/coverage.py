@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+import shapely.geometry
+import shapely.ops
 
 RD_NEW = "EPSG:28992"
 WGS84 = "EPSG:4326"
@@ -107,3 +110,24 @@ def feature_collection(frame: gpd.GeoDataFrame, generated_by: str) -> str:
     )
     header = json.dumps({"generated": generated_by})[1:-1]
     return f'{{"type":"FeatureCollection",{header},"features":[{features}]}}'
+
+
+def label_points(geojson: dict) -> pd.DataFrame:
+    """Where an area's name goes on a map: per feature (``properties.code``) a point well
+    inside its largest polygon (the pole of inaccessibility, so a crescent's label is not in
+    the bay) and that polygon's box (west, south, east, north), all in degrees.
+
+    >>> square = {"type": "Polygon", "coordinates": [[[5, 52], [5, 54], [7, 54], [7, 52], [5, 52]]]}
+    >>> label_points({"features": [{"properties": {"code": "GM0001"}, "geometry": square}]}).to_dict("records")
+    [{'code': 'GM0001', 'lon': 6.0, 'lat': 53.0, 'west': 5.0, 'south': 52.0, 'east': 7.0, 'north': 54.0}]
+    """
+    rows = []
+    for feature in geojson.get("features", []):
+        geometry = shapely.geometry.shape(feature["geometry"])
+        parts = getattr(geometry, "geoms", [geometry])
+        largest = max(parts, key=lambda part: part.area)
+        if largest.is_empty:
+            continue
+        point = shapely.ops.polylabel(largest, tolerance=max(largest.length, 1e-9) / 200)
+        rows.append((feature["properties"]["code"], point.x, point.y, *largest.bounds))
+    return pd.DataFrame(rows, columns=["code", "lon", "lat", "west", "south", "east", "north"])

@@ -209,15 +209,18 @@ def framed_geo(geo: dict, bounds: tuple[float, float, float, float] | None, marg
             "lataxis": {**geo.get("lataxis", {}), "range": [y0 - pad_y, y1 + pad_y]}}
 
 
-def embedded_traces(view: "MapView", geojson: dict) -> list[go.Choropleth]:
+def embedded_traces(view: "MapView", geojson: dict) -> list[go.Choropleth | go.Scattergeo]:
     """The on-screen traces with their areas' geometry inlined and nothing to hover (no values in the file).
 
     Each trace carries the features it draws (classes, n.b. and water are separate traces), so
-    the figure holds every polygon once.
+    the figure holds every polygon once. The areas' names (a text trace) go along as they are.
     """
     features = geojson.get("features", [])
     traces = []
     for trace in view.figure.data:
+        if trace.type == "scattergeo":
+            traces.append(go.Scattergeo(trace.to_plotly_json()))
+            continue
         spec = trace.to_plotly_json()
         spec.pop("geojson", None)
         for key in ("text", "hovertext", "hovertemplate", "customdata"):
@@ -237,7 +240,7 @@ class PaperMap:
     ``bounds`` is the extent the user panned or zoomed to (``panned``), else the drawn areas.
     """
 
-    traces: list[go.Choropleth]
+    traces: list[go.Choropleth | go.Scattergeo]
     screen_geo: dict
     bounds: tuple[float, float, float, float] | None
     panned: bool

@@ -198,3 +198,19 @@ def test_english_and_back_with_profile_and_comparison_open(live_demo, demo_wareh
     page.wait_for_function("""() => document.querySelector('#map .modebar-btn[data-attr="zoom"][data-val="out"]')
         .getAttribute('data-title') === 'Uitzoomen'""")
     assert recording.foreign_requests() == [] and recording.errors == []
+
+
+def test_a_name_on_the_map_reads_there_and_a_click_on_it_opens_its_area(live_demo, demo_warehouse, recording):
+    wh, page = demo_warehouse, recording.page
+    region = wh.areas_frame(["gemeente"]).groupby("parent_code").size().idxmax()
+    page.goto(f"{live_demo.url}/kaart/gemeente/{region}?indicator={INDICATOR}")
+    wait_for_codes(page, children(wh, "gemeente", region))
+    names = page.locator("#map .geo text[data-unformatted]")
+    names.first.wait_for()
+    by_name = {wh.name(code): code for code in children(wh, "gemeente", region)}
+    shown = names.evaluate_all("texts => texts.map(t => t.textContent)")
+    assert shown and set(shown) <= set(by_name)
+    box = names.first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)   # the name takes no click
+    page.locator("#profile-title", has_text=f"({by_name[shown[0]]})").wait_for()
+    assert recording.errors == []

@@ -67,3 +67,35 @@ def test_the_unchecked_figure_is_one_plotly_accepts_property_by_property():
         assert checked.to_plotly_json() == fig.to_plotly_json()
     assert fig.data[-1].marker.line.width == 3 and fig.data[-1].hoverinfo == "skip"
     assert list(fig.layout.geo.lonaxis.range) == [4.0 - GEO_CLIP_PAD, 6.0 + GEO_CLIP_PAD]
+
+
+def test_names_go_where_they_fit_and_read_against_their_fill(demo_warehouse):
+    from dashboard import routes
+    from dashboard.views import map_view, resolve_state
+    from data_pipeline.warehouse import Scope
+
+    wh = demo_warehouse
+    region = wh.areas_frame(["gemeente"]).groupby("parent_code").size().idxmax()
+    state = resolve_state(wh, routes.parse(f"/kaart/gemeente/{region}", "indicator=misdrijven_per_1000_inwoners"))
+    view = map_view(wh, state, Scope.everything())
+    names = [trace for trace in view.figure.data if trace.type == "scattergeo"]
+    assert len(names) == 1 and names[0].mode == "text" and names[0].hoverinfo == "skip"
+    shown = dict(zip(names[0].text, names[0].textfont.color))
+    areas = view.areas.set_index("name")
+    assert 0 < len(shown) < len(areas) and set(shown) <= set(areas.index)   # some names, not all
+    for name, colour in shown.items():   # WCAG's 4.5:1 against the area's own fill
+        assert contrast(colour, areas.loc[name, "colour"]) >= 4.5, (name, colour)
+    # zoomed in to one area's box, its name fits
+    area = wh.label_points(state.level, state.parent, Scope.everything()).iloc[0]
+    zoomed = routes.MapState(**{**vars(state), "extent": (area.west, area.south, area.east, area.north)})
+    assert wh.name(area.code) in next(t for t in map_view(wh, zoomed, Scope.everything()).figure.data
+                                      if t.type == "scattergeo").text
+
+
+def contrast(one: str, other: str) -> float:
+    def luminance(colour):
+        c = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

@@ -48,3 +48,8 @@ def renderer(proxy):
     r = Renderer(chromium_path(), proxy_server=proxy.url)
     yield r
     r.close()
+
+
+def area_traces(figure) -> list:
+    """The traces of a map figure that draw areas (the names on the map are a text trace)."""
+    return [trace for trace in figure.data if trace.type == "choropleth"]

@@ -18,6 +18,7 @@ from data_pipeline.analysis import method_columns
 from data_pipeline.warehouse import NotFound, Scope
 from geodata.codes import LAND_CODE
 from tests import pdfinspect
+from tests.dashboard.export.conftest import area_traces
 from tests.requirements import export_browser_path as chromium_path
 
 EVERYTHING = Scope.everything()
@@ -130,7 +131,7 @@ def test_the_map_frame_leaves_room_for_plotlys_clip_pad(tiny_warehouse):
     """plotly.js draws geo ranges less 0.001° per side: without room for that a wijk's buurten are cropped."""
     b = briefing.briefing_data(tiny_warehouse, "WK000101", 2024, scope=EVERYTHING)
     fig = briefing.compose_briefing(b)
-    x0, y0, x1, y1 = drawn_bounds(b.geojson, {c for t in b.view.figure.data for c in t.locations})
+    x0, y0, x1, y1 = drawn_bounds(b.geojson, {c for t in area_traces(b.view.figure) for c in t.locations})
     lon, lat = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
     pad = GEO_CLIP_PAD
     assert lon[0] + pad < x0 and lon[1] - pad > x1 and lat[0] + pad < y0 and lat[1] - pad > y1
@@ -160,7 +161,7 @@ def test_demo_briefing_is_one_vector_a4_page_with_the_figures(renderer, demo_war
     assert x1 - x0 == pytest.approx(595.3, abs=1.5) and y1 - y0 == pytest.approx(841.9, abs=1.5)  # A4 in points
     assert not pdfinspect.has_raster_images(pdf)
     ops = pdfinspect.path_operators(pdf)
-    n_areas = sum(len(t.locations) for t in b.view.figure.data)
+    n_areas = sum(len(t.locations) for t in area_traces(b.view.figure))
     assert ops.get("m", 0) >= n_areas and ops.get("f", 0) >= n_areas  # the map is drawn as paths
 
     text = pdfinspect.text(pdf)

@@ -25,7 +25,7 @@ from dashboard.export import ExportError, ExportMeta, compose_figure, export_fig
 from dashboard.export import image, page
 from dashboard.figures import GEO_CLIP_PAD, NO_DATA_COLOUR, WATER_COLOUR
 from tests import pdfinspect
-from tests.dashboard.export.conftest import MARKING, view_of
+from tests.dashboard.export.conftest import MARKING, area_traces, view_of
 
 SVG = "{http://www.w3.org/2000/svg}"
 SUPPRESSED = ("BU00020100", "BU00020101")
@@ -77,7 +77,7 @@ def area_fills(root: ET.Element) -> list[str]:
 def expected_fills(view) -> list[str]:
     """The colour of every drawn area on screen, from the traces' classes and colour scales."""
     fills = []
-    for trace in view.figure.data:
+    for trace in area_traces(view.figure):
         scale = [c for _, c in trace.colorscale]
         for z in trace.z:
             fills.append(rgb(scale[min(int(z) * 2, len(scale) - 1)]))
@@ -97,14 +97,14 @@ def test_composed_figure_embeds_the_geometry_and_keeps_the_classes(gm1):
     view, geojson, meta = gm1
     fig = compose_figure(view, geojson, meta)
     assert len(fig.data) == len(view.figure.data)
-    for shown, exported in zip(view.figure.data, fig.data):
+    for shown, exported in zip(area_traces(view.figure), area_traces(fig)):
         assert isinstance(exported.geojson, dict)  # each trace carries the polygons it draws, once
         assert exported.geojson["features"] == [f for f in geojson["features"]
                                                 if f["properties"]["code"] in set(shown.locations)]
         assert list(exported.locations) == list(shown.locations) and list(exported.z) == list(shown.z)
         assert exported.colorscale == shown.colorscale and exported.featureidkey == shown.featureidkey
         assert exported.text is None and exported.hoverinfo == "skip"
-    drawn = [f["properties"]["code"] for t in fig.data for f in t.geojson["features"]]
+    drawn = [f["properties"]["code"] for t in area_traces(fig) for f in t.geojson["features"]]
     assert sorted(drawn) == sorted(f["properties"]["code"] for f in geojson["features"])
     text = json.dumps(fig.to_plotly_json(), default=str, ensure_ascii=False)
     assert "/geo/" not in text and "http" not in text  # nothing for the renderer to fetch
@@ -130,7 +130,7 @@ def test_footer_carries_unit_year_sources_date_and_marking(gm1):
 def test_suppressed_areas_carry_no_value_in_the_composed_figure(gm2):
     view, geojson, meta = gm2
     fig = compose_figure(view, geojson, meta)
-    nodata = next(t for t in fig.data if SUPPRESSED[0] in t.locations)
+    nodata = next(t for t in area_traces(fig) if SUPPRESSED[0] in t.locations)
     assert set(SUPPRESSED) <= set(nodata.locations)
     assert {c for _, c in nodata.colorscale} == {NO_DATA_COLOUR}
     assert SUPPRESSED_VALUE not in json.dumps(fig.to_plotly_json(), default=str, ensure_ascii=False)
@@ -255,7 +255,7 @@ def test_pdf_is_one_vector_page_with_the_texts(renderer, gm1):
     assert x1 - x0 == pytest.approx(595.3, abs=1.5)  # A4 width in points
     assert not pdfinspect.has_raster_images(data)
     ops = pdfinspect.path_operators(data)
-    n_areas = sum(len(t.locations) for t in view.figure.data)
+    n_areas = sum(len(t.locations) for t in area_traces(view.figure))
     assert ops.get("m", 0) >= n_areas and ops.get("l", 0) >= 3 * n_areas and ops.get("f", 0) >= n_areas
     text = pdfinspect.text(data)
     for needle in (meta.title, "gebiedsindeling 2024", "Testbron (TEST-1)", MARKING, "n.b. (onbekend of afgeschermd)",
