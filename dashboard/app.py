@@ -39,6 +39,7 @@ from dashboard.callbacks import map as map_callbacks
 from dashboard.figures import EMPTY_TOPOLOGY
 from dashboard.i18n import t
 from dashboard.layout import serve_layout
+from dashboard.look import DASH_ASSETS_IGNORE
 from dashboard.signin import REDIS_ENV, TLS_ENV, Gate
 from data_pipeline.analysis import share_computations
 from data_pipeline.warehouse import AccessDenied, LiveWarehouse, NotFound, Warehouse
@@ -50,16 +51,24 @@ SAFE_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_REQUEST_BYTES = 1024 * 1024
 MAX_REQUEST_ENV = "ONDERMIJNINGSBEELD_MAX_REQUEST_BYTES"
 BEHIND_PROXY_ENV = "ONDERMIJNINGSBEELD_BEHIND_PROXY"
+#: The organisation that runs this server, named in the page header (e.g. "RIEC Rotterdam"); none by default.
+ORGANISATION_ENV = "ONDERMIJNINGSBEELD_ORGANISATIE"
 
 
-def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | None = None) -> dash.Dash:
+def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | None = None,
+               organisation: str | None = None) -> dash.Dash:
     """The app on ``warehouse`` (a path is followed across rebuilds: every request after a swap
     reads the new build); ``gate`` says who may see what (default: open to everyone, with the
-    banner of the demo or of open access)."""
+    banner of the demo or of open access); ``organisation`` is named in the page header and on
+    the sign-in form (default: ``ONDERMIJNINGSBEELD_ORGANISATIE``; empty: none)."""
+    if organisation is None:
+        organisation = os.environ.get(ORGANISATION_ENV, "")
+    organisation = " ".join(organisation.split())   # one line of plain text
     if not isinstance(warehouse, (Warehouse, LiveWarehouse)):
         warehouse = LiveWarehouse(Path(warehouse))   # a path: followed across rebuilds
     gate = gate or (Gate(note="access.demo") if warehouse.is_demo else Gate(note="access.open"))
     server = Flask(__name__)
+    server.config["ORGANISATION"] = organisation   # for the sign-in form (dashboard.signin)
     if os.environ.get(BEHIND_PROXY_ENV) == "1":
         # Behind nginx: the client's address (audit trail, sign-in limits) from X-Forwarded-For,
         # one hop, and the scheme from X-Forwarded-Proto. Only when the app listens on loopback.
@@ -82,6 +91,7 @@ def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | N
         server=server,
         title=t("app.title"),
         assets_folder=str(ASSETS),
+        assets_ignore=DASH_ASSETS_IGNORE,   # the sign-in form's own stylesheets (dashboard.look)
         serve_locally=True,
         compress=True,
         update_title=None,
@@ -90,7 +100,8 @@ def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | N
     # Never ask plotly's servers for a newer Dash version (the app talks to its own host only).
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     _harden(app)
-    app.layout = partial(serve_layout, warehouse, gate.note, gate.signs_in)   # per page: the years of the build
+    # per page: the years of the build
+    app.layout = partial(serve_layout, warehouse, gate.note, gate.signs_in, organisation)
     map_callbacks.register(app, warehouse, gate)
     area_callbacks.register(app, warehouse, gate)
     _register_static(app.server, warehouse, gate)

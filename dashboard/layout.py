@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from dashboard.formatting import format_decimal_input, format_number
 from dashboard.i18n import LOCALE_DIR, t
+from dashboard.look import BADGE, LABEL, LINK, heading
 from dashboard.routes import ALPHAS, DIVISIONS, MODES, TOPOJSON_URL
 from dashboard.panels import AREA_ORDERS
 from dashboard.tables import DOWNLOADS
@@ -72,7 +73,7 @@ def breadcrumb_items(trail: list[tuple[str, str | None]]) -> list:
         if href is None:
             items.append(html.Span(name, className="crumb current", **{"aria-current": "page"}))
         else:
-            items += [dcc.Link(name, href=href, className="crumb"), html.Span("›", className="crumb-sep")]
+            items += [dcc.Link(name, href=href, className=f"crumb {LINK}"), html.Span("›", className="crumb-sep")]
     return items
 
 
@@ -100,13 +101,13 @@ def dropdown_labels(lang: str) -> dict:
 
 def _control(label_key: str, component, wide: bool = False, **props):
     """A labelled control; ``for`` names a Dropdown's button (assets/a11y.js)."""
-    return html.Label([text(label_key), component], htmlFor=component.id,
+    return html.Label([text(label_key, className=LABEL), component], htmlFor=component.id,
                       className="control wide" if wide else "control", **props)
 
 
 def _choices(label_key: str, component, **props):
     """A group of radio buttons or checkboxes, named by its legend."""
-    return html.Fieldset([text(label_key, html.Legend), component], className="control", **props)
+    return html.Fieldset([text(label_key, html.Legend, className=LABEL), component], className="control", **props)
 
 
 def map_page(warehouse, lang: str = "nl") -> html.Div:
@@ -154,7 +155,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
                     dcc.Checklist(id="stabilise", options=[{"label": t("control.stabilise", lang), "value": "ja"}]),
                 ]),
                 *[html.Label(className="control weight", children=[
-                    html.Span(catalog.themes[theme]["nl"], id={"type": "theme-label", "theme": theme}),
+                    html.Span(catalog.themes[theme]["nl"], id={"type": "theme-label", "theme": theme}, className=LABEL),
                     dcc.Slider(id={"type": "weight", "theme": theme}, min=0, max=3, step=0.5, value=1,
                                marks={v: format_decimal_input(v) for v in (0, 1, 2, 3)}),
                 ]) for theme in score_themes(catalog)],
@@ -170,7 +171,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             ]),
             text("hotspot.note", html.P, className="help"),
         ]),
-        html.H2(id="map-heading", className="map-heading", tabIndex="-1"),   # the skip link's target
+        html.H2(id="map-heading", className=f"map-heading {heading(2)}", tabIndex="-1"),   # the skip link's target
         text("map.help", html.P, className="help"),
         html.P(id="map-notice", className="notice", role="status"),
         html.Div(className="map-row", children=[
@@ -184,7 +185,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
                 html.Div(id="legend", className="legend", role="group", **{"aria-label": t("aria.legend", lang)}),
                 html.Div(className="exports", children=[
                     text("export.title", html.Div, className="legend-title"),
-                    *[html.A(fmt.upper(), id=f"export-{fmt}", href="#", download="", className="export-link")
+                    *[html.A(fmt.upper(), id=f"export-{fmt}", href="#", download="", className=f"export-link {LINK}")
                       for fmt in ("png", "svg", "pdf")],
                 ]),
             ]),
@@ -203,7 +204,7 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             html.Div(className="downloads", children=[
                 text("table.download", html.Span),
                 *[html.A(text(f"download.link.{fmt.replace('-', '_')}"), id=f"download-{fmt}", href="#",
-                         download="", className="export-link") for fmt in DOWNLOADS],
+                         download="", className=f"export-link {LINK}") for fmt in DOWNLOADS],
             ]),
             html.Div(id="area-table-slot"),    # area_table(), made when the table is first opened
             dcc.Store(id="table-opened"),   # the summary's clicks, once the grid library has loaded
@@ -234,31 +235,52 @@ def area_table(data: list[dict], columns: list[dict], lang: str = "nl") -> dag.A
     )
 
 
-def serve_layout(warehouse, access_note: str | None = None, signs_in: bool = False) -> html.Div:
-    """The page; ``access_note`` (an i18n key) is the banner of a server without sign-in, and
-    ``signs_in`` adds the sign-out link."""
+def badges(demo: bool, access_note: str | None) -> list:
+    """The header's status badges: which data (demo or real) and, on a server without sign-in,
+    who can see it."""
+    data = (text("dataset.demo", className=f"badge demo {BADGE} {BADGE}--warning") if demo
+            else text("dataset.real", className=f"badge {BADGE} {BADGE}--neutral"))
+    access = [text(access_note, className=f"badge access {BADGE} {BADGE}--warning")] if access_note else []
+    return [data, *access]
+
+
+def page_header(demo: bool, access_note: str | None = None, signs_in: bool = False,
+                organisation: str = "") -> html.Header:
+    """The page header (NL Design System page header): the organisation when one is configured,
+    the product name and what it is; on the right the language, sign-out and the badges."""
+    lang = "nl"
+    actions = [dcc.Link(t("lang.switch", lang), id="lang-link", href="/", className=LINK)]
+    if signs_in:
+        actions.append(text("access.signout", html.A, href="/logout", className=f"signout {LINK}"))
+    brand = [html.P(organisation, id="organisation", className="organisation")] if organisation else []
+    brand += [text("app.title", html.H1, className=f"product-name {heading(1)}"),
+              text("app.subtitle", html.P, className="subtitle")]
+    return html.Header(className="utrecht-page-header header", children=[
+        html.Div(className="utrecht-page-header__content header-content", children=[
+            html.Div(brand, className="header-brand"),
+            html.Div(className="header-right", children=[
+                html.Div(actions, className="header-actions"),
+                html.Div(badges(demo, access_note), className="header-badges"),
+            ]),
+        ]),
+    ])
+
+
+def serve_layout(warehouse, access_note: str | None = None, signs_in: bool = False,
+                 organisation: str = "") -> html.Div:
+    """The page; ``access_note`` (an i18n key) is the banner of a server without sign-in,
+    ``signs_in`` adds the sign-out link and ``organisation`` names who runs the server."""
     lang = "nl"
     demo = warehouse.meta.get("kind") == "demo"
-    access = [text(access_note, className="badge access")] if access_note else []
-    if signs_in:
-        access.append(text("access.signout", html.A, href="/logout", className="signout"))
-    return html.Div(className="page", children=[
+    return html.Div(className="app", children=[
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="page-lang"),   # <html lang>, kept by assets/map.js when the language changes
         dcc.Store(id="profile-shown"),   # assets/map.js scrolls an opened profile into view
         text("skip.to_map", html.A, href="#map-heading", className="skip-link"),
-        html.Header(className="header", children=[
-            html.Div([
-                text("app.title", html.H1),
-                text("app.subtitle", html.P, className="subtitle"),
-            ]),
-            html.Div(className="header-right", children=[
-                text("dataset.demo", className="badge demo") if demo else text("dataset.real", className="badge"),
-                *access,
-                dcc.Link(t("lang.switch", lang), id="lang-link", href="/"),
-            ]),
+        page_header(demo, access_note, signs_in, organisation),
+        html.Div(className="page", children=[
+            html.Div(id="gemeente-page", className="gemeente-page", style=HIDDEN),
+            map_page(warehouse, lang),
+            html.P(id="dataset-line", className="source"),
         ]),
-        html.Div(id="gemeente-page", className="gemeente-page", style=HIDDEN),
-        map_page(warehouse, lang),
-        html.P(id="dataset-line", className="source"),
     ])

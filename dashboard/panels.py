@@ -17,6 +17,7 @@ from dash import dcc, html
 from dashboard import routes
 from dashboard.formatting import format_count, format_number, format_percent, missing_text, plotly_separators, signed
 from dashboard.i18n import t
+from dashboard.look import LINK, TABLE, heading
 from dashboard.views import SCORE_METHODS, MapView, area_name
 from data_pipeline.analysis import area_profile, composite_breakdown, trends
 from data_pipeline.warehouse import Scope, Warehouse
@@ -122,7 +123,7 @@ def profile_table(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     peer_note = ""
     if rows["peer_group"].notna().any():
         peer_note = t("profile.peer_note", lang, group=peer_label(rows["peer_group"].dropna().iloc[0], lang))
-    return html.Div([scroll_box(html.Table([html.Thead(head), html.Tbody(body)], className="profile-table"),
+    return html.Div([scroll_box(html.Table([html.Thead(head), html.Tbody(body)], className=f"profile-table {TABLE}"),
                                 "profile-title"),
                      html.P(t("profile.rank_note", lang) + (" " + peer_note if peer_note else ""),
                             className="help")])
@@ -247,19 +248,20 @@ def _links(warehouse: Warehouse, state: routes.MapState) -> list:
     below = routes.drill_down(state, code)
     if below and warehouse.view_exists(below.level, below.parent):
         links.append(dcc.Link(t("profile.open", lang, levels=t(f"levels.{below.level}", lang)),
-                              href=routes.href(below), id="profile-drill"))
+                              href=routes.href(below), id="profile-drill", className=LINK))
     if code in state.compare:
         links.append(html.Span(t("profile.in_compare", lang), className="muted"))
     else:
         links.append(dcc.Link(_add_to_comparison(warehouse, state, code), id="profile-compare",
-                              href=routes.href(routes.with_compared(state, code))))
+                              href=routes.href(routes.with_compared(state, code)), className=LINK))
     if level == "gemeente":
         links.append(dcc.Link(t("profile.gemeente_page", lang),
-                              href=routes.href(routes.gemeente_page(state, code)), id="profile-page"))
+                              href=routes.href(routes.gemeente_page(state, code)), id="profile-page",
+                              className=LINK))
     links.append(dcc.Link([html.Span("×", **{"aria-hidden": "true"}),
                            html.Span(t("profile.close", lang), className="visually-hidden")],
                           href=routes.href(replace(state, area=None)), id="profile-close",
-                          title=t("profile.close", lang), className="close"))
+                          title=t("profile.close", lang), className=f"close {LINK}"))
     return links
 
 
@@ -272,7 +274,7 @@ def profile_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     theme = warehouse.catalog.themes[warehouse.catalog.get(state.indicator).theme][lang]
     reference = [p for p in (parent, area.land_code) if p != code]
     return [
-        html.Div([html.H3(f"{area_name(warehouse, code, lang)} ({code})", id="profile-title"),
+        html.Div([html.H3(f"{area_name(warehouse, code, lang)} ({code})", id="profile-title", className=heading(3)),
                   html.Div(_links(warehouse, state), className="panel-links")], className="panel-head"),
         html.P(f"{place} · {state.year} · {t('profile.theme', lang, theme=theme)}", className="help"),
         profile_table(warehouse, state, scope),
@@ -288,12 +290,12 @@ def compare_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     lang, codes = state.lang, list(state.compare)
     chips = [html.Span([f"{area_name(warehouse, c, lang)} ({c}) ",
                         dcc.Link("×", href=routes.href(routes.without_compared(state, c)),
-                                 title=t("compare.remove", lang), className="close")],
+                                 title=t("compare.remove", lang), className=f"close {LINK}")],
                        className="chip", **{"data-code": c})
              for c in codes]
-    head = [html.H3(t("compare.title", lang, year=state.year), id="compare-title"),
+    head = [html.H3(t("compare.title", lang, year=state.year), id="compare-title", className=heading(3)),
             html.Div([*chips, dcc.Link(t("compare.clear", lang), href=routes.href(replace(state, compare=())),
-                                        className="muted")], className="panel-links")]
+                                        className=f"muted {LINK}")], className="panel-links")]
     if len(codes) < 2:
         return [html.Div(head, className="panel-head"), html.P(t("compare.hint", lang), className="help")]
     indicators = list(warehouse.catalog.indicators)
@@ -319,7 +321,8 @@ def compare_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     land = warehouse.area(codes[0]).land_code
     return [
         html.Div(head, className="panel-head"),
-        scroll_box(html.Table([html.Thead(header), html.Tbody(body)], className="compare-table", id="compare-table"),
+        scroll_box(html.Table([html.Thead(header), html.Tbody(body)], className=f"compare-table {TABLE}",
+                              id="compare-table"),
                    "compare-title"),
         dcc.Graph(id="compare-trend", config=TREND_CONFIG,
                   figure=trend_figure(warehouse, codes, state.indicator, lang, scope, [land])),

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, Response, redirect, request, session
+from flask import Flask, Response, current_app, redirect, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from dashboard.i18n import t
+from dashboard.look import LABEL, SIGNIN_COMPONENTS, heading, vendored_css
 from data_pipeline.access import AccessFile, User, scope_of
 from data_pipeline.audit import AuditLog
 from data_pipeline.warehouse import Scope
@@ -191,20 +192,30 @@ def _quote_next(path: str) -> str:
 
 
 def _form(lang: str, target: str, error: str | None = None) -> Response:
-    """The sign-in page: a plain form, no script."""
+    """The sign-in page: a plain form, no script, under the page header of the dashboard (the
+    organisation, when one is configured, and the product name)."""
     message = f'<p class="signin-error" role="alert">{html.escape(error)}</p>' if error else ""
+    organisation = current_app.config.get("ORGANISATION") or ""
+    brand = f'<p class="organisation">{html.escape(organisation)}</p>' if organisation else ""
+    styles = "".join(f'<link rel="stylesheet" href="/assets/{name}">'
+                     for name in (*map(vendored_css, SIGNIN_COMPONENTS), "style.css"))
+    textbox = "utrecht-textbox utrecht-textbox--html-input"
+    button = "utrecht-button utrecht-button--primary-action utrecht-button--submit"
     body = f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(t("signin.title", lang))} — {html.escape(t("app.title", lang))}</title>
-<link rel="stylesheet" href="/assets/style.css"></head>
-<body class="signin"><main class="signin-box">
-<h1>{html.escape(t("app.title", lang))}</h1>
-<h2>{html.escape(t("signin.title", lang))}</h2>{message}
+{styles}</head>
+<body class="signin"><header class="utrecht-page-header header">
+<div class="utrecht-page-header__content header-content"><div class="header-brand">{brand}<h1 class="product-name {heading(1)}">{html.escape(t("app.title", lang))}</h1></div>
+</div></header>
+<main class="signin-box">
+<h2 class="{heading(2)}">{html.escape(t("signin.title", lang))}</h2>{message}
 <form method="post" action="/login?next={quote(target, safe='')}{'&amp;taal=en' if lang == 'en' else ''}">
-<label for="username">{html.escape(t("signin.username", lang))}</label>
-<input id="username" name="username" autocomplete="username" required maxlength="64" autofocus>
-<label for="password">{html.escape(t("signin.password", lang))}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
-<button type="submit">{html.escape(t("signin.submit", lang))}</button>
+<label class="{LABEL}" for="username">{html.escape(t("signin.username", lang))}</label>
+<input class="{textbox}" id="username" name="username" autocomplete="username" required maxlength="64" autofocus>
+<label class="{LABEL}" for="password">{html.escape(t("signin.password", lang))}</label>
+<input class="{textbox} utrecht-textbox--password" id="password" name="password" type="password"
+ autocomplete="current-password" required maxlength="1024">
+<button class="{button}" type="submit">{html.escape(t("signin.submit", lang))}</button>
 </form></main></body></html>"""
     return Response(body, mimetype="text/html")

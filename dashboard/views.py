@@ -19,10 +19,10 @@ from dashboard.figures import (CATEGORY_COLOURS, NO_DATA_COLOUR, choropleth_figu
 from dashboard.formatting import format_number, format_percent, signed
 from dashboard.i18n import t
 from data_pipeline.analysis import change_view, composite_view, hotspot_view
-from data_pipeline.search import AreaIndex, normalise
+from data_pipeline.search import DEFAULT_LEVELS, AreaIndex, normalise
 from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 from geodata.codes import LAND_CODE, level_of
-from indicators.classify import class_note, classify, palette
+from indicators.classify import Classes, class_note, classify, palette
 
 CLASS_METHODS = {"kwantielen": "quantiles", "gelijk": "equal_interval", "natuurlijk": "natural_breaks",
                  "handmatig": "manual"}
@@ -45,6 +45,7 @@ class MapView:
     #: The land areas of the map as the list beside it shows them: code, name, value, status,
     #: colour (of its class, or of "n.b.") and text (the value as the map says it).
     areas: pd.DataFrame | None = None
+    classes: Classes | None = None   # a value map's class bounds, for another map to share
 
 
 def _areas(frame: pd.DataFrame, colours: list[str], texts: list[str]) -> pd.DataFrame:
@@ -119,13 +120,14 @@ def _search_index(warehouse: Warehouse, lang: str) -> AreaIndex:
     return AreaIndex(warehouse.areas_frame(), level_words=words)
 
 
-def search_options(warehouse: Warehouse, text: str, lang: str, limit: int = 15) -> list[dict]:
+def search_options(warehouse: Warehouse, text: str, lang: str, limit: int = 15,
+                   levels: tuple[str, ...] = DEFAULT_LEVELS) -> list[dict]:
     """Search results as dropdown options, e.g. "Centrum (WK036300) — wijk in Amsterdam".
 
     Each option's search key holds the typed text, the code and the plain name, so the
     dropdown's own filter keeps accent-insensitive and partial matches (also when an answer to
-    an earlier keystroke arrives last)."""
-    hits = _search_index(warehouse, lang).search(text, limit=limit)
+    an earlier keystroke arrives last). ``levels``: the levels to search (by default all)."""
+    hits = _search_index(warehouse, lang).search(text, levels=levels, limit=limit)
     options = []
     for hit in hits.itertuples():
         context = t(f"level1.{hit.level}", lang)
@@ -189,23 +191,38 @@ def _class_note_text(note, state: routes.MapState, decimals: int) -> str:
     return t("legend.fewer", lang, used=note.used, requested=note.requested, why=why)
 
 
-def classed(frame: pd.DataFrame, state: routes.MapState, decimals: int, around_zero: str | None = None):
-    """Add a class per shown area; return the frame, colours, class labels and what to say.
+def _outside_text(values: pd.Series, classes: Classes, state: routes.MapState) -> str:
+    """How many areas lie outside class bounds made on another map (they are in its end classes)."""
+    outside = int(((values < classes.bounds[0]) | (values > classes.bounds[-1])).sum()) if classes.k else 0
+    if not outside:
+        return ""
+    return t("legend.outside", state.lang, n=outside, total=len(values), levels=t(f"levels.{state.level}", state.lang))
+
+
+def classed(frame: pd.DataFrame, state: routes.MapState, decimals: int, around_zero: str | None = None,
+            classes: Classes | None = None):
+    """Add a class per shown area; return the frame, colours, class labels, what to say and the classes.
 
     ``around_zero`` is for values with a sign and a meaning at 0 (changes, scores): the
-    legend's label for 0; the classes are then symmetric around 0 on a diverging palette."""
+    legend's label for 0; the classes are then symmetric around 0 on a diverging palette.
+    ``classes`` are bounds made on another map, so that two maps share one scale: values
+    outside them are drawn in the end classes, and what to say counts them."""
     shown = (frame["status"] == "ok") & ~frame["is_water"]
-    classes, note = _classes(frame.loc[shown, "value"], state, decimals, symmetric=around_zero is not None)
+    if classes is None:
+        classes, note = _classes(frame.loc[shown, "value"], state, decimals, symmetric=around_zero is not None)
+    else:
+        note = _outside_text(frame.loc[shown, "value"], classes, state)
     colours = palette(classes.k, "sequential" if around_zero is None else "diverging") if classes.k else []
     frame["klass"] = classes.class_of(frame["value"].where(shown))
     labels = class_bounds_labels(classes.bounds, decimals, state.lang, zero=around_zero, signs=around_zero is not None)
-    return frame, colours, labels, note
+    return frame, colours, labels, note, classes
 
 
-def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
+def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str,
+               classes: Classes | None = None) -> MapView:
     ind = warehouse.catalog.get(state.indicator)
     frame = warehouse.map_values(state.level, state.parent, state.indicator, state.year, scope)
-    frame, colours, labels, problem = classed(frame, state, ind.decimals)
+    frame, colours, labels, problem, classes = classed(frame, state, ind.decimals, classes=classes)
     frame["hover"] = hover_texts(frame, ind.unit(state.lang), state.lang, ind.decimals)
     heading = t("map.heading", state.lang, indicator=ind.label(state.lang),
                 levels=t(f"levels.{state.level}", state.lang),
@@ -213,14 +230,15 @@ def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
     texts = _texts(frame, state.lang, lambda row: format_number(row.value, ind.decimals, lang=state.lang))
     return MapView(_figure(warehouse, frame, url, colours, state, scope),
                    legend_entries(colours, labels, frame, state.lang), ind.unit(state.lang), heading,
-                   source_line(warehouse, state.indicator, state.lang), problem, _areas(frame, colours, texts))
+                   source_line(warehouse, state.indicator, state.lang), problem, _areas(frame, colours, texts),
+                   classes)
 
 
 def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
     lang = state.lang
     frame, result = composite_view(warehouse, state.level, state.parent, state.year,
                                    SCORE_METHODS[state.score_method], state.weights, state.stabilise, scope)
-    frame, colours, labels, problem = classed(frame, state, 2, around_zero=t("legend.average", lang))
+    frame, colours, labels, problem, _ = classed(frame, state, 2, around_zero=t("legend.average", lang))
     if result.contributions.columns.empty:
         problem = t("score.no_indicators", lang)
     labels_of = {i.id: i.label(lang) for i in warehouse.catalog.indicators}
@@ -280,7 +298,7 @@ def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, 
     lang = state.lang
     ind = warehouse.catalog.get(state.indicator)
     frame = change_view(warehouse, state.level, state.parent, state.indicator, state.year, state.since, scope)
-    frame, colours, labels, problem = classed(frame, state, ind.decimals, around_zero=t("legend.no_change", lang))
+    frame, colours, labels, problem, _ = classed(frame, state, ind.decimals, around_zero=t("legend.no_change", lang))
     unit = ind.unit(lang)
     hovers = []
     for row in frame.itertuples(index=False):
@@ -303,8 +321,10 @@ def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, 
                    _areas(frame, colours, texts))
 
 
-def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapView:
-    """The view for one resolved state (raises NotFound / AccessDenied)."""
+def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, classes: Classes | None = None) -> MapView:
+    """The view for one resolved state (raises NotFound / AccessDenied). ``classes``: the
+    bounds of another value map (its ``MapView.classes``) to draw a value map on, so that both
+    share one scale."""
     if not warehouse.view_exists(state.level, state.parent):
         raise NotFound(f"{state.level} / {state.parent}")
     url = routes.geometry_url(warehouse.build_id, state.level, state.parent)
@@ -322,4 +342,4 @@ def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapV
         view = value_view(warehouse, state, scope, url)
         view.notice = t("hotspot.level_only", state.lang)
         return view
-    return value_view(warehouse, state, scope, url)
+    return value_view(warehouse, state, scope, url, classes)

@@ -18,6 +18,7 @@ from cachelib import BaseCache, NullCache, RedisCache
 
 from data_pipeline.warehouse import Scope, Warehouse
 from geodata.codes import parent_level as parent_level_of
+from indicators.catalog import Catalog
 from indicators.composite import CompositeResult, CompositeSpec, composite_scores, eligible_indicators
 from indicators.classify import classify
 from indicators.compare import comparisons, peer_groups
@@ -367,54 +368,78 @@ def change_between(now: pd.DataFrame, value_since: pd.Series, status_since: pd.S
     return out
 
 
-#: Columns of :func:`standouts`, in this order.
+#: Columns of :func:`standouts` and :func:`against_reference`, in this order.
 STANDOUT_COLUMNS = ["indicator", "value", "reference_value", "reference", "ratio", "worse"]
 
 
-def standouts(warehouse: Warehouse, code: str, year: int, scope: Scope, n: int = 5) -> pd.DataFrame:
-    """The indicators on which an area differs most from comparable areas.
-
-    Candidates are the indicators that may enter a composite score
-    (:func:`indicators.composite.eligible_indicators`): rates (no counts) with a direction
-    (not ``neutral``), and never anything about ethnicity or migration background. For each,
-    the area's shown value is compared with a reference: the median of its peer group
-    (``reference`` = ``"peers"``) where the area has a peer value for that indicator (gemeenten
-    with a known urbanity class and size), else the NL value (``"nl"``). An indicator is
-    skipped when the area's value is not shown or the reference is NaN or 0.
+def against_reference(catalog: Catalog, profile: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`area_profile` set against their reference: the median of the area's peer
+    group (``reference`` = ``"peers"``) where the area has a peer value for the indicator
+    (gemeenten with a known urbanity class and size), else the NL value (``"nl"``).
 
     Returns
     -------
     pandas.DataFrame
-        At most ``n`` rows, columns :data:`STANDOUT_COLUMNS`: ``indicator``, ``value``,
-        ``reference_value``, ``reference``, ``ratio`` (value / reference_value) and ``worse``
-        (True when the difference points the bad way: ratio > 1 for ``higher_is_worse``,
-        ratio < 1 for ``higher_is_better``), sorted by ``abs(log(ratio))`` descending (a value
-        of 0 comes after every other; ties keep catalog order).
+        One row per profile row, in its order, columns :data:`STANDOUT_COLUMNS`: ``ratio`` is
+        value / reference_value (NaN unless the value is shown and the reference is a number
+        other than 0); ``worse`` is True when the difference points the bad way (ratio > 1 for
+        ``higher_is_worse``, ratio < 1 for ``higher_is_better``; never for ``neutral``).
+    """
+    peers = profile["peer_value"].notna()
+    out = pd.DataFrame({
+        "indicator": profile["indicator"].to_numpy(dtype=object),
+        "value": profile["value"].to_numpy(dtype=float),
+        "reference_value": profile["peer_value"].where(peers, profile["nl_value"]).to_numpy(dtype=float),
+        "reference": np.where(peers, "peers", "nl"),
+    })
+    comparable = ((profile["status"] == "ok").to_numpy() & out["value"].notna() & out["reference_value"].notna()
+                  & (out["reference_value"] != 0))
+    out["ratio"] = (out["value"] / out["reference_value"]).where(comparable)
+    direction = out["indicator"].map({i.id: i.direction for i in catalog.indicators})
+    out["worse"] = (((out["ratio"] > 1) & (direction == "higher_is_worse"))
+                    | ((out["ratio"] < 1) & (direction == "higher_is_better")))
+    return out[STANDOUT_COLUMNS]
+
+
+def standouts(warehouse: Warehouse, code: str, year: int, scope: Scope, n: int = 5, *,
+              per_side: bool = False) -> pd.DataFrame:
+    """The indicators on which an area differs most from comparable areas.
+
+    Candidates are the indicators that may enter a composite score
+    (:func:`indicators.composite.eligible_indicators`): rates (no counts) with a direction
+    (not ``neutral``), and never anything about ethnicity or migration background. Each is set
+    against its reference (:func:`against_reference`: the area's peers, else NL). An indicator
+    is skipped when the area's value is not shown or the reference is NaN or 0.
+
+    ``per_side`` takes at most ``n`` unfavourable rows (``worse``) and then at most ``n``
+    favourable ones (the others, less a ratio of exactly 1), each most striking first: so that
+    topics where the area does strikingly well never crowd out those where it does badly.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most ``n`` rows (``2 * n`` with ``per_side``), columns :data:`STANDOUT_COLUMNS`
+        (see :func:`against_reference`), sorted by ``abs(log(ratio))`` descending (a value of 0
+        comes after every other; ties keep catalog order); with ``per_side``, the unfavourable
+        rows first.
     """
     warehouse.visible_area(code, scope)
     candidates = eligible_indicators(warehouse.catalog.indicators)
     if not candidates or n <= 0:
         return pd.DataFrame(columns=STANDOUT_COLUMNS)
     profile = area_profile(warehouse, code, year, [i.id for i in candidates], scope)
-    peers = profile["peer_value"].notna()
-    out = pd.DataFrame({
-        "indicator": profile["indicator"],
-        "value": profile["value"],
-        "reference_value": profile["peer_value"].where(peers, profile["nl_value"]),
-        "reference": np.where(peers, "peers", "nl"),
-    })
-    out = out[(profile["status"] == "ok") & out["value"].notna() & out["reference_value"].notna()
-              & (out["reference_value"] != 0)].copy()
-    out["ratio"] = out["value"] / out["reference_value"]
-    higher_is_worse = out["indicator"].map({i.id: i.direction == "higher_is_worse" for i in candidates})
-    out["worse"] = ((out["ratio"] > 1) & higher_is_worse) | ((out["ratio"] < 1) & ~higher_is_worse)
+    out = against_reference(warehouse.catalog, profile)
+    out = out[out["ratio"].notna()]
     ratio = out["ratio"].to_numpy(dtype=float)
     with np.errstate(divide="ignore"):
         # A value of 0 (often a rare event that did not happen this year) comes last: it is a
         # count too small to say how far the area is from its reference.
         distance = np.where(ratio > 0, np.abs(np.log(np.where(ratio > 0, ratio, 1.0))), -1.0)
-    order = np.argsort(-distance, kind="stable")
-    return out.iloc[order[:n]][STANDOUT_COLUMNS].reset_index(drop=True)
+    ranked = out.iloc[np.argsort(-distance, kind="stable")]
+    if per_side:
+        better = ~ranked["worse"] & (ranked["ratio"] != 1)
+        return pd.concat([ranked[ranked["worse"]].head(n), ranked[better].head(n)]).reset_index(drop=True)
+    return ranked.head(n).reset_index(drop=True)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ function links(row, words) {
   for (const [label, context, href, then] of targets) {
     if (!href) continue;
     const a = document.createElement("a");
-    a.className = "list-link";
+    a.className = "list-link utrecht-link utrecht-link--html-a";   // as dashboard/look.py: LINK
     a.href = href;
     a.dataset.then = then;
     a.append(label, text("visually-hidden", " " + context.replace("{name}", row.name)));

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import ClientsideFunction, Input, Output, State, html, no_update
+from dash import MATCH, ClientsideFunction, Input, Output, State, html, no_update
 
 from dashboard import routes
-from dashboard.gemeente import gemeente_page
+from dashboard.gemeente import SEARCH_BOX, SEARCH_RESULTS, gemeente_not_shown, gemeente_page, search_results
 from dashboard.layout import HIDDEN
 from dashboard.panels import area_list, area_list_title, compare_panel, profile_panel
 from dashboard.views import error_text, map_view, resolve_state
@@ -17,13 +17,16 @@ from dashboard.signin import Gate
 from data_pipeline.warehouse import AccessDenied, NotFound, Warehouse
 
 
-def _made_or_error(make, warehouse: Warehouse, state: routes.MapState, gate: Gate, action: str) -> tuple[list, dict]:
-    """A panel's children made by ``make`` (shown), or the message why it cannot be shown; in
-    the audit trail either way."""
+def _made_or_error(make, warehouse: Warehouse, state: routes.MapState, gate: Gate, action: str,
+                   instead=None) -> tuple[list, dict]:
+    """A panel's children made by ``make`` (shown), or why it cannot be shown: the message, or
+    what ``instead(warehouse, state, error)`` makes; in the audit trail either way."""
     try:
         children = make(warehouse, state, gate.scope())
     except (NotFound, AccessDenied) as err:
         gate.record(action, routes.url(state), "denied" if isinstance(err, AccessDenied) else "failed")
+        if instead is not None:
+            return instead(warehouse, state, err), {}
         return [html.P(error_text(err, state), className="notice")], {}
     gate.record(action, routes.url(state))
     return children, {}
@@ -60,6 +63,13 @@ def compare_output(warehouse: Warehouse, pathname: str | None, search: str | Non
     if state.page != "kaart" or not state.compare:
         return [], HIDDEN
     return _made_or_error(compare_panel, warehouse, state, gate, "comparison")
+
+
+def page_output(warehouse: Warehouse, state: routes.MapState, gate: Gate) -> list:
+    """The gemeente page's children: the page, or for an address that names no gemeente (or one
+    the viewer may not see) why, with close matches, the search and the way back."""
+    children, _ = _made_or_error(gemeente_page, warehouse, state, gate, "gemeente page", instead=gemeente_not_shown)
+    return children
 
 
 def _unless_already_hidden(result: tuple[list, dict], style: dict | None):
@@ -99,5 +109,10 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         state = routes.parse(pathname, search)
         if state.page != "gemeente":
             return (no_update, no_update, no_update) if style == HIDDEN else ([], HIDDEN, {})
-        children, _ = _made_or_error(gemeente_page, warehouse, state, gate, "gemeente page")
-        return children, {}, HIDDEN
+        return page_output(warehouse, state, gate), {}, HIDDEN
+
+    # (pattern-matching ids: the search is part of the page the callback above makes)
+    @app.callback(Output({**SEARCH_RESULTS, "page": MATCH}, "children"), Input({**SEARCH_BOX, "page": MATCH}, "value"),
+                  State("url", "search"), prevent_initial_call=True)
+    def page_search(text, search):
+        return search_results(warehouse, text, routes.parse(None, search))

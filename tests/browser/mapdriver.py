@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 # (a selected area is drawn twice: its fill and, on top, its outline)
-PAINTED_CODES = """() => Array.from(new Set(Array.from(document.querySelectorAll('#map path.choroplethlocation'))
+PAINTED_CODES = """(graph) => Array.from(new Set(
+    Array.from(document.querySelectorAll(graph + ' path.choroplethlocation'))
     .map(p => p.__data__ && p.__data__.loc).filter(Boolean))).sort()"""
 
 # A screen point well inside the polygon of `code`: sample its bounding box and keep a point
@@ -34,14 +35,14 @@ INTERIOR_POINT = """(code) => {
 }"""
 
 
-def painted_codes(page) -> list[str]:
-    return page.evaluate(PAINTED_CODES)
+def painted_codes(page, graph: str = "#map") -> list[str]:
+    return page.evaluate(PAINTED_CODES, graph)
 
 
-def wait_for_codes(page, codes, timeout: float = 15_000) -> None:
-    """Wait until the map shows exactly these area codes."""
-    page.wait_for_function(f"(want) => JSON.stringify(({PAINTED_CODES})()) === JSON.stringify(want)",
-                           arg=sorted(codes), timeout=timeout)
+def wait_for_codes(page, codes, timeout: float = 15_000, graph: str = "#map") -> None:
+    """Wait until the map (or another graph, by its selector) shows exactly these area codes."""
+    page.wait_for_function(f"([want, graph]) => JSON.stringify(({PAINTED_CODES})(graph)) === JSON.stringify(want)",
+                           arg=[sorted(codes), graph], timeout=timeout)
 
 
 def _point(page, code: str) -> list[float]:

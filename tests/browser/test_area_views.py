@@ -11,6 +11,7 @@ import re
 import pytest
 
 from dashboard.formatting import format_count, format_number
+from dashboard.gemeente import N_STANDOUTS
 from dashboard.panels import theme_indicators
 from app import main as cli
 from data_pipeline.warehouse import Scope
@@ -133,16 +134,13 @@ def test_the_gemeente_page_at_its_url(live_demo, demo_warehouse, recording):
     assert title.inner_text() == wh.name(gemeente)
     assert page.locator("#map-page").is_hidden()          # no analyst controls on this page
     standouts = page.locator(".standouts li")
-    assert 1 <= standouts.count() <= 5
+    assert 1 <= standouts.count() <= 2 * N_STANDOUTS   # unfavourable ones, then favourable ones
     first = standouts.first.get_attribute("data-indicator")
     assert wh.catalog.get(first).explanation("nl") in standouts.first.inner_text()
     # both maps are drawn: the gemeente among its region's gemeenten, and its own wijken
     regio = wh.area(gemeente).regio_code
     for graph, level, parent in (("#page-map-region", "gemeente", regio), ("#page-map-wijken", "wijk", gemeente)):
-        page.wait_for_function(
-            """([sel, want]) => JSON.stringify(Array.from(new Set(Array.from(document.querySelectorAll(sel + ' path.choroplethlocation'))
-                 .map(p => p.__data__ && p.__data__.loc).filter(Boolean))).sort()) === JSON.stringify(want)""",
-            arg=[graph, children(wh, level, parent)])
+        wait_for_codes(page, children(wh, level, parent), graph=graph)
     # every indicator that can signal anything is explained in plain words
     assert page.locator(".topic").count() >= len([i for i in wh.catalog.indicators
                                                   if i.direction != "neutral" and not i.is_count]) - 1

@@ -96,8 +96,8 @@ def test_printed_the_controls_go_and_the_map_heading_and_legend_stay(phone, live
         for gone in ("#indicator", "#search", ".skip-link", "#lang-link", "#map .modebar-container",
                      "#export-png", "#profile-close"):
             assert page.locator(gone).first.is_hidden(), gone
-        for kept in ("#map-heading", "#legend", "#map .main-svg", "#profile-title", "#profile .profile-table",
-                     "#source-line", ".breadcrumbs a"):
+        for kept in ("header h1", "#map-heading", "#legend", "#map .main-svg", "#profile-title",
+                     "#profile .profile-table", "#source-line", ".breadcrumbs a"):
             assert page.locator(kept).first.is_visible(), kept
         looks = page.evaluate("""() => ({
             body: getComputedStyle(document.body).backgroundColor,

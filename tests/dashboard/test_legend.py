@@ -11,7 +11,7 @@ from dashboard.panels import profile_table, score_breakdown
 from dashboard.views import classed
 from data_pipeline.analysis import area_profile
 from data_pipeline.warehouse import Scope
-from indicators.classify import palette
+from indicators.classify import Classes, palette
 
 
 def frame(values) -> pd.DataFrame:
@@ -21,8 +21,20 @@ def frame(values) -> pd.DataFrame:
 
 
 def legend(values, decimals=1, around_zero=None, **state):
-    out, colours, labels, note = classed(frame(values), routes.MapState(**state), decimals, around_zero)
+    out, colours, labels, note, _ = classed(frame(values), routes.MapState(**state), decimals, around_zero)
     return out, colours, labels, note
+
+
+def test_another_maps_classes_put_values_beyond_them_in_the_end_classes_and_say_how_many():
+    region = Classes("quantiles", (10.0, 20.0, 30.0, 40.0))
+    out, colours, labels, note, classes = classed(frame([5.0, 10.0, 25.0, 40.0, 55.0, None]),
+                                                  routes.MapState(level="wijk"), 1, classes=region)
+    assert classes == region and len(colours) == 3
+    assert labels == ["10,0 – 20,0", "20,0 – 30,0", "30,0 – 40,0"]
+    assert out["klass"].tolist()[:5] == [0, 0, 1, 2, 2]
+    assert note == "Buiten deze klassen: 2 van de 5 wijken, getekend in de laagste of hoogste klasse."
+    *_, inside, _ = classed(frame([12.0, 35.0]), routes.MapState(level="wijk"), 1, classes=region)
+    assert inside == ""
 
 
 def test_ties_merge_classes_and_the_legend_says_how_many_and_why():

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 import data_pipeline.analysis as analysis
-from data_pipeline.analysis import (PROFILE_COLUMNS, STANDOUT_COLUMNS, area_profile, change_view, composite,
-                                    composite_breakdown, indicator_comparisons, method_columns, standouts, trends)
+from data_pipeline.analysis import (PROFILE_COLUMNS, STANDOUT_COLUMNS, against_reference, area_profile, change_view,
+                                    composite, composite_breakdown, indicator_comparisons, method_columns, standouts,
+                                    trends)
 from app import main
 from data_pipeline import warehouse as warehouse_module
 from data_pipeline.build import build_warehouse
@@ -274,6 +275,39 @@ def test_standouts_ranks_by_log_ratio_and_leaves_out_neutral_counts_and_origin(p
     assert result["reference"].tolist() == ["nl"] * 3
     assert result["worse"].tolist() == [True, False, True]  # less green is worse; fewer crimes is not
     assert standouts(wh, "GM0003", 2024, EVERYTHING, n=2)["indicator"].tolist() == result["indicator"].tolist()[:2]
+
+
+def test_standouts_per_side_take_the_unfavourable_ones_first(profile_warehouse, demo_warehouse):
+    wh = profile_warehouse
+    # GM0003 (see above): groen worse, crimes better, overlast worse, in that order of distance
+    sides = standouts(wh, "GM0003", 2024, EVERYTHING, n=10, per_side=True)
+    assert sides["indicator"].tolist() == ["groen_per_1000_inwoners", "overlast_per_1000_inwoners", MIS]
+    assert sides["worse"].tolist() == [True, True, False]
+    assert standouts(wh, "GM0003", 2024, EVERYTHING, n=1, per_side=True)["indicator"].tolist() == [
+        "groen_per_1000_inwoners", MIS]
+    # on the demo, where a gemeente's most striking values are often all favourable, the
+    # unfavourable ones it has are never crowded out
+    year = demo_warehouse.years[-1]
+    for code in demo_warehouse.codes("gemeente"):
+        ranked = standouts(demo_warehouse, code, year, EVERYTHING, n=100)
+        sides = standouts(demo_warehouse, code, year, EVERYTHING, n=3, per_side=True)
+        n_worse = min(3, int(ranked["worse"].sum()))
+        assert sides["worse"].tolist() == [True] * n_worse + [False] * (len(sides) - n_worse)
+        assert sides["indicator"].tolist() == (ranked.loc[ranked["worse"], "indicator"].tolist()[:3]
+                                               + ranked.loc[~ranked["worse"], "indicator"].tolist()[:3])
+
+
+def test_against_reference_judges_by_direction_and_leaves_nothing_to_compare_empty():
+    from indicators.catalog import load_catalog
+
+    catalog = load_catalog().for_dataset("cbs")
+    profile = pd.DataFrame({"indicator": [MIS] * 4 + ["inwoners"],   # MIS: higher is worse; inwoners: neutral
+                            "value": [2.0, 0.5, 2.0, np.nan, 2.0], "status": ["ok", "ok", "ok", "suppressed", "ok"],
+                            "peer_value": [1.0, np.nan, np.nan, 1.0, 1.0], "nl_value": [4.0, 1.0, 0.0, 1.0, 1.0]})
+    out = against_reference(catalog, profile)
+    assert out["reference"].tolist() == ["peers", "nl", "nl", "peers", "peers"]
+    assert out["ratio"].tolist()[:2] == [2.0, 0.5] and out["ratio"].isna().tolist()[2:4] == [True, True]
+    assert out["worse"].tolist() == [True, False, False, False, False]
 
 
 def test_standouts_skips_values_that_are_not_shown(tiny_warehouse):
