@@ -8,7 +8,11 @@
 //   (dashboard/layout.py).
 // - Dropdown puts an aria-hidden but focusable <input> before its button, which forwards focus
 //   to the button (tabindex -1). The input is made inert and the button takes the Tab stop
-//   itself; the <label for> of layout.py names the button.
+//   itself; the <label for> of layout.py names the button, and its open list too. Each option
+//   of that list holds a radio button of its own (a picture of the choice, nested in the
+//   option): it is made inert, the option stays the control.
+// - Slider's thumb (role=slider) has no name: the text of the label around it names it.
+// Names point at the label's text element (aria-labelledby), so they follow the language.
 
 function repairWidgets(root) {
   // (a Dropdown's menu is a real list box: its options keep their roles)
@@ -26,6 +30,22 @@ function repairWidgets(root) {
     const button = proxy.nextElementSibling;
     if (button && button.tagName === "BUTTON" && !button.disabled) button.tabIndex = 0;
   });
+  root.querySelectorAll(".dash-dropdown-option input:not([inert])").forEach(function (input) {
+    input.inert = true;
+  });
+  root.querySelectorAll(".dash-dropdown-content [role=listbox]:not([aria-labelledby])").forEach(function (list) {
+    const popup = list.closest(".dash-dropdown-content");
+    const trigger = popup.id && document.querySelector('button[aria-controls="' + CSS.escape(popup.id) + '"]');
+    const label = trigger && trigger.id && document.querySelector('label[for="' + CSS.escape(trigger.id) + '"]');
+    nameBy(list, label && (label.firstElementChild || label));
+  });
+  root.querySelectorAll("label [role=slider]:not([aria-labelledby])").forEach(function (thumb) {
+    nameBy(thumb, thumb.closest("label").firstElementChild);
+  });
+}
+
+function nameBy(element, text) {
+  if (text && text.id) element.setAttribute("aria-labelledby", text.id);
 }
 
 // The map's thousands of paths change on every draw: those changes are not looked at.

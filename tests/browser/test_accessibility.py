@@ -28,6 +28,8 @@ def test_pages_break_no_wcag_rule(live_demo, demo_warehouse, recording, lang):
         "buurten with profile and table": (f"/kaart/buurt/{gemeente}?indicator={INDICATOR}&gebied={buurten[0]}{taal}", buurten),
         "comparison": (f"/kaart/gemeente/{region}?indicator={INDICATOR}&vergelijk={compared}{taal}",
                        children(wh, "gemeente", region)),
+        "risk signal with the indicator list open": (f"/kaart/gemeente/{region}?modus=score{taal}",
+                                                     children(wh, "gemeente", region)),
     }
     report = {}
     for name, (path, codes) in pages.items():
@@ -38,6 +40,10 @@ def test_pages_break_no_wcag_rule(live_demo, demo_warehouse, recording, lang):
             page.locator("#area-table .ag-row").first.wait_for()
         if name == "comparison":
             page.locator("#compare-trend .js-plotly-plot").wait_for()
+        if "list open" in name:   # its weight sliders, and an open dropdown's list
+            page.locator("#score-box [role=slider]").first.wait_for()
+            page.locator("#indicator").click()
+            page.locator(".dash-dropdown-content [role=listbox]").wait_for()
         report[name] = violations(page)
     page.goto(f"{live_demo.url}/gemeente/{gemeente}?{taal[1:]}")
     page.locator("#page-to-map").wait_for()
