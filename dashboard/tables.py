@@ -7,11 +7,15 @@ map and the CLI ``table`` show, with the same n.b. marks; the download writers a
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
+
+import pandas as pd
 
 from dashboard import routes
 from dashboard.formatting import format_count, format_number
 from dashboard.i18n import t
+from dashboard.views import map_view
 from data_pipeline.downloads import export_filename, published_rows, table_csv, table_xlsx
 from data_pipeline.warehouse import NotFound, Scope, Warehouse
 
@@ -36,22 +40,65 @@ def _number_column(field: str, header: str, lang: str) -> dict:
                              "numberParser": {"function": f"parseTableNumber(params, '{lang}')"}}}
 
 
+@dataclass(frozen=True)
+class MapFigures:
+    """What a map of the risk signal or of a change shows, for its table and downloads: the
+    rows (code, name, value, status, as :attr:`MapView.areas`), what its files are named
+    after, the value's heading, unit and decimals, and the sources."""
+
+    rows: pd.DataFrame
+    subject: str
+    label: str
+    unit: str
+    decimals: int
+    source: str
+
+
+def map_figures(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> MapFigures | None:
+    """The figures of a map that does not show an indicator's own values (the composite risk
+    signal, a change since a year); None for one that does: its table is the warehouse's."""
+    lang = state.lang
+    if state.mode == "score":
+        subject, label, decimals = "risicosignaal", t("mode.score", lang), 2
+    elif state.mode == "verandering" and state.since is not None:
+        ind = warehouse.catalog.get(state.indicator)
+        subject, decimals = f"{ind.id}_sinds_{state.since}", ind.decimals
+        label = t("table.change", lang, indicator=ind.label(lang), since=state.since)
+    else:
+        return None
+    view = map_view(warehouse, state, scope)
+    return MapFigures(view.areas[["code", "name", "value", "status"]], subject, label, view.legend_title,
+                      decimals, view.source)
+
+
 def table_rows(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tuple[list[dict], list[dict]]:
     """The areas of the view as the grid's rows and columns: the same values and n.b. marks as
-    the map (none for a view that does not exist; ``AccessDenied`` outside the viewer's scope)."""
+    the map, also for a map of the risk signal or of a change (none for a view that does not
+    exist; ``AccessDenied`` outside the viewer's scope)."""
+    lang = state.lang
     try:
-        rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
+        figures = map_figures(warehouse, state, scope)
+        rows = None if figures else warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
     except NotFound:
         return [], []
+    names = [{"field": "name", "headerName": t("table.name", lang), "filter": "agTextColumnFilter", "flex": 2},
+             {"field": "code", "headerName": t("table.code", lang), "filter": "agTextColumnFilter"}]
+    status = {"field": "shown", "headerName": t("table.status", lang), "filter": "agTextColumnFilter"}
+    if figures:
+        data = published_rows(figures.rows)
+        data["shown"] = [t(f"table.status.{s}", lang) for s in data["status"]]
+        data = data[["name", "code", "value", "shown"]].astype(object)
+        data = data.where(data.notna(), None)
+        data["value_text"] = [format_number(v, figures.decimals, lang=lang) for v in data["value"]]
+        value = _number_column("value", f"{figures.label} ({figures.unit})", lang) | {"flex": 2}
+        return data.to_dict("records"), [*names, value, status]
     ind = warehouse.catalog.get(state.indicator)
-    lang = state.lang
     columns = [
-        {"field": "name", "headerName": t("table.name", lang), "filter": "agTextColumnFilter", "flex": 2},
-        {"field": "code", "headerName": t("table.code", lang), "filter": "agTextColumnFilter"},
+        *names,
         _number_column("value", f"{ind.label(lang)} ({ind.unit(lang)})", lang) | {"flex": 2},
         _number_column("numerator", t("table.numerator", lang), lang),
         _number_column("denominator", t("table.denominator", lang), lang),
-        {"field": "shown", "headerName": t("table.status", lang), "filter": "agTextColumnFilter"},
+        status,
     ]
     rows = published_rows(rows)
     rows["shown"] = [t(f"table.status.{s}", lang) for s in rows["status"]]
@@ -65,14 +112,19 @@ def table_rows(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tu
 
 def download_header(warehouse: Warehouse, indicator: str, year: int, *, level: str | None = None,
                     parent: str | None = None, lang: str = "nl", exported: date | None = None,
-                    status_words: bool = False) -> dict[str, str]:
+                    status_words: bool = False, figures: MapFigures | None = None) -> dict[str, str]:
     """The header block of a table download: indicator, unit, year, areas, boundary year,
     sources with their table ids, dataset, attribution, what the statuses mean (the codes, or
     with ``status_words`` the words of a download for people) and the export date, from the
-    warehouse's catalog and build metadata, in ``lang``."""
+    warehouse's catalog and build metadata, in ``lang``; of the map's own ``figures`` instead of
+    the indicator's when the map shows those (:func:`map_figures`)."""
     ind = warehouse.catalog.get(indicator)
-    header = {t("download.indicator", lang): f"{ind.label(lang)} ({ind.id})",
-              t("download.unit", lang): ind.unit(lang), t("download.year", lang): str(int(year))}
+    if figures:
+        header = {t("download.indicator", lang): f"{figures.label} ({figures.subject})",
+                  t("download.unit", lang): figures.unit, t("download.year", lang): str(int(year))}
+    else:
+        header = {t("download.indicator", lang): f"{ind.label(lang)} ({ind.id})",
+                  t("download.unit", lang): ind.unit(lang), t("download.year", lang): str(int(year))}
     if level:
         where = t("level.land", lang) if level == "land" else t(f"levels.{level}", lang)
         if parent and warehouse.has_area(parent):
@@ -81,7 +133,8 @@ def download_header(warehouse: Warehouse, indicator: str, year: int, *, level: s
     meta = warehouse.meta
     if meta.get("boundary_year"):
         header[t("download.boundary_year", lang)] = str(meta["boundary_year"])
-    header[t("download.sources", lang)] = (t("download.source", lang, source=ind.source, table=ind.table_id)
+    header[t("download.sources", lang)] = (figures.source if figures else
+                                           t("download.source", lang, source=ind.source, table=ind.table_id)
                                            if ind.table_id else ind.source)
     if meta.get("description"):
         header[t("download.dataset", lang)] = meta["description"]
@@ -97,11 +150,16 @@ def download(warehouse: Warehouse, state: routes.MapState, fmt: str, scope: Scop
     """The table of a (resolved) view as a file: (body, media type, file name). Raises
     ``KeyError`` for an unknown format, ``NotFound``/``AccessDenied`` as the warehouse does."""
     media_type = DOWNLOADS[fmt]
-    rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
     for_people = fmt != "csv-data"
     lang = state.lang if for_people else "en"
+    figures = map_figures(warehouse, replace(state, lang=lang), scope)
+    if figures:
+        rows = figures.rows.assign(level=state.level, year=state.year, indicator=figures.subject)
+        rows = rows[["code", "name", "level", "year", "indicator", "value", "status"]]
+    else:
+        rows = warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
     header = download_header(warehouse, state.indicator, state.year, level=state.level, parent=state.parent,
-                             lang=lang, status_words=for_people)
+                             lang=lang, status_words=for_people, figures=figures)
     words = {"titles": {c: t(f"column.{c}", lang) for c in TITLED_COLUMNS},
              "statuses": {s: t(f"table.status.{s}", lang) for s in STATUSES}} if for_people else {}
     if fmt == "xlsx":
@@ -110,4 +168,5 @@ def download(warehouse: Warehouse, state: routes.MapState, fmt: str, scope: Scop
         body = table_csv(rows, header, decimal="," if for_people and lang == "nl" else ".", bom=for_people,
                          **words)
     extension = "data.csv" if fmt == "csv-data" else fmt
-    return body, media_type, export_filename(state.indicator, state.year, state.level, state.parent, extension)
+    subject = figures.subject if figures else state.indicator
+    return body, media_type, export_filename(subject, state.year, state.level, state.parent, extension)

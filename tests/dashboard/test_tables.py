@@ -71,3 +71,31 @@ def test_the_excel_download_speaks_the_page_language_and_the_data_download_does_
     header, rows = read_table_csv(data, decimal=".")
     assert list(rows["status"]) == list(expected["status"]) and "Year" in header   # keys and codes
     assert rows.loc[shown, "value"].round(9).tolist() == expected.loc[shown, "value"].round(9).tolist()
+
+
+def test_a_map_of_the_risk_signal_or_of_a_change_tables_and_downloads_what_it_shows(demo_warehouse):
+    from dashboard.tables import table_rows
+    from dashboard.views import map_view, resolve_state
+
+    wh = demo_warehouse
+    region = wh.areas_frame(["gemeente"]).groupby("parent_code").size().idxmax()
+    for search, subject in (("modus=score", "risicosignaal"),
+                            (f"indicator={INDICATOR}&modus=verandering&sinds={wh.years[0]}",
+                             f"{INDICATOR}_sinds_{wh.years[0]}")):
+        state = resolve_state(wh, routes.parse(f"/kaart/gemeente/{region}", search))
+        shown = map_view(wh, state, Scope.everything()).areas.set_index("code")
+        data, columns = table_rows(wh, state, Scope.everything())
+        assert [c["field"] for c in columns] == ["name", "code", "value", "shown"]
+        for row in data:   # the map's own figures, n.b. where it shows none
+            expected = shown.loc[row["code"]]
+            assert (row["value"] is None) if expected["status"] != "ok" else row["value"] == expected["value"]
+        body, _, name = download(wh, state, "csv-data", Scope.everything())
+        assert name == f"ondermijningsbeeld_{subject}_{state.year}_gemeente_{region}.data.csv"
+        header, rows = read_table_csv(body, decimal=".")
+        assert header["Indicator"].endswith(f"({subject})") and set(rows["indicator"]) == {subject}
+        ok = rows["status"] == "ok"
+        assert rows.loc[ok, "value"].round(9).tolist() == \
+            shown.loc[rows.loc[ok, "code"], "value"].round(9).tolist()
+    # a map of an indicator's values keeps the indicator's table, with its counts
+    state = resolve_state(wh, routes.parse(f"/kaart/gemeente/{region}", f"indicator={INDICATOR}"))
+    assert "denominator" in [c["field"] for c in table_rows(wh, state, Scope.everything())[1]]
