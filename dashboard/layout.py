@@ -15,8 +15,8 @@ from dash import dcc, html
 from dashboard.formatting import format_decimal_input, format_number
 from dashboard.i18n import LOCALE_DIR, t
 from dashboard.look import BADGE, LABEL, LINK, heading
-from dashboard.routes import ALPHAS, DIVISIONS, MODES, TOPOJSON_URL
 from dashboard.panels import AREA_ORDERS
+from dashboard.routes import ALPHAS, DIVISIONS, MODES, TOPOJSON_URL
 from dashboard.tables import DOWNLOADS
 
 #: Shown by a callback when needed; hidden from the start so that nothing shifts the map later.
@@ -190,6 +190,8 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
                 ]),
             ]),
         ]),
+        html.Section(id="profile", className="panel profile", style=HIDDEN, **{"aria-live": "polite"}),
+        html.Section(id="compare", className="panel compare", style=HIDDEN),
         html.Section(id="area-list", className="panel", children=[
             html.H3(id="area-list-title"),
             _choices("list.order", dcc.RadioItems(id="area-order", inline=True, value="hoog",
@@ -197,8 +199,6 @@ def map_page(warehouse, lang: str = "nl") -> html.Div:
             dcc.Store(id="area-list-rows"), dcc.Store(id="area-list-key"),   # panels.area_list, and its map
             html.Div(id="area-list-body"),   # drawn from those rows by assets/areas.js
         ]),
-        html.Section(id="profile", className="panel profile", style=HIDDEN, **{"aria-live": "polite"}),
-        html.Section(id="compare", className="panel compare", style=HIDDEN),
         html.Details(className="table-box", children=[
             html.Summary(text("table.summary"), id="table-summary"),
             html.Div(className="downloads", children=[

@@ -8,9 +8,9 @@
 //   (dashboard/layout.py).
 // - Dropdown puts an aria-hidden but focusable <input> before its button, which forwards focus
 //   to the button (tabindex -1). The input is made inert and the button takes the Tab stop
-//   itself; the <label for> of layout.py names the button, and its open list too. Each option
-//   of that list holds a radio button of its own (a picture of the choice, nested in the
-//   option): it is made inert, the option stays the control.
+//   itself; the <label for> of layout.py names the button, and its open list too. (Each option
+//   of that list is a <label> around a radio button of its own: nested, but made inert or
+//   disabled it would take the label's click with it; left as it is.)
 // - Slider's thumb (role=slider) has no name: the text of the label around it names it.
 // Names point at the label's text element (aria-labelledby), so they follow the language.
 
@@ -29,9 +29,6 @@ function repairWidgets(root) {
     proxy.inert = true;
     const button = proxy.nextElementSibling;
     if (button && button.tagName === "BUTTON" && !button.disabled) button.tabIndex = 0;
-  });
-  root.querySelectorAll(".dash-dropdown-option input:not([inert])").forEach(function (input) {
-    input.inert = true;
   });
   root.querySelectorAll(".dash-dropdown-content [role=listbox]:not([aria-labelledby])").forEach(function (list) {
     const popup = list.closest(".dash-dropdown-content");

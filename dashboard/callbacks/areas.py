@@ -1,5 +1,6 @@
 """Callbacks for what is shown about areas rather than the map: the ranked list of its areas,
-the profile panel, the comparison and the gemeente page. Each follows the URL only; the panels' own links change it.
+the profile panel, the comparison and the gemeente page. Each follows the URL only; the
+panels' own links change it.
 """
 
 from __future__ import annotations
