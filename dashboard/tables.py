@@ -78,34 +78,28 @@ def table_rows(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> tu
     lang = state.lang
     try:
         figures = map_figures(warehouse, state, scope)
-        rows = None if figures else warehouse.table(state.level, state.parent, state.indicator, state.year, scope)
+        rows = figures.rows if figures else warehouse.table(state.level, state.parent, state.indicator,
+                                                            state.year, scope)
     except NotFound:
         return [], []
-    names = [{"field": "name", "headerName": t("table.name", lang), "filter": "agTextColumnFilter", "flex": 2},
-             {"field": "code", "headerName": t("table.code", lang), "filter": "agTextColumnFilter"}]
-    status = {"field": "shown", "headerName": t("table.status", lang), "filter": "agTextColumnFilter"}
     if figures:
-        data = published_rows(figures.rows)
-        data["shown"] = [t(f"table.status.{s}", lang) for s in data["status"]]
-        data = data[["name", "code", "value", "shown"]].astype(object)
-        data = data.where(data.notna(), None)
-        data["value_text"] = [format_number(v, figures.decimals, lang=lang) for v in data["value"]]
-        value = _number_column("value", f"{figures.label} ({figures.unit})", lang) | {"flex": 2}
-        return data.to_dict("records"), [*names, value, status]
-    ind = warehouse.catalog.get(state.indicator)
+        heading, decimals, counts = f"{figures.label} ({figures.unit})", figures.decimals, ()
+    else:
+        ind = warehouse.catalog.get(state.indicator)
+        heading, decimals, counts = f"{ind.label(lang)} ({ind.unit(lang)})", ind.decimals, ("numerator", "denominator")
     columns = [
-        *names,
-        _number_column("value", f"{ind.label(lang)} ({ind.unit(lang)})", lang) | {"flex": 2},
-        _number_column("numerator", t("table.numerator", lang), lang),
-        _number_column("denominator", t("table.denominator", lang), lang),
-        status,
+        {"field": "name", "headerName": t("table.name", lang), "filter": "agTextColumnFilter", "flex": 2},
+        {"field": "code", "headerName": t("table.code", lang), "filter": "agTextColumnFilter"},
+        _number_column("value", heading, lang) | {"flex": 2},
+        *[_number_column(column, t(f"table.{column}", lang), lang) for column in counts],
+        {"field": "shown", "headerName": t("table.status", lang), "filter": "agTextColumnFilter"},
     ]
     rows = published_rows(rows)
     rows["shown"] = [t(f"table.status.{s}", lang) for s in rows["status"]]
-    data = rows[["name", "code", "value", "numerator", "denominator", "shown"]].astype(object)
+    data = rows[["name", "code", "value", *counts, "shown"]].astype(object)
     data = data.where(data.notna(), None)
-    data["value_text"] = [format_number(v, ind.decimals, lang=lang) for v in data["value"]]
-    for column in ("numerator", "denominator"):
+    data["value_text"] = [format_number(v, decimals, lang=lang) for v in data["value"]]
+    for column in counts:
         data[f"{column}_text"] = [format_count(v, lang=lang) for v in data[column]]
     return data.to_dict("records"), columns
 
