@@ -188,6 +188,14 @@ def fitting_labels(labels: pd.DataFrame, names: pd.Series, extent: Sequence[floa
     return named.loc[placed, ["code", "lon", "lat", "name"]]
 
 
+def area_fills(frame: pd.DataFrame, colours: Sequence[str]) -> pd.Series:
+    """Each area's fill on the map, by code (``frame`` as :func:`choropleth_figure` takes it):
+    its class colour, else the colour of water or of n.b."""
+    water = frame["is_water"].astype(bool)
+    return pd.Series([WATER_COLOUR if w else NO_DATA_COLOUR if pd.isna(k) else colours[int(k)]
+                      for k, w in zip(frame["klass"], water)], index=frame["code"].to_numpy())
+
+
 def _label_trace(labels: pd.DataFrame, fills: pd.Series) -> dict:
     """The names on the map: dark on light fills, white on dark ones (``fills``: each area's
     colour, by code); they take no hover or click, which go to the area beneath."""
@@ -239,9 +247,7 @@ def choropleth_figure(frame: pd.DataFrame, geojson_url: str, colours: Sequence[s
         del outline["hovertemplate"]
         traces.append(outline)
     if labels is not None and not labels.empty:
-        fills = pd.Series([colours[int(k)] if c else (WATER_COLOUR if w else NO_DATA_COLOUR)
-                           for k, c, w in zip(frame["klass"], classed, water)], index=frame["code"])
-        traces.append(_label_trace(labels, fills))
+        traces.append(_label_trace(labels, area_fills(frame, colours)))
     geo = {"visible": False, "fitbounds": "locations", "projection": {"type": "mercator"},
            "bgcolor": "rgba(0,0,0,0)"}
     if extent:

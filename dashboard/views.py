@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import routes
-from dashboard.figures import (CATEGORY_COLOURS, NO_DATA_COLOUR, choropleth_figure, class_bounds_labels,
+from dashboard.figures import (CATEGORY_COLOURS, area_fills, choropleth_figure, class_bounds_labels,
                                fitting_labels, hover_texts, legend_entries, no_value_text)
 from dashboard.formatting import format_number, format_percent, signed
 from dashboard.i18n import t
@@ -50,11 +50,8 @@ class MapView:
 
 def _areas(frame: pd.DataFrame, colours: list[str], texts: list[str]) -> pd.DataFrame:
     """The :attr:`MapView.areas` of a classed ``frame`` and the value text of each of its rows."""
-    out = frame.assign(text=texts)
-    out = out.loc[~out["is_water"], ["code", "name", "value", "status", "klass", "text"]].reset_index(drop=True)
-    out["colour"] = [colours[int(k)] if pd.notna(k) and status == "ok" else NO_DATA_COLOUR
-                     for k, status in zip(out["klass"], out["status"])]
-    return out.drop(columns="klass")
+    out = frame.assign(text=texts, colour=area_fills(frame, colours).to_numpy())
+    return out.loc[~out["is_water"], ["code", "name", "value", "status", "colour", "text"]].reset_index(drop=True)
 
 
 def _texts(frame: pd.DataFrame, lang: str, say) -> list[str]:
