@@ -260,7 +260,7 @@ def gemeente_not_shown(warehouse: Warehouse, state: routes.MapState, err: Except
                            id="page-suggestions")] if close else []
     return [
         _page_bar(state, routes.href(routes.MapState(lang=lang)), t("page.to_national", lang)),
-        html.H2(message, id="page-title"),
+        html.H2(message, id="page-title", className=heading(2)),
         html.P(t("page.not_shown_help", lang), className="intro"),
         *suggestions,
     ]
