@@ -6,6 +6,7 @@ Besides Dash's own routes, the server has two of ours, both same-origin and cach
   the build id in the path makes it safe to cache for a year;
 - ``/export/<fmt>/kaart/<level>/<code>?...``: the view of that URL as PNG, SVG or PDF;
 - ``/download/<fmt>/kaart/<level>/<code>?...``: its table as CSV or XLSX;
+- ``/rapport/<fmt>/<code>?jaar=&sinds=&taal=``: the report of a gemeente or region as PDF or Word;
 - ``/topojson/<name>.json``: an empty world topology for plotly's geo, so plotly never asks a
   CDN for one (our maps draw no base layer);
 - ``/login``, ``/logout`` when users sign in (:mod:`dashboard.signin`).
@@ -222,6 +223,35 @@ def _register_static(server, warehouse: Warehouse, gate: Gate) -> None:
             refused("download", err)
         gate.record("download", _requested())
         return Response(body, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @server.route(routes.REPORT_PREFIX + "<fmt>/<code>")
+    def report(fmt: str, code: str):
+        """The ondermijningsbeeld of a gemeente or region as PDF or Word (``?jaar=&sinds=&taal=``)."""
+        from dashboard.export import ExportError
+        from dashboard.export.document import MEDIA_TYPES, report_file
+        from dashboard.export.report import report_data, report_filename, resolve_since
+
+        area, year, since, lang = routes.parse_report(code, request.query_string.decode())
+        if fmt not in routes.REPORT_FORMATS or area is None:
+            abort(404)
+        try:
+            year = year if year in warehouse.years else None
+            if since is not None:
+                try:   # a first year that is not an earlier year of the data: the default
+                    resolve_since(warehouse, year or warehouse.years[-1], since)
+                except ValueError:
+                    since = None
+            content = report_data(warehouse, area, year, since, scope=gate.scope(), lang=lang)
+            body = report_file(content, fmt)
+        except (NotFound, AccessDenied) as err:
+            refused("report", err)
+        except ExportError:
+            log.exception("report %s failed", request.path)
+            gate.record("report", _requested(), "failed")
+            return Response(t("export.unavailable", lang), status=503, mimetype="text/plain")
+        gate.record("report", _requested())
+        name = report_filename(warehouse, content.code, content.year, fmt)
+        return Response(body, mimetype=MEDIA_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @server.route(routes.TOPOJSON_URL + "<name>.json")
     def topojson(name: str):

@@ -1,8 +1,9 @@
-"""The dashboard's commands of ``ondermijningsbeeld``: serve, export and briefing.
+"""The dashboard's commands of ``ondermijningsbeeld``: serve, export, briefing and rapport.
 
     ondermijningsbeeld serve [--host 127.0.0.1] [--port 8050]
     ondermijningsbeeld export --area CODE --indicator ID [--year Y] --format pdf -o FILE
     ondermijningsbeeld briefing --area CODE [--year Y] -o FILE
+    ondermijningsbeeld rapport --area GMxxxx|REnn [--year Y] [--since Y0] [--format pdf|docx] [--lang nl|en] -o FILE
 
 :func:`register` adds them to the top-level parser that ``app.py`` composes.
 """
@@ -89,6 +90,27 @@ def cmd_briefing(args) -> int:
                       AuditLog(default_audit_path(args.access)), "briefing")
 
 
+def cmd_rapport(args) -> int:
+    """The ondermijningsbeeld of a gemeente or region as a document (PDF or editable Word); with
+    ``--all-in REGION`` one per gemeente of that region, into a folder."""
+    from dashboard.export.briefing import resolve_year
+    from dashboard.export.document import report_file
+    from dashboard.export.report import report_data, resolve_since
+
+    wh = Warehouse(args.warehouse)
+    year = resolve_year(wh, args.year)
+    resolve_since(wh, year, args.since)  # a bad first year is an error before any file is written
+    if args.all_in and (not wh.has_area(args.all_in.upper()) or wh.area(args.all_in.upper()).level != "regio"):
+        raise ValueError("--all-in takes a RIEC region (REnn): one report per gemeente")
+
+    def render(code):
+        report = report_data(wh, code, year, args.since, scope=Scope.everything(), lang=args.lang)
+        return report_file(report, args.format), report.title
+
+    return _write_all(_jobs(wh, args, f"{{code}}-rapport-{year}.{args.format}"), render, "Rapporten",
+                      AuditLog(default_audit_path(args.access)), "rapport")
+
+
 def cmd_serve(args) -> int:
     from dashboard.app import run
     from dashboard.wsgi import RefusedToServe, check_servable, run_gunicorn, serving_app
@@ -107,7 +129,7 @@ def cmd_serve(args) -> int:
 
 
 def register(sub) -> None:
-    """Add ``serve``, ``export`` and ``briefing`` to the subcommands ``sub``."""
+    """Add ``serve``, ``export``, ``briefing`` and ``rapport`` to the subcommands ``sub``."""
     s = sub.add_parser("serve", help="serve the dashboard (the default when no command is given)")
     s.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="default: $HOST or 127.0.0.1")
     s.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8050")), help="default: $PORT or 8050")
@@ -133,3 +155,13 @@ def register(sub) -> None:
     br.add_argument("--year", type=int)
     br.add_argument("-o", "--output", type=Path, required=True)
     br.set_defaults(func=cmd_briefing)
+
+    rp = sub.add_parser("rapport", help="the ondermijningsbeeld of a gemeente or region as PDF or Word")
+    rp.add_argument("--area", help="gemeente (GMxxxx) or RIEC region (REnn) code")
+    rp.add_argument("--all-in", metavar="REGION", help="one report per gemeente of this region (-o is a folder)")
+    rp.add_argument("--year", type=int)
+    rp.add_argument("--since", type=int, help="first year of the trends (default: the first year with data)")
+    rp.add_argument("--format", choices=["pdf", "docx"], default="pdf")
+    rp.add_argument("--lang", choices=["nl", "en"], default="nl")
+    rp.add_argument("-o", "--output", type=Path, required=True)
+    rp.set_defaults(func=cmd_rapport)

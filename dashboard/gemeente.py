@@ -131,7 +131,7 @@ def _about_the_same(ratio: float, lang: str) -> bool:
     return format_percent(abs(ratio - 1), lang=lang) == format_percent(0, lang=lang)
 
 
-def _comparison(ratio: float, reference: str, lang: str) -> str:
+def comparison(ratio: float, reference: str, lang: str) -> str:
     """'2,1 keer zo hoog als in vergelijkbare gemeenten', '35% lager dan in Nederland'."""
     where = t(f"page.ref_{reference}", lang)
     if ratio == 0:
@@ -151,16 +151,24 @@ def _verdict(worse: bool, lang: str) -> html.Span:
                      className="tag worse" if worse else "tag")
 
 
-def _trend_line(trend_: Trend | None, decimals: int, lang: str) -> list:
-    """'↑ gestegen sinds 2023 (toen 11,2): een ongunstige ontwikkeling'; the arrow is decoration,
-    the words say it all."""
+def trend_words(trend_: Trend | None, decimals: int, lang: str) -> str:
+    """'gestegen sinds 2023 (toen 11,2): een ongunstige ontwikkeling' (the tile and the report)."""
     if trend_ is None:
-        return [t("page.trend_none", lang)]
+        return t("page.trend_none", lang)
     words = t(f"page.trend_{trend_.change}", lang, since=trend_.since,
               was=format_number(trend_.was, decimals, lang=lang))
     if trend_.judgement:
         words += ": " + t(f"page.trend_{trend_.judgement}", lang)
-    return [html.Span(ARROWS[trend_.change], className="arrow", **{"aria-hidden": "true"}), " ", words]
+    return words
+
+
+def _trend_line(trend_: Trend | None, decimals: int, lang: str) -> list:
+    """'↑ gestegen sinds 2023 (toen 11,2): een ongunstige ontwikkeling'; the arrow is decoration,
+    the words say it all."""
+    if trend_ is None:
+        return [trend_words(None, decimals, lang)]
+    return [html.Span(ARROWS[trend_.change], className="arrow", **{"aria-hidden": "true"}), " ",
+            trend_words(trend_, decimals, lang)]
 
 
 def _tile(figure: KeyFigure, lang: str) -> html.Li:
@@ -174,7 +182,7 @@ def _tile(figure: KeyFigure, lang: str) -> html.Li:
         compared = [t("page.no_comparison", lang)]
         side = ""
     else:
-        compared = [_comparison(figure.ratio, figure.reference, lang),
+        compared = [comparison(figure.ratio, figure.reference, lang),
                     f" ({format_number(figure.reference_value, ind.decimals, lang=lang)})"]
         side = "" if _about_the_same(figure.ratio, lang) else "worse" if figure.worse else "better"
         compared += [" ", _verdict(figure.worse, lang)] if side else []
@@ -283,7 +291,7 @@ def _standout(warehouse: Warehouse, state: routes.MapState, row) -> html.Li:
     return html.Li([
         html.Div([html.Strong(ind.label(lang)), ": ",
                   format_value(row.value, ind.unit(lang), ind.decimals, lang=lang), ", ",
-                  _comparison(row.ratio, row.reference, lang),
+                  comparison(row.ratio, row.reference, lang),
                   f" ({format_number(row.reference_value, ind.decimals, lang=lang)}). ",
                   _verdict(row.worse, lang)]),
         html.P(ind.explanation(lang), className="explain"),
@@ -393,6 +401,16 @@ def _years(warehouse: Warehouse, state: routes.MapState) -> html.Nav:
     return html.Nav([html.Span(t("control.year", state.lang) + ": "), *items], className="years", id="page-years")
 
 
+def report_links(code: str, state: routes.MapState, id_: str) -> html.P:
+    """Links to the report of ``code`` as PDF and as Word, in the year and language of ``state``
+    (the server checks the viewer's scope when one is followed)."""
+    lang = state.lang
+    return html.P([t("report.links", lang), " ", *[
+        item for fmt in routes.REPORT_FORMATS for item in (
+            html.A(t(f"report.{fmt}", lang), href=routes.report_url(code, fmt, state.year, lang), download="",
+                   id=f"{id_}-{fmt}", className=LINK), " ")]], className="report-links")
+
+
 def gemeente_page(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> list:
     """The page of gemeente ``state.parent`` as the URL asks for it (raises NotFound for
     anything but a gemeente). Without a topic in the URL the maps show the indicator on which
@@ -413,6 +431,7 @@ def gemeente_page(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
         html.H2(t("page.title", lang, name=area_name(warehouse, code, lang)), id="page-title", className=heading(2)),
         html.P(t("page.place", lang, regio=area_name(warehouse, regio, lang), code=code), className="subtitle"),
         _years(warehouse, state),
+        *([report_links(code, state, "page-report")] if scope.allows_view("wijk", warehouse.lineage(code)) else []),
         _key_figures(warehouse, state, scope),
         html.P(t("page.intro", lang), className="intro"),
         _standouts(warehouse, state, top),

@@ -241,7 +241,7 @@ def _add_to_comparison(warehouse: Warehouse, state: routes.MapState, code: str) 
     return t("profile.add_compare", lang)
 
 
-def _links(warehouse: Warehouse, state: routes.MapState) -> list:
+def _links(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> list:
     lang, code = state.lang, state.area
     level = level_of(code)
     links = []
@@ -258,6 +258,9 @@ def _links(warehouse: Warehouse, state: routes.MapState) -> list:
         links.append(dcc.Link(t("profile.gemeente_page", lang),
                               href=routes.href(routes.gemeente_page(state, code)), id="profile-page",
                               className=LINK))
+    if level in ("gemeente", "regio") and scope.allows_view("wijk", warehouse.lineage(code)):  # its report
+        links += [html.A(t(f"report.{fmt}", lang), href=routes.report_url(code, fmt, state.year, lang), download="",
+                         id=f"profile-report-{fmt}", className=LINK) for fmt in routes.REPORT_FORMATS]
     links.append(dcc.Link([html.Span("×", **{"aria-hidden": "true"}),
                            html.Span(t("profile.close", lang), className="visually-hidden")],
                           href=routes.href(replace(state, area=None)), id="profile-close",
@@ -275,7 +278,7 @@ def profile_panel(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
     reference = [p for p in (parent, area.land_code) if p != code]
     return [
         html.Div([html.H3(f"{area_name(warehouse, code, lang)} ({code})", id="profile-title", className=heading(3)),
-                  html.Div(_links(warehouse, state), className="panel-links")], className="panel-head"),
+                  html.Div(_links(warehouse, state, scope), className="panel-links")], className="panel-head"),
         html.P(f"{place} · {state.year} · {t('profile.theme', lang, theme=theme)}", className="help"),
         profile_table(warehouse, state, scope),
         dcc.Graph(id="profile-trend", config=TREND_CONFIG,

@@ -332,6 +332,35 @@ def export_url(state: MapState, fmt: str) -> str:
     return f"{EXPORT_PREFIX}{fmt}{href(replace(state, page='kaart'))}"
 
 
+REPORT_PREFIX = "/rapport/"
+REPORT_FORMATS = ("pdf", "docx")
+
+
+def report_url(code: str, fmt: str, year: int | None = None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The report (ondermijningsbeeld) of a gemeente or region as PDF or Word: ``/rapport/<fmt>/<code>?...``.
+
+    >>> report_url("GM0363", "docx", 2024, "en")
+    '/rapport/docx/GM0363?jaar=2024&taal=en'
+    """
+    query = {"jaar": year, "taal": lang if lang != DEFAULT_LANGUAGE else None}
+    return f"{REPORT_PREFIX}{fmt}/{code}?" + urlencode({k: v for k, v in query.items() if v is not None})
+
+
+def parse_report(code: str, query: str) -> tuple[str | None, int | None, int | None, str]:
+    """(code, year, since, language) of a report URL, validated and bounded (``None``: not given
+    or not valid; the year and first year are checked against the warehouse by the report).
+
+    >>> parse_report("gm0363", "jaar=2024&sinds=20x&taal=en"), parse_report("<x>", "")
+    (('GM0363', 2024, None, 'en'), (None, None, None, 'nl'))
+    """
+    asked = parse_qs("&".join((query or "").lstrip("?").split("&", 8)[:8]))
+
+    def first(key: str) -> str:
+        return asked.get(key, [""])[0][:MAX_TEXT]
+
+    return (_code(code[:MAX_TEXT]), _year(first("jaar")), _year(first("sinds")), language(first("taal")))
+
+
 # --------------------------------------------------------------------------- the state machine
 
 #: Controls whose value is one field of the state: component id -> MapState field.

@@ -1,4 +1,4 @@
-"""Briefing-ready exports: the map on screen as PNG/SVG/PDF, and the one-page area briefing.
+"""Briefing-ready exports: the map on screen as PNG/SVG/PDF, the one-page area briefing and the report.
 
 Modules, each usable on its own:
 
@@ -7,6 +7,8 @@ Modules, each usable on its own:
   ``go.Figure``; both exports compose through it;
 - :mod:`~dashboard.export.image`: the map image (composition, PNG dpi and SVG size/title);
 - :mod:`~dashboard.export.briefing`: the A4 briefing sheet of one area (content and layout);
+- :mod:`~dashboard.export.report`: the report (ondermijningsbeeld) of a gemeente or region as
+  content, and :mod:`~dashboard.export.document` that content as Word or multi-page PDF;
 - :mod:`~dashboard.export.render`: figures to bytes in Debian's Chromium, through kaleido's
   persistent server, offline and bounded in time.
 

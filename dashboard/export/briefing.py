@@ -199,7 +199,7 @@ def _map(warehouse: Warehouse, code: str, year: int, indicator: str | None, scop
     return state, map_view(warehouse, state, scope)
 
 
-def _sources(indicators: list[Indicator]) -> str:
+def sources_text(indicators: list[Indicator]) -> str:
     """The sources with their table ids, ``Source (table, table); Other (table)``, in first-seen order."""
     by_source: dict[str, list[str]] = {}
     for ind in indicators:
@@ -266,7 +266,7 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
         used = [warehouse.catalog.get(state.indicator)]
         what = t("briefing.what_value", lang, indicator=used[0].label(lang), unit=used[0].unit(lang))
     shown = list(dict.fromkeys([*chosen, *(tr.indicator for tr in trends), *used]))
-    sources = t("briefing.sources", lang, sources=_sources(shown), boundary_year=warehouse.meta["boundary_year"])
+    sources = t("briefing.sources", lang, sources=sources_text(shown), boundary_year=warehouse.meta["boundary_year"])
     base = export_meta(warehouse, state, view, marking=marking, now=now)
     title = t("briefing.title", lang, name=name, code=sheet, year=year)
     meta = replace(base, title=title, sources=sources, caveat=t("briefing.caveat", lang),
@@ -450,10 +450,10 @@ def briefing_pdf(warehouse: Warehouse, code: str, year: int | None, *, scope: Sc
     return active.render(fig, fmt="pdf", width=fig.layout.width, height=fig.layout.height, scale=1)
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     """A file-name part: ASCII, lower case, dashes.
 
-    >>> _slug("Groot-Wolderburg"), _slug("'s-Hertogenbosch"), _slug("Súdwest-Fryslân"), _slug("?")
+    >>> slug("Groot-Wolderburg"), slug("'s-Hertogenbosch"), slug("Súdwest-Fryslân"), slug("?")
     ('groot-wolderburg', 's-hertogenbosch', 'sudwest-fryslan', 'gebied')
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -465,4 +465,4 @@ def briefing_filename(warehouse: Warehouse, code: str, year: int | None) -> str:
     (a buurt's code gives its wijk's sheet, and so its name)."""
     sheet, _ = resolve_area(warehouse, code, Scope.everything())
     year = resolve_year(warehouse, year)
-    return f"ondermijningsbeeld-{sheet}-{_slug(warehouse.name(sheet))}-{year}.pdf"
+    return f"ondermijningsbeeld-{sheet}-{slug(warehouse.name(sheet))}-{year}.pdf"

@@ -323,16 +323,23 @@ class Page:
         bold, colour, align, hyphens
             Its look; ``hyphens`` also breaks lines after a hyphen (see :func:`wrap`).
         """
-        lines = wrap(text, width or self.inner, size, bold, hyphens)
-        body = "<br>".join(escape(line) for line in lines)
         if x is None:
             x = {"left": self.margin, "center": self.width / 2, "right": self.width - self.margin}[align]
-        self._texts.append(dict(text=f"<b>{body}</b>" if bold else body, x=x, y=self.y if y is None else y,
-                                align=align, font=dict(size=size, color=colour, family=FONT)))
-        height = len(lines) * size * LINE_HEIGHT
+        height = self.lines(wrap(text, width or self.inner, size, bold, hyphens), size, x=x,
+                            y=self.y if y is None else y, bold=bold, colour=colour, align=align)
         if y is None:
             self.y += height + gap
         return height
+
+    def lines(self, lines: list[str], size: float, *, x: float, y: float, bold: bool = False,
+              colour: str = TEXT_COLOUR, align: str = "left") -> float:
+        """``lines`` as they are (no wrapping; an empty one stays a blank line) in one text block
+        at (``x``, ``y``); returns their height. A table's column of cells goes in one block:
+        the renderer spends time on every block, not on every line."""
+        body = "<br>".join(escape(line) or "\u00a0" for line in lines)
+        self._texts.append(dict(text=f"<b>{body}</b>" if bold else body, x=x, y=y, align=align,
+                                font=dict(size=size, color=colour, family=FONT)))
+        return len(lines) * size * LINE_HEIGHT
 
     def box(self, x: float, y: float, w: float, h: float, colour: str) -> None:
         """A filled rectangle with a thin grey edge (a legend swatch)."""
@@ -468,6 +475,8 @@ class Page:
             traces += lines
             layout[f"xaxis{suffix}"] = dict(domain=[fx(x0), fx(x1)], anchor=f"y{suffix}", **xaxis)
             layout[f"yaxis{suffix}"] = dict(domain=[fy(bottom), fy(top)], anchor=f"x{suffix}", **yaxis)
+        if not self._charts:  # a figure without traces would draw empty axes
+            layout.update(xaxis=dict(visible=False), yaxis=dict(visible=False))
         fig = go.Figure(traces)
         fig.update_layout(
             width=width, height=height, margin=dict(l=0, r=0, t=0, b=0, pad=0, autoexpand=False),
