@@ -7,8 +7,9 @@ method modules. No Dash here; the callbacks only route inputs to :func:`map_view
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -36,27 +37,39 @@ NETHERLANDS = "Nederland"
 
 @dataclass
 class MapView:
-    figure: go.Figure
+    """A map view. Its :attr:`figure` and :attr:`areas` are made when first asked for (by
+    ``draw`` and ``list_areas``): the map callback sends only the figure, the list beside the
+    map only the areas, and each would cost the other's request as much again."""
+
+    draw: Callable[[], go.Figure]
     legend: list[tuple[str, str]]
     legend_title: str
     heading: str
     source: str
     notice: str = ""
-    #: The land areas of the map as the list beside it shows them: code, name, value, status,
-    #: colour (of its class, or of "n.b.") and text (the value as the map says it).
-    areas: pd.DataFrame | None = None
+    list_areas: Callable[[], pd.DataFrame] | None = None
     classes: Classes | None = None   # a value map's class bounds, for another map to share
 
+    @cached_property
+    def figure(self) -> go.Figure:
+        return self.draw()
 
-def _areas(frame: pd.DataFrame, colours: list[str], texts: list[str]) -> pd.DataFrame:
-    """The :attr:`MapView.areas` of a classed ``frame`` and the value text of each of its rows."""
-    out = frame.assign(text=texts, colour=area_fills(frame, colours).to_numpy())
-    return out.loc[~out["is_water"], ["code", "name", "value", "status", "colour", "text"]].reset_index(drop=True)
+    @cached_property
+    def areas(self) -> pd.DataFrame | None:
+        """The land areas of the map as the list beside it shows them: code, name, value, status,
+        colour (of its class, or of "n.b.") and text (the value as the map says it)."""
+        return self.list_areas() if self.list_areas else None
 
 
-def _texts(frame: pd.DataFrame, lang: str, say) -> list[str]:
-    """``say(row)`` for each shown area, why there is no value for the others."""
-    return [say(row) if row.status == "ok" else no_value_text(row.status, lang) for row in frame.itertuples(index=False)]
+def _areas(frame: pd.DataFrame, colours: list[str], lang: str, say) -> Callable[[], pd.DataFrame]:
+    """How to make the :attr:`MapView.areas` of a classed ``frame``: ``say(row)`` is the value
+    text of a shown area; the others say why they have no value."""
+    def areas() -> pd.DataFrame:
+        texts = [say(row) if row.status == "ok" else no_value_text(row.status, lang)
+                 for row in frame.itertuples(index=False)]
+        out = frame.assign(text=texts, colour=area_fills(frame, colours).to_numpy())
+        return out.loc[~out["is_water"], ["code", "name", "value", "status", "colour", "text"]].reset_index(drop=True)
+    return areas
 
 
 def is_land_area(warehouse: Warehouse, code: object) -> bool:
@@ -155,13 +168,25 @@ def ui_revision(state: routes.MapState) -> str:
     return key + "@" + ",".join(map(str, state.extent)) if state.extent else key
 
 
+@lru_cache(maxsize=512)
+def _names_placed(warehouse: Warehouse, level: str, parent: str, extent: tuple[float, ...],
+                  scope: Scope) -> pd.DataFrame:
+    """:func:`fitting_labels` of a map view: the same on every request for it (its polygons and
+    names are the build's), so worked out once per view and extent; shared, never modify."""
+    points = warehouse.label_points(level, parent, scope)
+    return fitting_labels(points, pd.Series([warehouse.name(code) for code in points["code"]],
+                                            index=points["code"].to_numpy(), dtype=object), extent)
+
+
 def _figure(warehouse: Warehouse, frame: pd.DataFrame, url: str, colours: list[str], state: routes.MapState,
-            scope: Scope) -> go.Figure:
-    """The map of a view, with the names of the areas where they fit."""
-    labels = fitting_labels(warehouse.label_points(state.level, state.parent, scope),
-                            frame.set_index("code")["name"], state.extent)
-    return choropleth_figure(frame, url, colours, uirevision=ui_revision(state), extent=state.extent,
-                             highlight=state.area, lang=state.lang, labels=labels)
+            scope: Scope, hovers: Callable[[], list[str]]) -> Callable[[], go.Figure]:
+    """How to draw the map of a view (``hovers``: the hover text of each row of ``frame``), with
+    the names of the areas where they fit."""
+    def draw() -> go.Figure:
+        labels = _names_placed(warehouse, state.level, state.parent, tuple(state.extent), scope)
+        return choropleth_figure(frame.assign(hover=hovers()), url, colours, uirevision=ui_revision(state),
+                                 extent=state.extent, highlight=state.area, lang=state.lang, labels=labels)
+    return draw
 
 
 def _classes(values: pd.Series, state: routes.MapState, decimals: int, symmetric: bool = False):
@@ -220,14 +245,15 @@ def value_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
     ind = warehouse.catalog.get(state.indicator)
     frame = warehouse.map_values(state.level, state.parent, state.indicator, state.year, scope)
     frame, colours, labels, problem, classes = classed(frame, state, ind.decimals, classes=classes)
-    frame["hover"] = hover_texts(frame, ind.unit(state.lang), state.lang, ind.decimals)
     heading = t("map.heading", state.lang, indicator=ind.label(state.lang),
                 levels=t(f"levels.{state.level}", state.lang),
                 area=area_name(warehouse, state.parent, state.lang), year=state.year)
-    texts = _texts(frame, state.lang, lambda row: format_number(row.value, ind.decimals, lang=state.lang))
-    return MapView(_figure(warehouse, frame, url, colours, state, scope),
+    return MapView(_figure(warehouse, frame, url, colours, state, scope,
+                           lambda: hover_texts(frame, ind.unit(state.lang), state.lang, ind.decimals)),
                    legend_entries(colours, labels, frame, state.lang), ind.unit(state.lang), heading,
-                   source_line(warehouse, state.indicator, state.lang), problem, _areas(frame, colours, texts),
+                   source_line(warehouse, state.indicator, state.lang), problem,
+                   _areas(frame, colours, state.lang,
+                          lambda row: format_number(row.value, ind.decimals, lang=state.lang)),
                    classes)
 
 
@@ -239,29 +265,32 @@ def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
     if result.contributions.columns.empty:
         problem = t("score.no_indicators", lang)
     labels_of = {i.id: i.label(lang) for i in warehouse.catalog.indicators}
-    hovers = []
-    for row in frame.itertuples(index=False):
-        if row.is_water:
-            text = t("map.water", lang)
-        elif row.status != "ok":
-            text = t("hover.missing", lang)
-        else:
-            parts = result.contributions.loc[row.code].dropna()
-            top = parts.reindex(parts.abs().sort_values(ascending=False).index[:3])
-            items = ", ".join(f"{labels_of[i]} {signed(v, 2, lang)}" for i, v in top.items())
-            text = (t("hover.score", lang, score=signed(row.value, 2, lang),
-                      coverage=format_percent(row.coverage, lang=lang)) + "<br>" + t("hover.top", lang, items=items))
-        hovers.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
-    frame["hover"] = hovers
+
+    def hovers() -> list[str]:
+        texts = []
+        for row in frame.itertuples(index=False):
+            if row.is_water:
+                text = t("map.water", lang)
+            elif row.status != "ok":
+                text = t("hover.missing", lang)
+            else:
+                parts = result.contributions.loc[row.code].dropna()
+                top = parts.reindex(parts.abs().sort_values(ascending=False).index[:3])
+                items = ", ".join(f"{labels_of[i]} {signed(v, 2, lang)}" for i, v in top.items())
+                text = (t("hover.score", lang, score=signed(row.value, 2, lang),
+                          coverage=format_percent(row.coverage, lang=lang)) + "<br>" + t("hover.top", lang, items=items))
+            texts.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
+        return texts
+
     used = [i for i in warehouse.catalog.indicators if i.id in result.contributions.columns]
     sources = "; ".join(sorted({f"{i.source} ({i.table_id})" for i in used}))
     source = t("source.score", lang, n=len(used), method=t(f"score_method.{state.score_method}", lang),
                sources=sources)
     heading = t("map.heading_score", lang, levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), year=state.year)
-    texts = _texts(frame, lang, lambda row: signed(row.value, 2, lang))
-    return MapView(_figure(warehouse, frame, url, colours, state, scope), legend_entries(colours, labels, frame, lang),
-                   t("score.unit", lang), heading, source, problem, _areas(frame, colours, texts))
+    return MapView(_figure(warehouse, frame, url, colours, state, scope, hovers),
+                   legend_entries(colours, labels, frame, lang), t("score.unit", lang), heading, source, problem,
+                   _areas(frame, colours, lang, lambda row: signed(row.value, 2, lang)))
 
 
 def hotspots_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
@@ -272,19 +301,21 @@ def hotspots_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope
     categories = CATEGORIES[state.hotspot]
     frame["klass"] = pd.array([categories.index(c) if c in categories else pd.NA for c in frame["category"]],
                               dtype="Int64")
-    values = hover_texts(frame, ind.unit(lang), lang, ind.decimals)
-    frame["hover"] = [f"{v}<br>{t(f'category.{c}', lang)}" if isinstance(c, str) else v
-                      for v, c in zip(values, frame["category"])]
+
+    def hovers() -> list[str]:
+        values = hover_texts(frame, ind.unit(lang), lang, ind.decimals)
+        return [f"{v}<br>{t(f'category.{c}', lang)}" if isinstance(c, str) else v
+                for v, c in zip(values, frame["category"])]
+
     colours = [CATEGORY_COLOURS[c] for c in categories]
     labels = [t(f"category.{c}", lang) for c in categories]
     heading = t("map.heading_hotspot", lang, indicator=ind.label(lang), levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), year=state.year)
-    texts = _texts(frame, lang, lambda row: f"{format_number(row.value, ind.decimals, lang=lang)} · "
-                                            + (t(f"category.{row.category}", lang) if isinstance(row.category, str)
-                                               else no_value_text("missing", lang)))
-    return MapView(_figure(warehouse, frame, url, colours, state, scope),
+    say = (lambda row: f"{format_number(row.value, ind.decimals, lang=lang)} · "
+           + (t(f"category.{row.category}", lang) if isinstance(row.category, str) else no_value_text("missing", lang)))
+    return MapView(_figure(warehouse, frame, url, colours, state, scope, hovers),
                    legend_entries(colours, labels, frame, lang), t(f"hotspot.{state.hotspot}", lang), heading,
-                   source_line(warehouse, state.indicator, lang), areas=_areas(frame, colours, texts))
+                   source_line(warehouse, state.indicator, lang), list_areas=_areas(frame, colours, lang, say))
 
 
 def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: str) -> MapView:
@@ -297,25 +328,28 @@ def change_map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, 
     frame = change_view(warehouse, state.level, state.parent, state.indicator, state.year, state.since, scope)
     frame, colours, labels, problem, _ = classed(frame, state, ind.decimals, around_zero=t("legend.no_change", lang))
     unit = ind.unit(lang)
-    hovers = []
-    for row in frame.itertuples(index=False):
-        if row.is_water:
-            text = t("map.water", lang)
-        elif row.status == "ok":
-            text = t("hover.change", lang, change=signed(row.value, ind.decimals, lang), unit=unit, since=state.since,
-                     then=format_number(row.value_since, ind.decimals, lang=lang), year=state.year,
-                     now=format_number(row.value_now, ind.decimals, lang=lang))
-        else:
-            text = no_value_text(row.status, lang)
-        hovers.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
-    frame["hover"] = hovers
+
+    def hovers() -> list[str]:
+        texts = []
+        for row in frame.itertuples(index=False):
+            if row.is_water:
+                text = t("map.water", lang)
+            elif row.status == "ok":
+                text = t("hover.change", lang, change=signed(row.value, ind.decimals, lang), unit=unit,
+                         since=state.since, then=format_number(row.value_since, ind.decimals, lang=lang),
+                         year=state.year, now=format_number(row.value_now, ind.decimals, lang=lang))
+            else:
+                text = no_value_text(row.status, lang)
+            texts.append(f"<b>{row.name}</b> ({row.code})<br>{text}")
+        return texts
+
     heading = t("map.heading_change", lang, indicator=ind.label(lang), levels=t(f"levels.{state.level}", lang),
                 area=area_name(warehouse, state.parent, lang), since=state.since, year=state.year)
-    texts = _texts(frame, lang, lambda row: signed(row.value, ind.decimals, lang))
-    return MapView(_figure(warehouse, frame, url, colours, state, scope), legend_entries(colours, labels, frame, lang),
-                   t("change.unit", lang, unit=unit), heading, source_line(warehouse, state.indicator, lang),
+    return MapView(_figure(warehouse, frame, url, colours, state, scope, hovers),
+                   legend_entries(colours, labels, frame, lang), t("change.unit", lang, unit=unit), heading,
+                   source_line(warehouse, state.indicator, lang),
                    " ".join(filter(None, [t("change.note", lang, since=state.since, year=state.year), problem])),
-                   _areas(frame, colours, texts))
+                   _areas(frame, colours, lang, lambda row: signed(row.value, ind.decimals, lang)))
 
 
 def map_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, classes: Classes | None = None) -> MapView:

@@ -29,6 +29,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -79,6 +80,10 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -
 
 # --------------------------------------------------------------------------- read
 
+
+#: How many map views' values (:meth:`Warehouse.map_values`) a process keeps: a few hundred
+#: rows each, a national map of every gemeente at most.
+MAP_VALUES_KEPT = 1024
 
 #: Levels whose figures every viewer may see, everywhere (the detail below them is scoped).
 OPEN_LEVELS = ("land", "regio", "gemeente")
@@ -213,6 +218,9 @@ class Warehouse:
                                                 .itertuples(index=False, name=None))
         self._neighbours: dict[str, pd.DataFrame] = {}
         self._labels: dict[tuple[str, str], pd.DataFrame] = {}
+        # A build never changes: a map's values are read from DuckDB once per view, indicator
+        # and year (a read costs more than everything else a map step does), the last ones kept.
+        self._view_values = lru_cache(maxsize=MAP_VALUES_KEPT)(self._read_map_values)
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -360,13 +368,17 @@ class Warehouse:
         """
         column = self._view_column(level, parent, scope)  # from a fixed list, never user text
         self.catalog.get(indicator)
+        return self._view_values(level, parent, column, indicator, int(year)).copy()
+
+    def _read_map_values(self, level: str, parent: str, column: str, indicator: str, year: int) -> pd.DataFrame:
+        """:meth:`map_values` from DuckDB (kept by ``_view_values``: never modify the frame)."""
         return self._query(f"""
             SELECT a.code, a.name, a.is_water, v.value, v.numerator, v.denominator,
                    coalesce(v.status, 'missing') AS status, v.n_parts, v.n_parts_with_data
             FROM areas a
             LEFT JOIN indicator_values v ON v.code = a.code AND v.year = ? AND v.indicator = ?
             WHERE a.level = ? AND a.{column} = ?
-            ORDER BY a.code""", [int(year), indicator, level, parent])
+            ORDER BY a.code""", [year, indicator, level, parent])
 
     def table(self, level: str, parent: str | None, indicator: str, year: int, scope: Scope) -> pd.DataFrame:
         """Rows for the CLI ``table`` command: every ``level`` area (inside ``parent`` if given)."""

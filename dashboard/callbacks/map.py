@@ -38,6 +38,9 @@ BABEL_POLYFILL = re.compile(r'<script src="[^"]*/polyfill@[^"]*"></script>\s*')
 DATA_TABLE = re.compile(r'<script src="[^"]*/dash_table/bundle[^"]*"></script>\s*')
 #: AG Grid (1.3 MB), needed only once the table is opened: assets/table.js loads it then.
 GRID_SCRIPT = re.compile(r'<script src="([^"]*/dash_ag_grid/dash_ag_grid[^"]*)"></script>\s*')
+#: The parts of dcc that its graph, dropdowns and sliders load only once they are on the page
+#: (webpack chunks); the map's first callback waits for them.
+MAP_CHUNKS = ("async-graph.js", "async-dropdown.js", "async-slider.js")
 
 
 def register(app, warehouse: Warehouse, gate: Gate) -> None:
@@ -188,8 +191,9 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
 
     def interpolate_index(**parts) -> str:
         """The page, asking the browser from the start for the polygons of the map its address
-        opens (plotly asks for them only once the page's callbacks have answered), in the
-        language of its address (``<html lang>``), and without Dash's @babel/polyfill: core-js
+        opens (plotly asks for them only once the page's callbacks have answered) and the parts
+        of dcc the map's first callback waits for (asked for only once the layout is drawn), in
+        the language of its address (``<html lang>``), and without Dash's @babel/polyfill: core-js
         for browsers older than any we support, ~100 ms of every first paint. Dash's bundles
         need only its regenerator runtime, an asset. The table's grid library is only named
         (a prefetch the browser may fetch when idle); it runs once the table is opened."""
@@ -198,6 +202,9 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             for url in (routes.geometry_url(warehouse.build_id, state.level, state.parent),
                         routes.TOPOJSON_URL + "world_110m.json"):
                 parts["metas"] += f'<link rel="preload" href="{url}" as="fetch" crossorigin="anonymous">'
+        if state.page == "kaart":
+            chunks = app.config.requests_pathname_prefix + "_dash-component-suites/dash/dcc/"
+            parts["metas"] += "".join(f'<link rel="preload" href="{chunks}{name}" as="script">' for name in MAP_CHUNKS)
         scripts = DATA_TABLE.sub("", BABEL_POLYFILL.sub("", parts["scripts"]))
         parts["scripts"] = GRID_SCRIPT.sub(r'<link rel="prefetch" href="\1" as="script" id="grid-script">', scripts)
         return page(**parts).replace("<html>", f'<html lang="{state.lang}">', 1)

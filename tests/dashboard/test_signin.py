@@ -152,6 +152,15 @@ def test_a_page_asks_for_its_maps_polygons_from_the_start_only_inside_the_scope(
         assert client.get(hostile).status_code == 200, hostile   # the map such an address falls back to
 
 
+def test_a_map_page_asks_from_the_start_for_the_parts_of_dcc_its_first_callback_waits_for(site):
+    server, _ = site
+    page = signed_in(server, "rik").get(f"/kaart/gemeente/NL01?indicator={IND}").get_data(as_text=True)
+    for chunk in ("async-graph.js", "async-dropdown.js", "async-slider.js"):
+        url = f"/_dash-component-suites/dash/dcc/{chunk}"
+        assert f'<link rel="preload" href="{url}" as="script">' in page
+        assert server.test_client().get(url).status_code == 200   # what the preload names exists
+
+
 def test_a_liec_user_sees_everything(site, demo_warehouse, places):
     server, _ = site
     client = signed_in(server, "lisa")

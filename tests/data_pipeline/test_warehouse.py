@@ -14,7 +14,7 @@ from data_pipeline.validation import ValidationError
 from data_pipeline.build import build_warehouse
 from app import main
 from data_pipeline.build import BuildLocked, build_lock
-from data_pipeline.warehouse import Scope, Warehouse
+from data_pipeline.warehouse import AccessDenied, Scope, Warehouse
 from geodata.hierarchy import MAP_VIEWS
 from tests.factories import TINY_COUNTS, tiny_observations, tiny_source
 
@@ -165,6 +165,21 @@ def test_map_values_cover_every_child_area(demo_warehouse):
     expected = tree[(tree["level"] == "wijk") & (tree["parent_code"] == gm)]["code"]
     assert sorted(frame["code"]) == sorted(expected)
     assert set(frame["status"]) <= {"ok", "missing", "suppressed"}
+
+
+def test_map_values_kept_per_view_are_a_fresh_copy_and_still_checked_against_the_scope(demo_warehouse):
+    wh = demo_warehouse
+    gm = wh.codes("gemeente")[0]
+    first = wh.map_values("wijk", gm, IND, wh.years[-1], EVERYTHING)
+    expected = first.copy()
+    first["value"] = -1.0   # what a caller does to its frame (adds classes, hover texts) stays its own
+    first["klass"] = 0
+    again = wh.map_values("wijk", gm, IND, wh.years[-1], EVERYTHING)
+    pd.testing.assert_frame_equal(again, expected)
+    assert again is not first
+    elsewhere = next(code for code in wh.codes("gemeente") if wh.area(code).regio_code != wh.area(gm).regio_code)
+    with pytest.raises(AccessDenied):   # read before by another viewer: refused all the same
+        wh.map_values("wijk", gm, IND, wh.years[-1], Scope.inside(elsewhere))
 
 
 def test_indicator_values_are_stored_in_code_order(demo_warehouse_path):
