@@ -448,21 +448,17 @@ def read_statline(path: Path) -> StatlineTable:
     """
     origin = str(path)
     records = list(csv.reader(io.StringIO(_decoded(Path(path))), delimiter=";", quotechar='"'))
-    first = [r[0].strip() if r else "" for r in records]
-    try:
-        topics_at, periods_at = first.index("Onderwerp"), first.index("Perioden")
-    except ValueError:
+    layout = statline_layout(records)
+    if layout is None:
         raise ValidationError([Problem(origin, None, None, "a StatLine download has the header rows "
-                                                           "'Onderwerp' and 'Perioden'")]) from None
-    footer = next((i for i in range(len(records) - 1, periods_at, -1) if first[i].startswith("Bron")), None)
-    if footer is None:
+                                                           "'Onderwerp' and 'Perioden'")])
+    if layout.footer is None:
         raise ValidationError([Problem(origin, len(records), None, "no 'Bron:' line after the figures: "
                                                                    "the download is cut off?")])
-    width = len(records[topics_at])
-    title = first[0]
-    filters = tuple(f for f in first[1:topics_at] if f)
+    topics_at, periods_at, footer, width = layout.topics_at, layout.periods_at, layout.footer, layout.width
+    title, filters = layout.title, layout.filters
     rows, problems = [], []
-    for number in range(periods_at + 2, footer):
+    for number in range(layout.first_data, footer):
         record = records[number]
         if not any(cell.strip() for cell in record):
             continue
@@ -485,6 +481,39 @@ def read_statline(path: Path) -> StatlineTable:
     key = title.lower()
     table_id = next((tid for known, tid in STATLINE_TITLES.items() if key.startswith(known)), None)
     return StatlineTable(title, filters, table_id, frame, origin)
+
+
+@dataclass(frozen=True)
+class StatlineLayout:
+    """Where the parts of a StatLine download lie in its records (0-based record numbers): the
+    title and filter lines above, the ``Onderwerp`` (topics) and ``Perioden`` rows, the unit
+    row after them whose first cell names the row dimension (``Regio's``), the data rows from
+    ``first_data`` and the ``Bron:`` footer (``None`` when there is none)."""
+
+    title: str
+    filters: tuple[str, ...]
+    topics_at: int
+    periods_at: int
+    first_data: int
+    footer: int | None
+    width: int
+    dimension: str
+
+
+def statline_layout(records: list[list[str]]) -> StatlineLayout | None:
+    """The layout of a StatLine download's records (each a list of cells), or ``None`` when
+    they have no ``Onderwerp`` and ``Perioden`` header rows."""
+    first = [r[0].strip() if r else "" for r in records]
+    try:
+        topics_at = first.index("Onderwerp")
+        periods_at = first.index("Perioden", topics_at)
+    except ValueError:
+        return None
+    footer = next((i for i in range(len(records) - 1, periods_at, -1) if first[i].startswith("Bron")), None)
+    dimension = first[periods_at + 1] if periods_at + 1 < len(records) else ""
+    return StatlineLayout(title=first[0], filters=tuple(f for f in first[1:topics_at] if f), topics_at=topics_at,
+                          periods_at=periods_at, first_data=periods_at + 2, footer=footer,
+                          width=len(records[topics_at]), dimension=dimension)
 
 
 def _statline_number(cell: str) -> float | None:
@@ -555,7 +584,7 @@ def load_table(path: Path) -> RawTable:
 def _load_csv(path: Path) -> RawTable:
     origin = str(path)
     text = _decoded(path)
-    separator = _separator(text.split("\n", 1)[0])
+    separator = separator_of(text.split("\n", 1)[0])
     try:
         frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
                             na_values=[], quotechar='"')
@@ -563,7 +592,7 @@ def _load_csv(path: Path) -> RawTable:
         line = re.search(r"line (\d+)", str(err))
         raise ValidationError([Problem(origin, int(line.group(1)) if line else None, None,
                                        f"not a readable CSV table: {err}")]) from err
-    frame.columns = [_clean_header(c) for c in frame.columns]
+    frame.columns = [clean_header(c) for c in frame.columns]
     _raise_if(_field_count_problems(origin, text, separator))
     return RawTable(frame=frame, origin=origin, first_row=2, table_id=_table_id_in_columns(frame))
 
@@ -589,7 +618,7 @@ def _load_json(path: Path) -> RawTable:
         raise ValidationError([Problem(origin, None, None,
                                        'expected OData JSON {"value": [records]} or a list of records')])
     frame = pd.DataFrame.from_records(records).astype(object)
-    frame.columns = [_clean_header(c) for c in frame.columns]
+    frame.columns = [clean_header(c) for c in frame.columns]
     table_id = _table_id(document) if isinstance(document, dict) else None
     return RawTable(frame=frame, origin=origin, first_row=1, table_id=table_id)
 
@@ -602,12 +631,15 @@ def _decoded(path: Path) -> str:
                                        f"not UTF-8 text (byte {err.start})")]) from err
 
 
-def _separator(header: str) -> str:
-    """The field separator of a CSV header line: ``;``, ``,`` or tab."""
-    return max((";", ",", "\t"), key=header.count)
+def separator_of(header: str) -> str:
+    """The field separator of a CSV header line (or of a few first lines): ``;``, ``,`` or tab,
+    counted outside quoted fields (a quoted title such as ``"Misdrijven; soort, gemeente"``
+    says nothing); ``;`` when there is none."""
+    bare = re.sub(r'"[^"]*"', "", header)
+    return max((";", ",", "\t"), key=bare.count)
 
 
-def _clean_header(name: object) -> str:
+def clean_header(name: object) -> str:
     return str(name).strip().strip('"').strip()
 
 
@@ -645,9 +677,9 @@ def peek_csv(path: Path, max_rows: int = 50) -> tuple[list[str], list[list[str]]
         lines = [line for _, line in zip(range(max_rows + 1), handle)]
     if not lines:
         return [], []
-    reader = csv.reader(lines, delimiter=_separator(lines[0]))
+    reader = csv.reader(lines, delimiter=separator_of(lines[0]))
     rows = list(reader)
-    return [_clean_header(c) for c in rows[0]], rows[1:]
+    return [clean_header(c) for c in rows[0]], rows[1:]
 
 
 def peek_json(path: Path, head_bytes: int = 262_144, max_rows: int = 50) -> tuple[list[str], list[list[str]]]:
@@ -667,7 +699,7 @@ def peek_json(path: Path, head_bytes: int = 262_144, max_rows: int = 50) -> tupl
         except json.JSONDecodeError:
             break           # the head cut this record off
         records.append(record)
-    columns = list(dict.fromkeys(_clean_header(k) for r in records for k in r))
+    columns = list(dict.fromkeys(clean_header(k) for r in records for k in r))
     rows = [["" if r.get(c) is None else str(r.get(c)) for c in columns] for r in records]
     return columns, rows
 

@@ -25,7 +25,7 @@ REGIONALE_EENHEDEN: dict[str, str] = {
     "noord-holland": "RE04", "amsterdam": "RE05", "den haag": "RE06", "rotterdam": "RE07",
     "zeeland-west-brabant": "RE08", "oost-brabant": "RE09", "limburg": "RE10",
 }
-MATCH_COLUMNS = ["label", "kind", "code", "reason"]
+MATCH_COLUMNS = ["label", "kind", "code", "reason", "reason_nl"]
 
 #: Gemeenten that ceased to exist by a merger since 2019 (name key -> the year of the merger
 #: and the gemeente they went into; CBS, *Gemeentelijke indelingswijzigingen*). Figures of a
@@ -57,16 +57,21 @@ FORMER_GEMEENTEN: dict[str, tuple[int, str]] = {
 }
 
 
-def former_gemeente(name: object) -> str | None:
-    """Why ``name`` is no gemeente any more, if it is a former one.
+def former_gemeente(name: object, lang: str = "en") -> str | None:
+    """Why ``name`` is no gemeente any more, if it is a former one (in English or Dutch).
 
     >>> former_gemeente("Weesp (gemeente)")
     'former gemeente Weesp: merged into Amsterdam in 2022'
+    >>> former_gemeente("Weesp", "nl")
+    'voormalige gemeente Weesp: in 2022 opgegaan in Amsterdam'
     """
     found = FORMER_GEMEENTEN.get(without_suffix(name_key(name)))
     if found is None:
         return None
-    return f"former gemeente {str(name).replace(' (gemeente)', '').strip()}: merged into {found[1]} in {found[0]}"
+    shown = str(name).replace(" (gemeente)", "").strip()
+    if lang == "nl":
+        return f"voormalige gemeente {shown}: in {found[0]} opgegaan in {found[1].replace(' and ', ' en ')}"
+    return f"former gemeente {shown}: merged into {found[1]} in {found[0]}"
 
 _SUFFIX = re.compile(r"\s*\((?:[a-z]{1,3}\.)+\)$")
 _RE_ROW = re.compile(r"^(?P<name>.+?)\s*\(re\)$")
@@ -94,13 +99,14 @@ def without_suffix(key: str) -> str:
     return _SUFFIX.sub("", key)
 
 
-def match_gemeente_names(labels, reference: pd.DataFrame) -> pd.DataFrame:
-    """One row per label: ``label, kind, code, reason``.
+def match_gemeente_names(labels, reference: pd.DataFrame, *,
+                         within: tuple[str, str] = ("the mapping", "de indeling")) -> pd.DataFrame:
+    """One row per label: ``label, kind, code, reason, reason_nl``.
 
     ``kind`` is ``gemeente``, ``land``, ``regio``, ``unassigned`` ("niet in te delen"),
     ``abroad``, ``former`` (a gemeente merged since 2019, with the year) or ``unmatched`` (then
-    ``reason`` says why). ``reference`` has ``code, name`` of
-    the gemeenten (the region mapping's, say).
+    ``reason`` says why, ``reason_nl`` in Dutch). ``reference`` has ``code, name`` of
+    the gemeenten (the region mapping's, say); ``within`` names it in the reasons (English, Dutch).
     """
     exact: dict[str, set[str]] = {}
     bare: dict[str, set[str]] = {}
@@ -109,31 +115,36 @@ def match_gemeente_names(labels, reference: pd.DataFrame) -> pd.DataFrame:
             exact.setdefault(name_key(name), set()).add(code)
             bare.setdefault(without_suffix(name_key(name)), set()).add(code)
     named = {without_suffix(name_key(n)): n for n in reference["name"] if isinstance(n, str)}
-    rows = [(label, *_match(str(label), exact, bare, named)) for label in labels]
+    rows = [(label, *_match(str(label), exact, bare, named, within)) for label in labels]
     return pd.DataFrame(rows, columns=MATCH_COLUMNS)
 
 
-def _match(label: str, exact, bare, named) -> tuple[str, str | None, str]:
+def _match(label: str, exact, bare, named, within) -> tuple[str, str | None, str, str]:
     key = name_key(label)
     if key == "nederland":
-        return "land", None, ""
+        return "land", None, "", ""
     if "niet in te delen" in key:
-        return "unassigned", None, "not assigned to any gemeente or unit"
+        return "unassigned", None, "not assigned to any gemeente or unit", "bij geen gemeente of eenheid ingedeeld"
     if key == "buitenland":
-        return "abroad", None, "abroad: not an area of the map"
+        return "abroad", None, "abroad: not an area of the map", "buitenland: geen gebied op de kaart"
     regio = _RE_ROW.match(key)
     if regio:
         code = REGIONALE_EENHEDEN.get(regio.group("name"))
-        return ("regio", code, "") if code else ("unmatched", None, f"no politie regionale eenheid {label!r}")
+        return (("regio", code, "", "") if code else
+                ("unmatched", None, f"no politie regionale eenheid {label!r}", f"geen politie regionale eenheid {label!r}"))
     for table, lookup in ((exact, key), (bare, without_suffix(key))):
         codes = table.get(lookup, set())
         if len(codes) == 1:
-            return "gemeente", next(iter(codes)), ""
+            return "gemeente", next(iter(codes)), "", ""
         if len(codes) > 1:
-            return "unmatched", None, f"ambiguous: {len(codes)} gemeenten are called {label!r} ({', '.join(sorted(codes))})"
+            listed = ", ".join(sorted(codes))
+            return ("unmatched", None, f"ambiguous: {len(codes)} gemeenten are called {label!r} ({listed})",
+                    f"niet eenduidig: {len(codes)} gemeenten heten {label!r} ({listed})")
     former = former_gemeente(label)
     if former:
-        return "former", None, former + " (its figures are not moved to the gemeente it went into)"
+        return ("former", None, former + " (its figures are not moved to the gemeente it went into)",
+                former_gemeente(label, "nl") + " (de cijfers gaan niet over op die gemeente)")
     close = difflib.get_close_matches(without_suffix(key), list(named), n=3, cutoff=0.8)
-    hint = f" (closest: {', '.join(named[c] for c in close)})" if close else ""
-    return "unmatched", None, f"no gemeente of this name in the mapping{hint}"
+    closest = ", ".join(named[c] for c in close)
+    return ("unmatched", None, f"no gemeente of this name in {within[0]}" + (f" (closest: {closest})" if close else ""),
+            f"geen gemeente met deze naam in {within[1]}" + (f" (dichtstbij: {closest})" if close else ""))
