@@ -29,7 +29,9 @@ T = TypeVar("T")
 
 #: Where the costly computations (comparisons per indicator and year, scores per level) are
 #: kept for every worker and instance: Redis when :func:`share_computations` was given its URL,
-#: nowhere otherwise. In front of it, each process keeps what it used in memory (lru_cache).
+#: nowhere otherwise. In front of it, each process keeps what it used in memory (lru_cache,
+#: keyed by the concrete :class:`Warehouse` a live or per-viewer one stands for now, never by
+#: the stand-in itself, whose equality would follow whatever it stands for at the next lookup).
 _shared: BaseCache = NullCache()
 #: Raise the version when a shared value changes shape, so new code never reads old frames.
 SHARED_PREFIX = "ondermijningsbeeld:2:"
@@ -80,7 +82,7 @@ def _level_rates(warehouse: Warehouse, level: str, year: int) -> pd.DataFrame:
 def level_rates(warehouse: Warehouse, level: str, year: int) -> pd.DataFrame:
     """Published values of every indicator for every area of a level: index code, one column
     per indicator, NaN where not shown."""
-    return _level_rates(warehouse, level, int(year)).copy()
+    return _level_rates(warehouse.current(), level, int(year)).copy()
 
 
 @lru_cache(maxsize=64)
@@ -116,7 +118,7 @@ def composite(warehouse: Warehouse, level: str, year: int, method: str = "z",
 
     ``weights`` lists the themes whose weight is not 1 (equal weights by default);
     ``stabilise`` shrinks small areas' rates toward their parent's first."""
-    return _composite(warehouse, level, int(year), method, tuple(sorted(weights)), bool(stabilise))
+    return _composite(warehouse.current(), level, int(year), method, tuple(sorted(weights)), bool(stabilise))
 
 
 def composite_view(warehouse: Warehouse, level: str, parent: str, year: int, method: str,
@@ -146,7 +148,7 @@ def warm_up(warehouse: Warehouse) -> None:
     for it. A server runs this in the background at start and after every rebuild."""
     year = warehouse.years[-1]
     for ind in warehouse.catalog.indicators:
-        _indicator_comparisons(warehouse, ind.id, year)
+        _indicator_comparisons(warehouse.current(), ind.id, year)
     if eligible_indicators(warehouse.catalog.indicators):
         for level in ("gemeente", "wijk", "buurt"):
             composite(warehouse, level, year)
@@ -194,7 +196,7 @@ def indicator_comparisons(warehouse: Warehouse, indicator: str, year: int) -> pd
     KeyError
         For an indicator that is not in the warehouse's catalog.
     """
-    return _indicator_comparisons(warehouse, indicator, int(year)).copy()
+    return _indicator_comparisons(warehouse.current(), indicator, int(year)).copy()
 
 
 def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indicator: str, year: int) -> pd.DataFrame:
@@ -211,7 +213,7 @@ def method_columns(warehouse: Warehouse, table: pd.DataFrame, level: str, indica
       when it does not enter the score) and ``theme_<theme>`` per theme.
     """
     out = table.copy()
-    compared = _indicator_comparisons(warehouse, indicator, int(year))
+    compared = _indicator_comparisons(warehouse.current(), indicator, int(year))
     for column in COMPARISON_COLUMNS:
         out[column] = out["code"].map(compared[column])
 
@@ -281,7 +283,7 @@ def area_profile(warehouse: Warehouse, code: str, year: int, indicators: Sequenc
     for column in ("value", "numerator", "denominator"):
         out[column] = np.where(shown, own[column].to_numpy(dtype=float), np.nan)
     out["parent_code"] = area.parent_code
-    rows = [_indicator_comparisons(warehouse, indicator, year).loc[code] for indicator in ids]
+    rows = [_indicator_comparisons(warehouse.current(), indicator, year).loc[code] for indicator in ids]
     for column in PROFILE_COMPARISONS:
         out[column] = pd.Series([row[column] for row in rows], dtype=object)
     out = out[PROFILE_COLUMNS]
@@ -358,7 +360,7 @@ def change_between(now: pd.DataFrame, value_since: pd.Series, status_since: pd.S
     built-in attacker, :mod:`data_pipeline.attack`, checks that on this function)."""
     out = now.rename(columns={"value": "value_now", "status": "status_now"})
     out["value_since"] = out["code"].map(value_since).astype(float)
-    out["status_since"] = out["code"].map(status_since).fillna("missing")
+    out["status_since"] = out["code"].map(status_since).astype(object).fillna("missing")   # (none: all missing)
     both = (out["status_now"] == "ok") & (out["status_since"] == "ok")
     either_suppressed = (out["status_now"] == "suppressed") | (out["status_since"] == "suppressed")
     out["status"] = np.where(both, "ok", np.where(either_suppressed, "suppressed", "missing"))

@@ -39,10 +39,11 @@ from indicators.hotspots import contiguity
 
 #: Levels whose neighbours are stored, for hotspot analysis.
 NEIGHBOUR_LEVELS = ("gemeente", "wijk", "buurt")
-BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "check", "geometry", "neighbours", "swap")
+BUILD_STEPS = ("validate", "areas", "observations", "aggregate", "check", "geometry", "neighbours", "own-data",
+               "swap")
 #: The tables of the served file: what the server may read. Raw observations never leave the build.
 SERVED_TABLES = ("meta", "areas", "themes", "indicators", "variables", "indicator_values",
-                 "area_attributes", "neighbours", "geometry")
+                 "area_attributes", "neighbours", "geometry", "open_observations")
 
 
 @dataclass
@@ -103,6 +104,7 @@ def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None
                 with steps.step("aggregate"):
                     report.protection = aggregate_indicator_values(con)
                     _write_attributes(con, source)
+                    _write_open_observations(con)
                 with steps.step("check"):
                     check_published(con)
                 with steps.step("geometry"):
@@ -115,6 +117,8 @@ def build_warehouse(source: Source, path: Path, log_steps: StepLog | None = None
                 _write_served(con, tmp)
             finally:
                 con.close()
+            with steps.step("own-data"):
+                report.notes.extend(_rejoin_own_layers(tmp, path))
             with steps.step("swap"):
                 os.replace(tmp, path)
         except BaseException:
@@ -217,6 +221,43 @@ def _write_attributes(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             LEFT JOIN urbanity_frame u ON u.code = a.code
             LEFT JOIN population p ON p.code = a.code
             WHERE a.level = 'gemeente'""")
+
+
+def _write_open_observations(con: duckdb.DuckDBPyConnection) -> None:
+    """The open variables (public per buurt, never protected: the catalog's ``[variables] open``)
+    of every area: as published, else the sum over the buurten below when every (land) buurt
+    below has a value, else absent (missing, never 0). The denominators of own data
+    (:mod:`data_pipeline.own`)."""
+    execute(con, """
+        CREATE TABLE open_observations AS
+        WITH open_obs AS (
+            SELECT o.code, o.year, o.variable, o.value FROM observations o
+            JOIN variables v ON v.variable = o.variable AND v.is_open
+            WHERE o.value IS NOT NULL),
+        below AS (   -- every land buurt under each of its ancestors
+            SELECT code AS buurt, unnest([wijk_code, gemeente_code, regio_code, land_code]) AS up
+            FROM areas WHERE level = 'buurt' AND NOT is_water),
+        n_below AS (SELECT up, count(*) AS n FROM below WHERE up IS NOT NULL GROUP BY up),
+        summed AS (
+            SELECT b.up AS code, o.year, o.variable, sum(o.value) AS value
+            FROM below b JOIN open_obs o ON o.code = b.buurt JOIN n_below n ON n.up = b.up
+            GROUP BY b.up, o.year, o.variable, n.n
+            HAVING count(*) = n.n)
+        SELECT code, year::INTEGER AS year, variable, value FROM open_obs
+        UNION ALL
+        SELECT s.code, s.year, s.variable, s.value FROM summed s
+        WHERE NOT EXISTS (SELECT 1 FROM open_obs p WHERE p.code = s.code AND p.year = s.year
+                          AND p.variable = s.variable)
+        ORDER BY code, variable, year""")
+
+
+def _rejoin_own_layers(tmp: Path, path: Path) -> list[str]:
+    """Every own layer beside the warehouse, re-joined to the new build's areas and computed for
+    its build id before the swap (so a server never sees the new build without them); the join
+    report of each layer as lines."""
+    from data_pipeline.own import rejoin_all
+
+    return rejoin_all(tmp, path)
 
 
 def _write_meta(con: duckdb.DuckDBPyConnection, source: Source, build_id: str) -> None:

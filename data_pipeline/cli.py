@@ -8,6 +8,8 @@
     ondermijningsbeeld check-disclosure [--year 2024]
     ondermijningsbeeld users add NAME --role riec --area RE01 --password-stdin
     ondermijningsbeeld audit [--user U] [--since DATE] [--action A] [--format csv|json] [--verify]
+    ondermijningsbeeld import FILE [FILE ...] [--spec SPEC.toml] --owner ORG [--replace ID] [--dry-run]
+    ondermijningsbeeld own list|remove ID|restore ID [--owner ORG] [--all]
 
 :func:`register` adds them to the top-level parser that ``app.py`` composes (the dashboard's
 commands come from :mod:`dashboard.cli`).
@@ -15,6 +17,7 @@ commands come from :mod:`dashboard.cli`).
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 
@@ -137,10 +140,13 @@ def cmd_indicators(args) -> int:
 
     frame = load_catalog().to_frame()
     columns = ["id", "theme", "label_nl", "unit_nl", "source", "table_id", "numerator", "denominator",
-               "multiplier", "direction", "min_denominator", "dataset"]
+               "multiplier", "direction", "min_denominator", "dataset", "owner"]
+    frame["owner"] = ""
     if args.warehouse.exists():
+        from data_pipeline.own import own_indicators
+
         with Warehouse(args.warehouse) as wh:
-            frame = wh.catalog.to_frame()
+            frame = own_indicators(wh)
     if args.format == "csv":
         frame[columns].to_csv(sys.stdout, index=False)
     else:
@@ -168,6 +174,10 @@ def cmd_table(args) -> int:
     from data_pipeline.downloads import exact_numbers
 
     wh = Warehouse(args.warehouse)
+    if args.owner:
+        from data_pipeline.own import overlay, own_root
+
+        wh = overlay(wh, own_root(wh.path), args.owner)
     problem = table_problem(wh, args.indicator, args.year, args.parent)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -241,6 +251,82 @@ def _cli_audit(args, action: str, obj: str) -> None:
     AuditLog(default_audit_path(args.access)).append_local(action, obj)
 
 
+def cmd_import(args) -> int:
+    """Import one file, or several of the same layout, as one own layer of ``--owner``."""
+    from data_pipeline.own import LayerSpec, OwnStore, own_root, propose
+    from data_pipeline.own_files import read_upload
+
+    if not args.owner and not args.dry_run:
+        raise ValueError("import needs --owner ORG: the organisation whose users may see the layer")
+    spec = LayerSpec.from_toml(_read_text(args.spec)) if args.spec else None
+    wh = Warehouse(args.warehouse)
+    tables = [read_upload(file.name, _read_bytes(file), sheet=spec.sheet if spec else None) for file in args.files]
+    if spec is None:
+        spec = propose(tables[0], wh)
+        print(f"# No --spec given: the spec used (save it, edit it and import again with --spec FILE)\n"
+              f"{spec.to_toml()}")
+    store = OwnStore(own_root(wh.path), args.owner or "dry-run")
+    joined = store.preview_join(tables, spec, wh)
+    print("Join report:")
+    for line in joined.summary("en"):
+        print(f"  {line}")
+    for row in joined.report.itertuples():
+        print(f"  row {row.row}: {row.key!s} — {row.reason}")
+    if args.dry_run:
+        print("Dry run: nothing stored.")
+        return 0
+    layer = store.add(tables, spec, wh, uploader=args.uploader or getpass.getuser(), replace=args.replace)
+    _cli_audit(args, "own.import", f"{layer.organisation} layer {layer.id} v{layer.version} {layer.file_name}")
+    print(f"Stored layer {layer.id} v{layer.version} of {layer.organisation} in {store.path}: "
+          f"{layer.matched} of {layer.rows} rows joined, years {', '.join(map(str, layer.years))}; "
+          f"indicators {', '.join(layer.indicators)}")
+    return 0
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: cannot read the spec ({err})") from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise ValueError(f"{path}: cannot read the file ({err.strerror})") from None
+
+
+def cmd_own(args) -> int:
+    """own list / remove ID / restore ID: the own layers beside the warehouse."""
+    from data_pipeline.own import OwnStore, organisations, own_root
+
+    root = own_root(args.warehouse)
+    if args.action == "list":
+        stores = [OwnStore(root, args.owner)] if args.owner else organisations(root)
+        print("id  version  organisation  name  file  uploader  uploaded  rows  matched  years  removed")
+        for store in stores:
+            for layer in store.layers(include_removed=args.all):
+                print(f"{layer.id}  v{layer.version}  {layer.organisation}  {layer.name}  {layer.file_name}  "
+                      f"{layer.uploader}  {layer.uploaded_at}  {layer.rows}  {layer.match_rate:.0%}  "
+                      f"{'-'.join(map(str, (min(layer.years), max(layer.years)))) if layer.years else ''}  "
+                      f"{layer.removed_at or ''}")
+        return 0
+    if not args.id or not args.owner:
+        raise ValueError(f"own {args.action} needs a layer ID and --owner ORG")
+    store = OwnStore(root, args.owner)
+    if args.action == "remove":
+        layer = store.remove(args.id, by=getpass.getuser())
+        _cli_audit(args, "own.remove", f"{layer.organisation} layer {layer.id} v{layer.version}")
+        print(f"removed layer {layer.id} of {layer.organisation}; `own restore {layer.id} --owner ...` "
+              f"brings it back within 30 days")
+    else:
+        layer = store.restore(args.id, by=getpass.getuser())
+        _cli_audit(args, "own.restore", f"{layer.organisation} layer {layer.id} v{layer.version}")
+        print(f"restored layer {layer.id} v{layer.version} of {layer.organisation}")
+    return 0
+
+
 def _read_password(args) -> str:
     if not args.password_stdin:
         raise AccessError("give the password on standard input with --password-stdin")
@@ -302,8 +388,8 @@ def cmd_audit(args) -> int:
 
 
 def register(sub) -> None:
-    """Add ``build``, ``fetch``, ``indicators``, ``table``, ``check-disclosure``, ``users`` and
-    ``audit`` to the subcommands ``sub``."""
+    """Add ``build``, ``fetch``, ``indicators``, ``table``, ``check-disclosure``, ``users``,
+    ``audit``, ``import`` and ``own`` to the subcommands ``sub``."""
     b = sub.add_parser("build", help="build the warehouse")
     source = b.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="from the synthetic demo country")
@@ -346,9 +432,26 @@ def register(sub) -> None:
     a.add_argument("--verify", action="store_true", help="exit 1 when a line was changed or removed")
     a.set_defaults(func=cmd_audit)
 
+    m = sub.add_parser("import", help="import own data (CSV, StatLine download, XLSX) as a layer of an organisation")
+    m.add_argument("files", type=Path, nargs="+", metavar="FILE", help="one file, or several of the same layout")
+    m.add_argument("--spec", type=Path, help="the layer spec (TOML); without it one is proposed and printed")
+    m.add_argument("--owner", help="the organisation whose users may see the layer")
+    m.add_argument("--uploader", help="who imports it (default: the system user)")
+    m.add_argument("--replace", metavar="ID", help="a new version of layer ID (the previous one stays restorable)")
+    m.add_argument("--dry-run", action="store_true", help="show the spec and the join report; store nothing")
+    m.set_defaults(func=cmd_import)
+
+    o = sub.add_parser("own", help="own data layers: list, remove, restore")
+    o.add_argument("action", choices=["list", "remove", "restore"])
+    o.add_argument("id", nargs="?")
+    o.add_argument("--owner", help="the organisation")
+    o.add_argument("--all", action="store_true", help="list: also removed layers")
+    o.set_defaults(func=cmd_own)
+
     t = sub.add_parser("table", help="indicator values as CSV on stdout")
     t.add_argument("--level", choices=LEVELS, required=True)
     t.add_argument("--parent", help="only areas inside this area code (default: the whole country)")
     t.add_argument("--indicator", required=True)
     t.add_argument("--year", type=int)
+    t.add_argument("--owner", help="with the own layers of this organisation")
     t.set_defaults(func=cmd_table)

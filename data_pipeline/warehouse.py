@@ -167,6 +167,9 @@ AREA_COLUMNS = ["code", "level", "name", "parent_code", "is_water", *ANCESTOR_CO
 class Warehouse:
     """Read access to one built warehouse. Cheap calls; one cursor per call (thread safe)."""
 
+    #: The database every read runs in (an overlay of own data uses one of its own: data_pipeline.own).
+    _database = "wh"
+
     def __init__(self, path: Path):
         self.path = Path(path)
         if not self.path.exists():
@@ -218,15 +221,20 @@ class Warehouse:
                                                 .itertuples(index=False, name=None))
         self._neighbours: dict[str, pd.DataFrame] = {}
         self._labels: dict[tuple[str, str], pd.DataFrame] = {}
-        # A build never changes: a map's values are read from DuckDB once per view, indicator
-        # and year (a read costs more than everything else a map step does), the last ones kept.
-        self._view_values = lru_cache(maxsize=MAP_VALUES_KEPT)(self._read_map_values)
+        #: Whether the build stored the open variables of every area (older builds did not).
+        self.has_open_observations = "open_observations" in tables
+        self._keep_map_values(MAP_VALUES_KEPT)
+
+    def _keep_map_values(self, views: int) -> None:
+        """A build never changes: a map's values are read from DuckDB once per view, indicator
+        and year (a read costs more than everything else a map step does), the last ``views`` kept."""
+        self._view_values = lru_cache(maxsize=views)(self._read_map_values)
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         cur = self._con.cursor()
         try:
-            cur.execute("USE wh")   # a cursor starts in the in-memory database
+            cur.execute(f"USE {self._database}")   # a cursor starts in the in-memory database; a fixed name
             yield cur
         finally:
             cur.close()
@@ -243,6 +251,10 @@ class Warehouse:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def current(self) -> "Warehouse":
+        """This warehouse (what a :class:`LiveWarehouse` or a viewer's view of one is now)."""
+        return self
 
     @property
     def build_id(self) -> str:
@@ -325,6 +337,22 @@ class Warehouse:
         """The levels of the maps that can be drawn inside ``code``, nearest level first."""
         level = self.area(code).level
         return [shown for shown, parent_level in MAP_VIEWS if parent_level == level and self.view_exists(shown, code)]
+
+    def open_observations(self, variables: Sequence[str], years: Sequence[int] | None = None) -> pd.DataFrame:
+        """The open variables (public per buurt, never protected) of every area where the source
+        published them or every buurt below has a value: ``code``, ``year``, ``variable``,
+        ``value``; absent elsewhere (missing, never 0). Empty for a build without them."""
+        if not self.has_open_observations:
+            return pd.DataFrame({"code": pd.Series(dtype=object), "year": pd.Series(dtype="int64"),
+                                 "variable": pd.Series(dtype=object), "value": pd.Series(dtype=float)})
+        sql = """SELECT o.code, o.year, o.variable, o.value FROM open_observations o
+                 JOIN variables v ON v.variable = o.variable AND v.is_open
+                 WHERE o.variable IN (SELECT unnest(?::VARCHAR[]))"""
+        params: list = [list(variables)]
+        if years is not None:
+            sql += " AND o.year IN (SELECT unnest(?::INTEGER[]))"
+            params.append([int(y) for y in years])
+        return self._query(sql + " ORDER BY o.code, o.variable, o.year", params)
 
     def attributes(self) -> pd.DataFrame:
         """Per gemeente: code, urbanity_class (1..5, may be missing) and population."""

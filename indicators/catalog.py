@@ -40,6 +40,12 @@ class Indicator:
     min_count: float = 0.0
     explain_nl: str = ""
     explain_en: str = ""
+    #: Whether the indicator may enter the composite score (own data: only when its layer says so).
+    in_composite: bool = True
+    #: Its weight within its theme in the composite score.
+    weight: float = 1.0
+    #: The source in English where its name differs (own data: "Own data — ..."); else ``source``.
+    source_en: str = ""
 
     @property
     def is_count(self) -> bool:
@@ -56,6 +62,9 @@ class Indicator:
 
     def unit(self, lang: str) -> str:
         return self.unit_en if lang == "en" else self.unit_nl
+
+    def source_name(self, lang: str) -> str:
+        return self.source_en if lang == "en" and self.source_en else self.source
 
     def explanation(self, lang: str) -> str:
         """Plain-language explanation for non-specialists (English for "en", else Dutch)."""

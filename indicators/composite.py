@@ -190,6 +190,8 @@ def _ineligibility(indicator) -> str | None:
     """Why an indicator may not enter a score, or None if it may."""
     if is_about_origin(indicator):
         return "it is about ethnicity or migration background, which never enters a score"
+    if not getattr(indicator, "in_composite", True):
+        return "it is not meant to enter a score (in_composite is false)"
     if indicator.direction == "neutral":
         return "its direction is 'neutral' (context, not a risk signal)"
     if indicator.direction not in ("higher_is_worse", "higher_is_better"):
@@ -372,10 +374,11 @@ def composite_scores(rates: pd.DataFrame, indicators, spec: CompositeSpec = Comp
                      parent_of: pd.Series | None = None) -> CompositeResult:
     """Composite undermining score per area, with theme scores and contributions.
 
-    theme score = mean of the area's available standardised indicators of that theme;
+    theme score = mean of the area's available standardised indicators of that theme, weighted by
+    each indicator's ``weight`` (1 unless it says otherwise, as an own layer may);
     score = Σ_t w_t · theme_t / Σ_{t with data} w_t (re-weighted over the themes with data);
     coverage = Σ_{t with data} w_t / Σ_t w_t. The contribution of indicator i of theme t is
-    (w_t / Σ_{t with data} w_t) · s_i / (number of indicators of t with data), so an area's
+    (w_t / Σ_{t with data} w_t) · v_i s_i / (Σ v of the indicators of t with data), so an area's
     contributions add up to its score. Show it as a *risk signal, not proof* (the dashboard's ``score.caveat``).
 
     Parameters
@@ -420,9 +423,11 @@ def composite_scores(rates: pd.DataFrame, indicators, spec: CompositeSpec = Comp
     s = standardised.to_numpy()
     has = ~np.isnan(s)
     theme_index = np.array([themes.index(ind.theme) for ind in chosen])
+    # An indicator's weight within its theme (1 unless it says otherwise, e.g. an own layer's).
+    own_weight = np.array([float(getattr(ind, "weight", 1.0)) for ind in chosen])
     membership = np.zeros((len(ids), len(themes)))
-    membership[np.arange(len(ids)), theme_index] = 1.0
-    n_available = has.astype(float) @ membership               # areas x themes
+    membership[np.arange(len(ids)), theme_index] = own_weight
+    n_available = has.astype(float) @ membership               # areas x themes: the weight with data
     theme_has = n_available > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         theme_values = np.where(theme_has, np.where(has, s, 0.0) @ membership / n_available, np.nan)
@@ -430,7 +435,7 @@ def composite_scores(rates: pd.DataFrame, indicators, spec: CompositeSpec = Comp
         coverage = weight_available / weights.sum()
         scored = (weight_available > 0) & (coverage >= spec.min_coverage - 1e-12)
         score = np.where(scored, np.where(theme_has, theme_values, 0.0) @ weights / weight_available, np.nan)
-        share = weights[theme_index] / weight_available[:, None] / n_available[:, theme_index]
+        share = weights[theme_index] * own_weight / weight_available[:, None] / n_available[:, theme_index]
         contributions = np.where(scored[:, None], s * share, np.nan)
 
     index = rates.index

@@ -28,7 +28,8 @@ NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 REGIONAL = "regionaal_ondermijningsbeeld.ipynb"
 GEMEENTE = "gemeente_verdieping.ipynb"
 REAL_DATA = "echte_data_controle.ipynb"
-NOTEBOOKS = (REGIONAL, GEMEENTE, REAL_DATA)
+OWN_DATA = "eigen_gegevens.ipynb"
+NOTEBOOKS = (REGIONAL, GEMEENTE, REAL_DATA, OWN_DATA)
 #: Seconds any one cell may take; the slowest is the real-data build.
 CELL_TIMEOUT = 240
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -121,6 +122,20 @@ def test_gemeente_notebook_follows_the_indicator_the_first_gemeente_stands_out_o
     area = demo_warehouse.area(code)
     lines = {trace["name"] for trace in figure(cell(nb, "trends"))["data"]}
     assert {demo_warehouse.name(c) for c in (code, area.regio_code, area.land_code)} <= lines
+
+
+def test_own_data_notebook_puts_a_layer_beside_an_open_indicator(demo_warehouse_path, demo_warehouse, monkeypatch):
+    nb = read(OWN_DATA)
+    run(nb, monkeypatch, ONDERMIJNINGSBEELD_WAREHOUSE=demo_warehouse_path)
+    n = len(demo_warehouse.codes("gemeente"))
+    assert f"{n} of {n} rows joined; indicator eigen_1_meldingen" in text(cell(nb, "layer"))
+    found = re.search(r"^(\d+) gemeenten with both values; Spearman rank correlation (-?\d\.\d\d)$",
+                      text(cell(nb, "comparison")), re.M)
+    assert found and 0 < int(found.group(1)) <= n
+    points = figure(cell(nb, "comparison"))["data"][0]
+    assert len(points["hovertext"]) == int(found.group(1))   # one point per gemeente with both values
+    assert "Eigen gegevens — RIEC Demo, meldingen_demo.csv" in figure(cell(nb, "comparison"))["layout"]["title"]["text"]
+    assert "visible to another organisation: False" in text(cell(nb, "visibility"))
 
 
 @pytest.mark.realdata
