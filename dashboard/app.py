@@ -29,12 +29,12 @@ from functools import partial
 from pathlib import Path
 
 import dash
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, has_request_context, request
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import WSGIRequestHandler
 
-from dashboard import routes, tables
+from dashboard import own_page, routes, tables
 from dashboard.callbacks import areas as area_callbacks
 from dashboard.callbacks import map as map_callbacks
 from dashboard.figures import EMPTY_TOPOLOGY
@@ -43,6 +43,7 @@ from dashboard.layout import serve_layout
 from dashboard.look import DASH_ASSETS_IGNORE
 from dashboard.signin import REDIS_ENV, TLS_ENV, Gate
 from data_pipeline.analysis import share_computations
+from data_pipeline.own import overlay, own_root
 from data_pipeline.warehouse import AccessDenied, LiveWarehouse, NotFound, Warehouse
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ ASSETS = Path(__file__).with_name("assets")
 SAFE_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 #: The largest request body (a callback is a few kB); uploads will set their own.
 MAX_REQUEST_BYTES = 1024 * 1024
+#: A signed-in user's callbacks: the own-data page sends its file (base64) with each step.
+MAX_UPLOAD_REQUEST_BYTES = own_page.MAX_CONTENTS + MAX_REQUEST_BYTES
 MAX_REQUEST_ENV = "ONDERMIJNINGSBEELD_MAX_REQUEST_BYTES"
 BEHIND_PROXY_ENV = "ONDERMIJNINGSBEELD_BEHIND_PROXY"
 #: The organisation that runs this server, named in the page header (e.g. "RIEC Rotterdam"); none by default.
@@ -57,11 +60,13 @@ ORGANISATION_ENV = "ONDERMIJNINGSBEELD_ORGANISATIE"
 
 
 def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | None = None,
-               organisation: str | None = None) -> dash.Dash:
+               organisation: str | None = None, own_data: Path | None = None) -> dash.Dash:
     """The app on ``warehouse`` (a path is followed across rebuilds: every request after a swap
     reads the new build); ``gate`` says who may see what (default: open to everyone, with the
     banner of the demo or of open access); ``organisation`` is named in the page header and on
-    the sign-in form (default: ``ONDERMIJNINGSBEELD_ORGANISATIE``; empty: none)."""
+    the sign-in form (default: ``ONDERMIJNINGSBEELD_ORGANISATIE``; empty: none); ``own_data``
+    is where the organisations' own layers are kept (default: beside the warehouse,
+    :func:`data_pipeline.own.own_root`), used only when users sign in."""
     if organisation is None:
         organisation = os.environ.get(ORGANISATION_ENV, "")
     organisation = " ".join(organisation.split())   # one line of plain text
@@ -101,13 +106,49 @@ def create_app(warehouse: Warehouse | LiveWarehouse | Path | str, gate: Gate | N
     # Never ask plotly's servers for a newer Dash version (the app talks to its own host only).
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     _harden(app)
-    # per page: the years of the build
-    app.layout = partial(serve_layout, warehouse, gate.note, gate.signs_in, organisation)
-    map_callbacks.register(app, warehouse, gate)
-    area_callbacks.register(app, warehouse, gate)
-    _register_static(app.server, warehouse, gate)
+    if gate.signs_in:
+        # The own-data page sends the file with its steps: those requests may be larger.
+        @server.before_request
+        def allow_uploads() -> None:
+            if request.path.endswith("_dash-update-component") and gate.user() is not None:
+                request.max_content_length = MAX_UPLOAD_REQUEST_BYTES
+    own_data = Path(own_data) if own_data else own_root(warehouse.path)
+    viewed = ViewerWarehouse(warehouse, gate, own_data) if gate.signs_in else warehouse
+    # per page: the years and indicators of the build (and of the viewer's own layers)
+    app.layout = partial(serve_layout, viewed, gate.note, gate.signs_in, organisation)
+    map_callbacks.register(app, viewed, gate)
+    area_callbacks.register(app, viewed, gate)
+    own_page.register(app, viewed, gate, own_data)
+    _register_static(app.server, viewed, gate)
     app.server.config["warehouse"] = warehouse
     return app
+
+
+class ViewerWarehouse:
+    """The warehouse as the viewer of the current request sees it: the open data and the own
+    layers of the viewer's organisation (:func:`data_pipeline.own.overlay`; for ``liec`` also
+    the layers shared with it). Outside a request, or for nobody signed in, the warehouse itself.
+    Everything else, hashing and equality too, is that warehouse's, so caches keyed by it keep
+    one organisation's figures apart from another's."""
+
+    def __init__(self, warehouse: Warehouse | LiveWarehouse, gate: Gate, own_data: Path):
+        self._warehouse, self._gate, self._own_data = warehouse, gate, own_data
+
+    def current(self) -> Warehouse:
+        base = self._warehouse.current()
+        user = self._gate.user() if has_request_context() else None
+        if user is None:
+            return base
+        return overlay(base, self._own_data, user.organisation, liec=user.role == "liec")
+
+    def __getattr__(self, name: str):
+        return getattr(self.current(), name)
+
+    def __hash__(self) -> int:
+        return hash(self.current())
+
+    def __eq__(self, other: object) -> bool:
+        return self.current() == (other.current() if isinstance(other, ViewerWarehouse) else other)
 
 
 def warm_up_in_background(warehouse: LiveWarehouse) -> threading.Thread:

@@ -14,13 +14,17 @@ from dash import dcc, html
 
 from dashboard.formatting import format_decimal_input, format_number
 from dashboard.i18n import LOCALE_DIR, t
-from dashboard.look import BADGE, LABEL, LINK, heading
+from dashboard.look import BADGE, BUTTON, LABEL, LINK, heading
 from dashboard.panels import AREA_ORDERS
-from dashboard.routes import ALPHAS, DIVISIONS, MODES, TOPOJSON_URL
+from dashboard.routes import ALPHAS, DIVISIONS, MODES, OWN_PATH, TOPOJSON_URL
 from dashboard.tables import DOWNLOADS
+from data_pipeline.own_files import MAX_BYTES as MAX_UPLOAD_BYTES
 
 #: Shown by a callback when needed; hidden from the start so that nothing shifts the map later.
 HIDDEN = {"display": "none"}
+#: The own-data page: the longest name of a layer or indicator, and the years it takes.
+OWN_MAX_NAME = 80
+OWN_YEARS = (1990, 2100)
 
 GRAPH_CONFIG = {
     "topojsonURL": TOPOJSON_URL,  # plotly's world topojson comes from us, never from a CDN
@@ -249,7 +253,9 @@ def page_header(demo: bool, access_note: str | None = None, signs_in: bool = Fal
     """The page header (NL Design System page header): the organisation when one is configured,
     the product name and what it is; on the right the language, sign-out and the badges."""
     lang = "nl"
-    actions = [dcc.Link(t("lang.switch", lang), id="lang-link", href="/", className=LINK)]
+    actions = [dcc.Link(t("lang.switch", lang), id="lang-link", href="/", className=LINK),
+               # the own-data page (full page loads to and from it: its layers change the indicators)
+               html.A(text("own.link"), id="own-link", href=OWN_PATH, className=LINK, style={} if signs_in else HIDDEN)]
     if signs_in:
         actions.append(text("access.signout", html.A, href="/logout", className=f"signout {LINK}"))
     brand = [html.P(organisation, id="organisation", className="organisation")] if organisation else []
@@ -263,6 +269,55 @@ def page_header(demo: bool, access_note: str | None = None, signs_in: bool = Fal
                 html.Div(badges(demo, access_note), className="header-badges"),
             ]),
         ]),
+    ])
+
+
+def own_page(lang: str = "nl") -> html.Div:
+    """The own-data page's fixed parts (hidden until the URL opens it); the callbacks of
+    :mod:`dashboard.own_page` fill in the rest. Every control a callback reads is here from
+    the start, filled in when a file is read."""
+    drop = {"clearable": False, "searchable": False, "labels": dropdown_labels(lang)}
+    return html.Div(id="own-page", className="own-page", style=HIDDEN, children=[
+        text("own.title", html.H2, className=heading(2)),
+        html.P(id="own-intro"),
+        html.Div(id="own-work", style=HIDDEN, children=[
+            html.Section(children=[
+                text("own.step_file", html.H3, className=heading(3)),
+                dcc.Upload(id="own-upload", multiple=False, max_size=MAX_UPLOAD_BYTES, accept=".csv,.txt,.xlsx",
+                           className="own-drop", className_active="own-drop active",
+                           children=html.Div([text("own.drop"), " ",
+                                              text("own.drop_or", className=f"own-drop-choose {LINK}")])),
+                text("own.formats", html.P, className="own-hint"),
+                html.Div(id="own-file", role="status", **{"aria-live": "polite"}),
+                html.Div(id="own-sheet-box", style=HIDDEN, children=[
+                    _control("own.sheet", dcc.Dropdown(id="own-sheet", options=[], **drop))]),
+            ]),
+            html.Section(id="own-choices", style=HIDDEN, children=[
+                text("own.step_choices", html.H3, className=heading(3)),
+                html.Div(className="controls", children=[
+                    _control("own.name", dcc.Input(id="own-name", type="text", maxLength=OWN_MAX_NAME), wide=True),
+                    _control("own.area_column", dcc.Dropdown(id="own-area-column", options=[], **drop)),
+                    _control("own.year_column", dcc.Dropdown(id="own-year-column", options=[], **drop)),
+                    _control("own.year", dcc.Input(id="own-year", type="number", min=OWN_YEARS[0], max=OWN_YEARS[1])),
+                ]),
+                html.Div(id="own-columns"),
+                dcc.Checklist(id="own-share", value=[], options=[{"label": text("own.share"), "value": "ja"}]),
+                html.Button(text("own.check"), id="own-check", n_clicks=0,
+                            className=f"{BUTTON} {BUTTON}--secondary-action"),
+            ]),
+            html.Section(id="own-report-section", style=HIDDEN, children=[
+                text("own.step_report", html.H3, className=heading(3)),
+                html.Div(id="own-report", role="status", **{"aria-live": "polite"}),
+                html.Button(text("own.add"), id="own-add", disabled=True, n_clicks=0,
+                            className=f"{BUTTON} {BUTTON}--primary-action"),
+                html.Div(id="own-added", role="status", **{"aria-live": "polite"}),
+            ]),
+        ]),
+        html.Section(id="own-layers-section", children=[
+            text("own.layers", html.H3, className=heading(3)),
+            html.Div(id="own-layers"),
+        ]),
+        dcc.Store(id="own-version", data=0),
     ])
 
 
@@ -280,6 +335,7 @@ def serve_layout(warehouse, access_note: str | None = None, signs_in: bool = Fal
         page_header(demo, access_note, signs_in, organisation),
         html.Div(className="page", children=[
             html.Div(id="gemeente-page", className="gemeente-page", style=HIDDEN),
+            own_page(lang),
             map_page(warehouse, lang),
             html.P(id="dataset-line", className="source"),
         ]),

@@ -14,6 +14,7 @@ ASSETS = Path(__file__).with_name("assets")
 LINK = "utrecht-link utrecht-link--html-a"
 TABLE = "utrecht-table utrecht-table--html-table"
 LABEL = "utrecht-form-label"
+BUTTON = "utrecht-button"
 BADGE = "utrecht-status-badge"
 
 
@@ -22,9 +23,9 @@ def heading(level: int) -> str:
 
 
 #: Components that only the sign-in form uses: Dash's pages leave their stylesheets out.
-SIGNIN_ONLY = ("button", "textbox")
+SIGNIN_ONLY = ("textbox",)
 #: The sign-in form's stylesheets, in this order, before our own ``style.css``.
-SIGNIN_COMPONENTS = ("form-label", "heading-1", "heading-2", "page-header", *SIGNIN_ONLY)
+SIGNIN_COMPONENTS = ("button", "form-label", "heading-1", "heading-2", "page-header", *SIGNIN_ONLY)
 #: Dash's ``assets_ignore``: the stylesheets of :data:`SIGNIN_ONLY` (still served when asked for).
 DASH_ASSETS_IGNORE = r"^nlds-utrecht-(" + "|".join(SIGNIN_ONLY) + r")-css-"
 

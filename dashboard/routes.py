@@ -11,7 +11,8 @@ panning or zooming: west,south,east,north in degrees), ``gebied`` (the area whos
 open), ``vergelijk`` (2-4 areas of one level side by side, ``;``-separated) and ``sinds`` (the
 first year of the ``verandering`` mode: the change since that year).
 
-The gemeente page for policymakers is ``/gemeente/<code>?jaar=<year>[&indicator=<id>][&taal=en]``.
+The gemeente page for policymakers is ``/gemeente/<code>?jaar=<year>[&indicator=<id>][&taal=en]``;
+the page where signed-in users add their organisation's own data is ``/eigen-gegevens[?taal=en]``.
 
 >>> state = parse("/kaart/wijk/GM0363", "?indicator=x&jaar=2023&taal=en")
 >>> state.level, state.parent, state.indicator, state.year, state.lang
@@ -28,6 +29,9 @@ True
 >>> page = parse("/gemeente/gm0363", "?jaar=2023")
 >>> page.page, page.level, page.parent, href(page)
 ('gemeente', 'wijk', 'GM0363', '/gemeente/GM0363?jaar=2023')
+>>> own = parse("/eigen-gegevens", "?taal=en")
+>>> own.page, href(own)
+('eigen', '/eigen-gegevens?taal=en')
 """
 
 from __future__ import annotations
@@ -48,7 +52,9 @@ DEFAULT_LEVEL = "regio"
 
 
 MODES = ("waarde", "score", "hotspots", "verandering")
-PAGES = ("kaart", "gemeente")
+PAGES = ("kaart", "gemeente", "eigen")
+#: The path of the own-data page (page "eigen").
+OWN_PATH = "/eigen-gegevens"
 MAX_COMPARED = 4
 #: What the national map can be divided into.
 DIVISIONS = ("regio", "gemeente")
@@ -194,6 +200,8 @@ def parse(pathname: str | None, search: str | None) -> MapState:
         level, parent = parts[1][:MAX_TEXT], _code(parts[2]) or "?"   # "?": no such area
     elif len(parts) == 2 and parts[0] == "gemeente":
         level, parent, page = "wijk", _code(parts[1]) or "?", "gemeente"
+    elif len(parts) == 1 and "/" + parts[0] == OWN_PATH:
+        page = "eigen"
     query = parse_qs("&".join((search or "").lstrip("?").split("&", 64)[:64]))   # a bounded number of keys
     year = query.get("jaar", [None])[0]
     indicator = query.get("indicator", [None])[0]
@@ -211,6 +219,8 @@ def parse(pathname: str | None, search: str | None) -> MapState:
 def path(state: MapState) -> str:
     if state.page == "gemeente":
         return f"/gemeente/{state.parent}"
+    if state.page == "eigen":
+        return OWN_PATH
     return f"/kaart/{state.level}/{state.parent}"
 
 

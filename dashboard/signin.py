@@ -44,7 +44,7 @@ REDIS_ENV = "REDIS_URL"
 #: Reachable without signing in: the form itself and the static files it and Dash load.
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/favicon.ico")
 #: Paths that are pages (a browser navigating): redirected to the form instead of 401.
-PAGE_PREFIXES = ("/kaart", "/gemeente")
+PAGE_PREFIXES = ("/kaart", "/gemeente", "/eigen-gegevens")
 SIGNIN_LIMITS = "10 per minute"
 
 

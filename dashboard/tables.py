@@ -128,8 +128,8 @@ def download_header(warehouse: Warehouse, indicator: str, year: int, *, level: s
     if meta.get("boundary_year"):
         header[t("download.boundary_year", lang)] = str(meta["boundary_year"])
     header[t("download.sources", lang)] = (figures.source if figures else
-                                           t("download.source", lang, source=ind.source, table=ind.table_id)
-                                           if ind.table_id else ind.source)
+                                           t("download.source", lang, source=ind.source_name(lang), table=ind.table_id)
+                                           if ind.table_id else ind.source_name(lang))
     if meta.get("description"):
         header[t("download.dataset", lang)] = meta["description"]
     if meta.get("attribution"):

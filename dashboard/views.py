@@ -137,7 +137,7 @@ def search_options(warehouse: Warehouse, text: str, lang: str, limit: int = 15,
     Each option's search key holds the typed text, the code and the plain name, so the
     dropdown's own filter keeps accent-insensitive and partial matches (also when an answer to
     an earlier keystroke arrives last). ``levels``: the levels to search (by default all)."""
-    hits = _search_index(warehouse, lang).search(text, levels=levels, limit=limit)
+    hits = _search_index(warehouse.current(), lang).search(text, levels=levels, limit=limit)
     options = []
     for hit in hits.itertuples():
         context = t(f"level1.{hit.level}", lang)
@@ -157,7 +157,7 @@ def area_name(warehouse: Warehouse, code: str, lang: str) -> str:
 
 def source_line(warehouse: Warehouse, indicator_id: str, lang: str) -> str:
     ind = warehouse.catalog.get(indicator_id)
-    return t("source.line", lang, source=ind.source, tables=ind.table_id,
+    return t("source.line", lang, source=ind.source_name(lang), tables=ind.table_id,
              boundary_year=warehouse.meta["boundary_year"], attribution=warehouse.meta["attribution"])
 
 
@@ -183,7 +183,7 @@ def _figure(warehouse: Warehouse, frame: pd.DataFrame, url: str, colours: list[s
     """How to draw the map of a view (``hovers``: the hover text of each row of ``frame``), with
     the names of the areas where they fit."""
     def draw() -> go.Figure:
-        labels = _names_placed(warehouse, state.level, state.parent, tuple(state.extent), scope)
+        labels = _names_placed(warehouse.current(), state.level, state.parent, tuple(state.extent), scope)
         return choropleth_figure(frame.assign(hover=hovers()), url, colours, uirevision=ui_revision(state),
                                  extent=state.extent, highlight=state.area, lang=state.lang, labels=labels)
     return draw
@@ -283,7 +283,7 @@ def score_view(warehouse: Warehouse, state: routes.MapState, scope: Scope, url: 
         return texts
 
     used = [i for i in warehouse.catalog.indicators if i.id in result.contributions.columns]
-    sources = "; ".join(sorted({f"{i.source} ({i.table_id})" for i in used}))
+    sources = "; ".join(sorted({f"{i.source_name(lang)} ({i.table_id})" for i in used}))
     source = t("source.score", lang, n=len(used), method=t(f"score_method.{state.score_method}", lang),
                sources=sources)
     heading = t("map.heading_score", lang, levels=t(f"levels.{state.level}", lang),

@@ -12,6 +12,7 @@
 //   of that list is a <label> around a radio button of its own: nested, but made inert or
 //   disabled it would take the label's click with it; left as it is.)
 // - Slider's thumb (role=slider) has no name: the text of the label around it names it.
+// - Upload's file input has no name: the texts of its drop zone name it.
 // Names point at the label's text element (aria-labelledby), so they follow the language.
 
 function repairWidgets(root) {
@@ -38,6 +39,10 @@ function repairWidgets(root) {
   });
   root.querySelectorAll("label [role=slider]:not([aria-labelledby])").forEach(function (thumb) {
     nameBy(thumb, thumb.closest("label").firstElementChild);
+  });
+  root.querySelectorAll("input[type=file]:not([aria-labelledby])").forEach(function (input) {
+    const texts = Array.from(input.parentElement.querySelectorAll("span[id]"), function (span) { return span.id; });
+    if (texts.length) input.setAttribute("aria-labelledby", texts.join(" "));
   });
 }
 

@@ -104,13 +104,19 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         return _unless_already_hidden(compare_output(warehouse, pathname, search, gate), style)
 
     @app.callback(Output("gemeente-page", "children"), Output("gemeente-page", "style"),
-                  Output("map-page", "style"), Input("url", "pathname"), Input("url", "search"),
-                  State("gemeente-page", "style"))
-    def page(pathname, search, style):
+                  Output("own-page", "style"), Output("map-page", "style"),
+                  Input("url", "pathname"), Input("url", "search"), State("gemeente-page", "style"),
+                  State("own-page", "style"))
+    def page(pathname, search, gemeente_style, own_style):
+        """Which page the URL opens: the map, a gemeente's page (made here) or the own-data page."""
         state = routes.parse(pathname, search)
-        if state.page != "gemeente":
-            return (no_update, no_update, no_update) if style == HIDDEN else ([], HIDDEN, {})
-        return page_output(warehouse, state, gate), {}, HIDDEN
+        if state.page == "gemeente":
+            return page_output(warehouse, state, gate), {}, HIDDEN, HIDDEN
+        if state.page == "eigen":
+            return [], HIDDEN, {}, HIDDEN
+        if gemeente_style == HIDDEN and own_style == HIDDEN:
+            return no_update, no_update, no_update, no_update
+        return [], HIDDEN, HIDDEN, {}
 
     # (pattern-matching ids: the search is part of the page the callback above makes)
     @app.callback(Output({**SEARCH_RESULTS, "page": MATCH}, "children"), Input({**SEARCH_BOX, "page": MATCH}, "value"),

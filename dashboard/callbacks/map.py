@@ -255,7 +255,8 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         Output("class-method", "options"), Output("score-method", "options"), Output("hotspot-method", "options"),
         Output("stabilise", "options"), Output("search", "placeholder"),
         Output({"type": "theme-label", "theme": ALL}, "children"),
-        Output("lang-link", "children"), Output("lang-link", "href"), Output("dataset-line", "children"),
+        Output("lang-link", "children"), Output("lang-link", "href"), Output("own-link", "href"),
+        Output("dataset-line", "children"),
         Output("breadcrumbs", "aria-label"), Output("legend", "aria-label"),
         *[Output(dropdown, "labels") for dropdown in SEARCHABLE], Output("area-order", "options"),
         Input("url", "pathname"), Input("url", "search"),
@@ -267,11 +268,12 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         keys = [item["id"]["key"] for item in callback_context.outputs_list[0]]
         other = "en" if lang == "nl" else "nl"
         other_href = routes.href(replace(state, lang=other))
+        own_href = routes.href(routes.MapState(page="eigen", lang=lang))
         if dataset and switch_label == t("lang.switch", lang):
             # Already in this language: only the link to the other language follows the view
             # (re-sending every text and option would cost the browser on every click).
             return ([no_update] * len(keys), *[no_update] * 8, [no_update] * len(themes), no_update, other_href,
-                    no_update, no_update, no_update, *[no_update] * len(SEARCHABLE), no_update)
+                    no_update, no_update, no_update, no_update, *[no_update] * len(SEARCHABLE), no_update)
         return (
             [t(key, lang) for key in keys],
             indicator_options(warehouse.catalog, lang),
@@ -282,7 +284,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             choice_options("hotspot", routes.HOTSPOT_METHODS, lang),
             [{"label": t("control.stabilise", lang), "value": "ja"}], t("search.placeholder", lang),
             [warehouse.catalog.themes[theme][lang] for theme in themes],
-            t("lang.switch", lang), other_href, dataset_line(warehouse, lang),
+            t("lang.switch", lang), other_href, own_href, dataset_line(warehouse, lang),
             t("aria.breadcrumbs", lang), t("aria.legend", lang),
             *[dropdown_labels(lang)] * len(SEARCHABLE), choice_options("order", AREA_ORDERS, lang),
         )

@@ -199,11 +199,11 @@ def _map(warehouse: Warehouse, code: str, year: int, indicator: str | None, scop
     return state, map_view(warehouse, state, scope)
 
 
-def sources_text(indicators: list[Indicator]) -> str:
+def sources_text(indicators: list[Indicator], lang: str = "nl") -> str:
     """The sources with their table ids, ``Source (table, table); Other (table)``, in first-seen order."""
     by_source: dict[str, list[str]] = {}
     for ind in indicators:
-        ids = by_source.setdefault(ind.source, [])
+        ids = by_source.setdefault(ind.source_name(lang), [])
         for table_id in (part.strip() for part in str(ind.table_id).split(",")):
             if table_id and table_id not in ids:
                 ids.append(table_id)
@@ -266,7 +266,7 @@ def briefing_data(warehouse: Warehouse, code: str, year: int | None, *, scope: S
         used = [warehouse.catalog.get(state.indicator)]
         what = t("briefing.what_value", lang, indicator=used[0].label(lang), unit=used[0].unit(lang))
     shown = list(dict.fromkeys([*chosen, *(tr.indicator for tr in trends), *used]))
-    sources = t("briefing.sources", lang, sources=sources_text(shown), boundary_year=warehouse.meta["boundary_year"])
+    sources = t("briefing.sources", lang, sources=sources_text(shown, lang), boundary_year=warehouse.meta["boundary_year"])
     base = export_meta(warehouse, state, view, marking=marking, now=now)
     title = t("briefing.title", lang, name=name, code=sheet, year=year)
     meta = replace(base, title=title, sources=sources, caveat=t("briefing.caveat", lang),

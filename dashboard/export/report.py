@@ -413,7 +413,7 @@ def _trend(ctx: _Context, ind: Indicator) -> list[Block]:
         rows.append((name, *(_status_text(over.at[(code, y), "value"], over.at[(code, y), "status"], ind, lang)
                              for y in years)))
     title = t("report.trend_title", lang, indicator=ctx.label(ind), since=ctx.since, year=ctx.year)
-    source = t("briefing.sources", lang, sources=sources_text([ind]), boundary_year=ctx.wh.meta["boundary_year"])
+    source = t("briefing.sources", lang, sources=sources_text([ind], lang), boundary_year=ctx.wh.meta["boundary_year"])
     return [Chart(title, years, tuple(series), source),
             Table((t("report.area", lang), *(str(y) for y in years)), tuple(rows), (False, *([True] * len(years))),
                   widths=(2.4, *([1.0] * len(years))))]
@@ -486,7 +486,7 @@ def _sources(ctx: _Context) -> Section:
     lang, meta = ctx.lang, ctx.wh.meta
     years = [y for y in ctx.wh.years if (ctx.since or ctx.year) <= y <= ctx.year]
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-    rows = tuple((ctx.label(i), i.source, i.table_id, span) for i in ctx.shown)
+    rows = tuple((ctx.label(i), i.source_name(lang), i.table_id, span) for i in ctx.shown)
     return Section(t("report.sources", lang), blocks=[
         Table((t("briefing.indicator", lang), t("report.source", lang), t("report.table_id", lang),
                t("report.years", lang)), rows, (False, False, False, False), widths=(3, 2, 1.4, 1)),
@@ -574,7 +574,7 @@ def report_data(warehouse: Warehouse, code: str, year: int | None = None, since:
     place = (t("briefing.place_regio", lang, land=area_name(warehouse, LAND_CODE, lang)) if ctx.level == "regio"
              else f"{level_word} {t('briefing.in', lang)} {area_name(warehouse, ctx.regio, lang)}")
     title = t("report.title", lang, name=ctx.name, code=code, year=year)
-    sources = t("briefing.sources", lang, sources=sources_text(ctx.shown), boundary_year=meta["boundary_year"])
+    sources = t("briefing.sources", lang, sources=sources_text(ctx.shown, lang), boundary_year=meta["boundary_year"])
     report_meta = ExportMeta(title=title, unit="", boundary_year=str(meta["boundary_year"]), sources=sources,
                              attribution=meta.get("attribution", ""), exported_at=now,
                              caveat=t("briefing.caveat", lang), marking=marking, demo=meta.get("kind") == "demo",

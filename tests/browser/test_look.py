@@ -19,7 +19,7 @@ from tests.browser.mapdriver import children, wait_for_codes
 
 pytestmark = pytest.mark.browser
 
-PAGE_COMPONENTS = ("form-label", "heading-1", "heading-2", "heading-3", "link", "page-header", "status-badge", "table")
+PAGE_COMPONENTS = ("button", "form-label", "heading-1", "heading-2", "heading-3", "link", "page-header", "status-badge", "table")
 ORGANISATION = "RIEC Noord-Nederland"
 PASSWORD = "correct horse battery"
 STYLESHEETS = "() => Array.from(document.styleSheets, s => s.href).filter(Boolean)"
