@@ -308,6 +308,7 @@ def own_page(lang: str = "nl") -> html.Div:
             html.Section(id="own-report-section", style=HIDDEN, children=[
                 text("own.step_report", html.H3, className=heading(3)),
                 html.Div(id="own-report", role="status", **{"aria-live": "polite"}),
+                _control("own.replace", dcc.Dropdown(id="own-replace", value="", options=[], **drop), wide=True),
                 html.Button(text("own.add"), id="own-add", disabled=True, n_clicks=0,
                             className=f"{BUTTON} {BUTTON}--primary-action"),
                 html.Div(id="own-added", role="status", **{"aria-live": "polite"}),

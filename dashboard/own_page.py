@@ -95,13 +95,11 @@ def _cell_table(frame: pd.DataFrame, caption: str, first_column: str | None = No
 
 
 def file_panel(table: OwnTable, lang: str) -> list:
-    """What was read: the file, how, and its first rows."""
-    children = [html.P(t("own.read", lang, file=table.file_name, rows=format_number(len(table.cells), 0, lang=lang),
-                         columns=format_number(len(table.columns), 0, lang=lang)))]
-    children += [html.P(note, className="own-hint") for note in table.notes]
-    children.append(_cell_table(table.preview(PREVIEW_ROWS), t("own.preview", lang, n=PREVIEW_ROWS),
-                                t("own.row", lang)))
-    return children
+    """What was read: the file and its first rows, each numbered as in the file."""
+    return [html.P(t("own.read", lang, file=table.file_name, rows=format_number(len(table.cells), 0, lang=lang),
+                     columns=format_number(len(table.columns), 0, lang=lang))),
+            _cell_table(table.preview(PREVIEW_ROWS).set_index("row"), t("own.preview", lang, n=PREVIEW_ROWS),
+                        t("own.row", lang))]
 
 
 def _choice_id(field: str, index: int) -> dict:
@@ -239,11 +237,12 @@ def layers_panel(layers: list, organisation: str, lang: str) -> list:
     rows = []
     for layer in layers:
         removed = layer.removed_at is not None
-        action = html.Button(t("own.restore" if removed else "own.remove", lang),
-                             id={"type": "own-restore" if removed else "own-remove", "layer": layer.id},
-                             className=f"{BUTTON} {BUTTON}--secondary-action", n_clicks=0)
+        actions = [("own-restore", "own.restore")] if removed else [("own-remove", "own.remove")] + (
+            [("own-restore", "own.restore_previous")] if layer.version > 1 else [])
+        action = [html.Button(t(key, lang), id={"type": kind, "layer": layer.id}, n_clicks=0,
+                              className=f"{BUTTON} {BUTTON}--secondary-action") for kind, key in actions]
         name = (html.Span(layer.name) if removed or not layer.indicators else
-                dcc.Link(layer.name, href=_map_href(layer, lang), className=LINK))
+                html.A(layer.name, href=_map_href(layer, lang), className=LINK))
         rows.append(html.Tr([
             html.Th(name, scope="row"), html.Td(layer.file_name), html.Td(layer.uploader),
             html.Td(layer.uploaded_at[:10]), html.Td(format_number(layer.rows, 0, lang=lang)),
@@ -331,7 +330,9 @@ def register(app, warehouse, gate: Gate, own_data: Path) -> None:
             table = read(contents, file_name, sheet)
             spec = propose(table, warehouse)
         except REFUSALS as err:
-            return {**nothing_read, "file": message(err, lang)}
+            sheets = getattr(err, "sheets", ())   # a workbook of several sheets: which one?
+            return {**nothing_read, "file": message(err, lang), "sheet_box": {} if sheets else HIDDEN,
+                    "sheets": [{"label": s, "value": s} for s in sheets]}
         bases = denominators(warehouse)
         columns = [{"label": c, "value": c} for c in table.columns]
         values = [c for c in table.columns if c not in (spec.area_column, spec.year_column)]
@@ -356,7 +357,7 @@ def register(app, warehouse, gate: Gate, own_data: Path) -> None:
         user = viewer()
         table = read(contents, file_name, sheet)
         choices = {(item["id"]["field"], item["id"]["column"]): item.get("value")
-                   for group in ctx.states_list if isinstance(group, list)   # the columns' choices (ALL)
+                   for group in ctx.args_grouping if isinstance(group, list)   # the columns' choices (ALL)
                    for item in group if isinstance(item.get("id"), dict)}
         fixed = {"name": name, "area_column": area_column, "year_column": year_column or None, "year": year,
                  "share": share}
@@ -379,33 +380,39 @@ def register(app, warehouse, gate: Gate, own_data: Path) -> None:
 
     @app.callback(Output("own-added", "children"), Output("own-version", "data"),
                   Output("own-add", "disabled", allow_duplicate=True),
-                  Input("own-add", "n_clicks"), *states, State("own-version", "data"), prevent_initial_call=True)
+                  Input("own-add", "n_clicks"), *states, State("own-version", "data"), State("own-replace", "value"),
+                  prevent_initial_call=True)
     def add(_clicks, contents, file_name, sheet, name, area_column, year_column, year, share, search, _choices,
-            version):
-        """The layer stored (all or nothing), audited, with a link to its map."""
+            version, replacing):
+        """The layer stored (all or nothing; as a new version of one of the organisation's layers,
+        which keeps the one before), audited, with a link to its map."""
         lang = routes.parse(None, search).lang
         try:
             user, table, spec = chosen(contents, file_name, sheet, name, area_column, year_column, year, share)
-            layer = store_of(user).add(table, spec, warehouse, uploader=user.name)
+            store = store_of(user)
+            replaced = _one_of(replacing, [layer.id for layer in store.layers()], None)
+            layer = store.add(table, spec, warehouse, uploader=user.name, replace=replaced)
         except REFUSALS as err:
             gate.record("own.import", _text(file_name, "-"), "failed")
             return [message(err, lang)], no_update, True
         gate.record("own.import", f"{layer.organisation} layer {layer.id} v{layer.version} {layer.file_name}")
         return [html.P(t("own.added", lang, name=layer.name)),
-                dcc.Link(t("own.added_link", lang), href=_map_href(layer, lang), className=LINK)], (version or 0) + 1, True
+                html.A(t("own.added_link", lang), href=_map_href(layer, lang), className=LINK)], (version or 0) + 1, True
 
-    @app.callback(Output("own-layers", "children"), Input("url", "pathname"), Input("url", "search"),
+    @app.callback(Output("own-layers", "children"), Output("own-replace", "options"),
+                  Input("url", "pathname"), Input("url", "search"),
                   Input("own-version", "data"), Input({"type": "own-remove", "layer": ALL}, "n_clicks"),
                   Input({"type": "own-restore", "layer": ALL}, "n_clicks"))
     def layers(pathname, search, _version, _removed, _restored):
-        """The organisation's layers; a remove or restore button first does what it says."""
+        """The organisation's layers (and those a new file may replace); a remove or restore
+        button first does what it says."""
         state = routes.parse(pathname, search)
         if state.page != "eigen":
-            return no_update
+            return no_update, no_update
         try:
             user = viewer()
         except Refused:
-            return []
+            return [], []
         store = store_of(user)
         trigger, notes = ctx.triggered_id, []
         pressed = any(isinstance(item.get("value"), int) and item["value"] > 0 for item in ctx.triggered)
@@ -422,4 +429,8 @@ def register(app, warehouse, gate: Gate, own_data: Path) -> None:
             else:
                 gate.record(f"own.{action}", f"{user.organisation} layer {layer_id}")
                 notes.append(html.P(t(f"own.{action}d", state.lang), role="status"))
-        return notes + layers_panel(store.layers(include_removed=True), user.organisation, state.lang)
+        listed = store.layers(include_removed=True)
+        replaceable = [{"label": t("own.replace_none", state.lang), "value": ""}] + [
+            {"label": t("own.replace_layer", state.lang, name=layer.name, file=layer.file_name), "value": layer.id}
+            for layer in listed if not layer.is_removed]
+        return notes + layers_panel(listed, user.organisation, state.lang), replaceable

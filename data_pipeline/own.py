@@ -298,13 +298,21 @@ def _denominators(warehouse: Warehouse) -> tuple[str, ...]:
 def denominators(warehouse: Warehouse) -> list[str]:
     """The open variables the warehouse holds per area (the denominators of kind ``rate``); empty
     for a warehouse built before they were stored."""
-    return list(_denominators(warehouse))
+    return list(_denominators(open_data(warehouse)))
+
+
+def open_data(warehouse: Warehouse) -> Warehouse:
+    """The open-data warehouse under a live, per-viewer or own-data one: own values are joined
+    to, computed on and stored for that build, whoever's view of it an import comes through."""
+    current = warehouse.current()
+    return current.base if isinstance(current, OwnOverlay) else current
 
 
 def propose(table: OwnTable, warehouse: Warehouse) -> LayerSpec:
     """A spec from what :func:`data_pipeline.own_files.recognise` finds: every value column a
     count per 1,000 inwoners when it holds whole numbers of 0 or more (and the warehouse has
     inwoners), a count otherwise of whole numbers, else a ready value."""
+    warehouse = open_data(warehouse)
     found = recognise(table, warehouse)
     if not found.area_column:
         raise OwnInputError(table.file_name, None, None, "no column of area codes or gemeente names found",
@@ -619,6 +627,7 @@ class OwnStore:
     def preview_join(self, table: OwnTable | Sequence[OwnTable], spec: LayerSpec, warehouse: Warehouse) -> Joined:
         """Join ``table`` (one file or several of the same layout) as ``spec`` says and compute its
         values once, so that everything that could fail fails here; stores nothing."""
+        warehouse = open_data(warehouse)
         joined = join_tables(table, spec, warehouse)
         compute_values(warehouse, self._draft(spec, joined, "0", 1, uploader="preview"), joined.values)
         return joined
@@ -626,6 +635,7 @@ class OwnStore:
     def add(self, table: OwnTable | Sequence[OwnTable], spec: LayerSpec, warehouse: Warehouse, *,
             uploader: str, replace: str | None = None) -> Layer:
         """Store a new layer (or a new version of ``replace``): all or nothing."""
+        warehouse = open_data(warehouse)
         tables = _as_tables(table)
         joined = join_tables(tables, spec, warehouse)
         with _locked(self.root / ".ids.lock"), _locked(self._lock):
@@ -951,6 +961,7 @@ class OwnOverlay(Warehouse):
         self.catalog = Catalog(themes, base.catalog.indicators + own.indicators, base.catalog.open_variables)
         self.years = sorted(set(base.years) | {int(y) for y in values["year"].unique()})
         own_vars = own.variables_frame()
+        own_vars = own_vars[~own_vars["variable"].isin(base.catalog.variables())]   # the base has those already
         own_vars["is_open"] = (own_vars["variable"].isin(base.catalog.open_variables)
                                | own_vars["variable"].str.endswith("__een"))
         own_themes = pd.DataFrame([{"theme": t, "position": 1000 + n, "label_nl": themes[t]["nl"],

@@ -75,9 +75,10 @@ class OwnInputError(ValueError):
     ``more`` counts further places with the same problem (said in the message)."""
 
     def __init__(self, file: str, row: int | None, column: str | None, problem: str, problem_nl: str,
-                 more: int = 0):
+                 more: int = 0, sheets: tuple[str, ...] = ()):
         self.file, self.row, self.column = file, row, column
         self.problem, self.problem_nl, self.more = problem, problem_nl, more
+        self.sheets = sheets   # a workbook of several sheets, read without choosing one: its sheets
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "en") -> str:
@@ -200,7 +201,7 @@ def _xlsx_records(file_name: str, data: bytes, sheet: str | None) -> tuple[list[
         listed = ", ".join(repr(s) for s in sheets)
         if sheet is None and len(sheets) > 1:
             raise OwnInputError(file_name, None, None, f"the workbook has {len(sheets)} sheets ({listed}): choose one",
-                                f"de werkmap heeft {len(sheets)} werkbladen ({listed}): kies er een")
+                                f"de werkmap heeft {len(sheets)} werkbladen ({listed}): kies er een", sheets=sheets)
         chosen = sheet if sheet is not None else sheets[0]
         if chosen not in sheets:
             raise OwnInputError(file_name, None, None, f"no sheet {chosen!r} in the workbook (sheets: {listed})",

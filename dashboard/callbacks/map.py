@@ -20,7 +20,7 @@ from dashboard import routes
 from dashboard.figures import empty_figure
 from dashboard.i18n import t
 from dashboard.layout import (HIDDEN, SEARCHABLE, area_table, breadcrumb_items, choice_options, dropdown_labels,
-                              graph_config, indicator_options, legend, score_themes)
+                              graph_config, indicator_options, legend)
 from dashboard.routes import CONTROLS, control_value, drawn_key
 from dashboard.panels import AREA_ORDERS
 from dashboard.tables import DOWNLOADS, table_rows
@@ -43,8 +43,22 @@ GRID_SCRIPT = re.compile(r'<script src="([^"]*/dash_ag_grid/dash_ag_grid[^"]*)">
 MAP_CHUNKS = ("async-graph.js", "async-dropdown.js", "async-slider.js")
 
 
+def page_themes(specs: list, kind: str) -> list[str]:
+    """The themes of the page's per-theme components of ``kind`` (the weight sliders, their
+    labels), in page order, from a callback's groups of inputs or outputs: the page's layout was made
+    for its viewer's catalog (own data adds themes), which may have changed since it loaded.
+
+    >>> page_themes([{"id": "url"}, [{"id": {"type": "weight", "theme": "drugs"}}]], "weight")
+    ['drugs']
+    """
+    for group in specs:
+        if isinstance(group, list) and group and isinstance(group[0].get("id"), dict) and \
+                group[0]["id"].get("type") == kind:
+            return [item["id"]["theme"] for item in group]
+    return []
+
+
 def register(app, warehouse: Warehouse, gate: Gate) -> None:
-    themes = score_themes(warehouse.catalog)
     is_land = partial(is_land_area, warehouse)
     # The language of the page on <html lang> (the server sets it; a switch changes only the URL).
     app.clientside_callback(ClientsideFunction("ondermijning", "pageLanguage"),
@@ -96,23 +110,24 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
     def navigate(pathname, search, click, division, found, extent, controls, weights, drawn, ahead, config):
         trigger = callback_context.triggered_id
         current = routes.parse(pathname, search)
+        themes = page_themes([callback_context.args_grouping["weights"]], "weight")
         if current.page != "kaart":   # another page is open; the map waits
-            return {"notice": no_update, **_unchanged()}
+            return {"notice": no_update, **_unchanged(themes)}
         inputs = {"click": click, "division": division, "search": found, "extent": extent, "weights": weights,
                   **controls}
         state = routes.state_after(current, trigger, inputs, themes, is_land)
         if state is None:
-            return {"notice": no_update, **_unchanged()}
+            return {"notice": no_update, **_unchanged(themes)}
         if trigger == "map" and (state == current or not warehouse.view_exists(state.level, state.parent)):
             area = warehouse.name(routes.clicked_code(click))
-            return {**_unchanged(), "notice": t("map.no_deeper", current.lang, area=area)}
+            return {**_unchanged(themes), "notice": t("map.no_deeper", current.lang, area=area)}
         state = resolve_state(warehouse, state)
         if trigger == "map-extent" or (trigger == "url" and drawn == drawn_key(state)):
             # The map already shows this (the user just panned or zoomed, or only the comparison
             # changed): drawing it again would only disturb the view, so only the URL and the
             # links follow.
             new_path, new_search = routes.path(state), routes.search(state)
-            return {**_unchanged(), "notice": no_update, "drawn": drawn_key(state),
+            return {**_unchanged(themes), "notice": no_update, "drawn": drawn_key(state),
                     "prefetch": _changed(ahead_of(state), ahead),
                     "pathname": no_update if pathname == new_path else new_path,
                     "search": no_update if search == new_search else new_search,
@@ -216,7 +231,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
         value would still fire what follows it)."""
         return no_update if value == before else value
 
-    def _unchanged() -> dict:
+    def _unchanged(themes: list[str]) -> dict:
         keys = ("pathname", "search", "figure", "config", "drawn", "prefetch", "click_reset", "found", "heading",
                 "source",
                 "crumbs", "legend",
@@ -265,7 +280,8 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
     def translate(pathname, search, switch_label, dataset):
         state = routes.parse(pathname, search)
         lang = state.lang
-        keys = [item["id"]["key"] for item in callback_context.outputs_list[0]]
+        keys = [item["id"]["key"] for item in callback_context.outputs_grouping[0]]
+        themes = page_themes(callback_context.outputs_grouping, "theme-label")
         other = "en" if lang == "nl" else "nl"
         other_href = routes.href(replace(state, lang=other))
         own_href = routes.href(routes.MapState(page="eigen", lang=lang))
@@ -283,7 +299,7 @@ def register(app, warehouse: Warehouse, gate: Gate) -> None:
             choice_options("score_method", routes.SCORE_METHODS, lang),
             choice_options("hotspot", routes.HOTSPOT_METHODS, lang),
             [{"label": t("control.stabilise", lang), "value": "ja"}], t("search.placeholder", lang),
-            [warehouse.catalog.themes[theme][lang] for theme in themes],
+            [warehouse.catalog.themes.get(theme, {}).get(lang, theme) for theme in themes],
             t("lang.switch", lang), other_href, own_href, dataset_line(warehouse, lang),
             t("aria.breadcrumbs", lang), t("aria.legend", lang),
             *[dropdown_labels(lang)] * len(SEARCHABLE), choice_options("order", AREA_ORDERS, lang),

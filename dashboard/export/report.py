@@ -16,7 +16,7 @@ A gemeente report has
   the wijken for the theme's headline indicator; the wijken that stand out on the theme
   (highest theme score among all wijken of the country); the hotspots among the wijken
   (Getis-Ord Gi*, FDR); the trend since the first year beside the region and NL;
-- the organisation's own indicators (catalog ``dataset = "eigen"``), once there are any;
+- the viewer's organisation's own indicators (:mod:`data_pipeline.own`), when it has any;
 - two empty sections for the analyst ("Bevindingen van partners", "Duiding"; Word only);
 - method and caveats, sources with table ids and years, and what was hidden and why;
 - an appendix with every wijk's value of each headline indicator.
@@ -48,14 +48,12 @@ from dashboard.gemeente import comparison, key_figures, tile_indicators, trend_w
 from dashboard.i18n import language, t
 from dashboard.views import MapView, area_name, map_view, resolve_state
 from data_pipeline import analysis
+from data_pipeline.own import OWN_DATASET
 from data_pipeline.warehouse import AccessDenied, NotFound, Scope, Warehouse
 from geodata.codes import LAND_CODE
 from indicators.catalog import Indicator
 from indicators.composite import eligible_indicators
 
-#: The catalog's ``dataset`` of the organisation's own indicators (own data layers): a section
-#: of their own once the catalog has any.
-OWN_DATASET = "eigen"
 N_STANDOUTS = 3  # per side, as on the gemeente page
 MAX_WIJKEN = 5  # wijken that stand out, per theme
 MAX_CONTRIBUTIONS = 10
@@ -459,8 +457,8 @@ def _gemeenten_table(ctx: _Context, indicators: list[Indicator], title: str) -> 
 
 
 def _own_data(ctx: _Context) -> Section | None:
-    """The hook for the organisation's own data layers: their indicators' figures, once the
-    catalog has any (``dataset = "eigen"``)."""
+    """The figures of the viewer's organisation's own indicators (a warehouse as its viewer
+    sees it: :func:`data_pipeline.own.overlay`), when it has any."""
     own = [i for i in ctx.catalog.indicators if i.dataset == OWN_DATASET]
     if not own:
         return None

@@ -21,13 +21,13 @@ PASSWORD = "correct horse battery"
 LABEL = "Meldingen ondermijning"
 
 
-def statline_download(wh, year: int) -> bytes:
+def statline_download(wh, year: int, more: int = 0) -> bytes:
     """Counts per gemeente keyed by name, laid out as a StatLine CSV download (with symbols)."""
     areas = wh.areas_frame(["gemeente"])
     lines = ['"Meldingen ondermijning; gemeente"', '"Bron: eigen registratie"', '""',
              '"Onderwerp";"Meldingen"', f'"Perioden";"{year}"', '"Regio\'s";"aantal"', '"Nederland";"9999"']
     for i, row in enumerate(areas.itertuples()):
-        lines.append(f'"{row.name}";"{"." if i == 0 else 5 + i % 40}"')
+        lines.append(f'"{row.name}";"{"." if i == 0 else 5 + more + i % 40}"')
     lines.append('"Bron: RIEC"')
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
 
@@ -46,8 +46,8 @@ def sign_in(browser, server, name: str):
 
 def forged_layer_action(page, server, layer_id: str) -> str:
     """A remove button of a layer the page never showed, sent straight to Dash's endpoint."""
-    body = {"output": "own-layers.children",
-            "outputs": {"id": "own-layers", "property": "children"},
+    body = {"output": "..own-layers.children...own-replace.options..",
+            "outputs": [{"id": "own-layers", "property": "children"}, {"id": "own-replace", "property": "options"}],
             "inputs": [{"id": "url", "property": "pathname", "value": "/eigen-gegevens"},
                        {"id": "url", "property": "search", "value": ""},
                        {"id": "own-version", "property": "data", "value": 0},
@@ -99,6 +99,21 @@ def test_add_see_export_remove_an_own_layer_and_another_organisation_never_sees_
         layers = page.locator("#own-layers")
         layers.get_by_text("meldingen.csv").wait_for()
         assert "ana" in layers.inner_text()
+
+        # the same file again, as a new version of the layer: one layer, the previous version restorable
+        page.locator("#own-upload input[type=file]").set_input_files(
+            files=[{"name": "meldingen.csv", "mimeType": "text/csv", "buffer": statline_download(wh, year, more=1)}])
+        page.locator("#own-report-section").wait_for(state="hidden")   # a new file: its report is still to come
+        column = page.locator(".own-column").filter(has_text="Meldingen").first
+        column.get_by_label("aantal per inwoners, woningen, …").check()
+        column.get_by_label("Naam van de indicator").fill(LABEL)
+        page.get_by_role("button", name="Koppelen en controleren").click()
+        page.locator("#own-report").get_by_text(re.compile("gekoppeld", re.I)).first.wait_for()
+        page.locator("#own-replace").click()
+        page.get_by_role("option", name=re.compile("nieuwe versie van")).click()
+        page.get_by_role("button", name="Toevoegen").click()
+        layers.get_by_role("button", name="Vorige versie terugzetten").wait_for()
+        assert layers.locator("tbody tr").count() == 1
 
         page.get_by_role("link", name="Bekijk de kaart").click()
         page.wait_for_url(re.compile(r"/kaart/gemeente/NL01\?indicator=eigen_"))

@@ -120,3 +120,12 @@ def test_an_upload_is_a_bounded_data_url(monkeypatch):
     with pytest.raises(Refused) as refused:
         decode_upload(url, "m.csv")
     assert refused.value.message("en") == t("own.refused.too_large", "en", file="m.csv", limit="52")
+
+
+def test_the_report_of_a_gemeente_has_a_section_of_the_viewers_own_data(own):
+    from dashboard.export.report import report_data
+
+    wh, seen, ind = own
+    titles = [section.title for section in report_data(seen, "GM0001", scope=ALL).sections]
+    assert t("report.own", "nl") in titles
+    assert t("report.own", "nl") not in [section.title for section in report_data(wh, "GM0001", scope=ALL).sections]

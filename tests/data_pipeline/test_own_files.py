@@ -335,6 +335,7 @@ def test_an_xlsx_with_several_sheets_needs_one_chosen(tiny_warehouse):
     err = refused(read_upload, "m.xlsx", data)
     assert err.message("nl") == "m.xlsx: de werkmap heeft 2 werkbladen ('Toelichting', 'Cijfers'): kies er een"
     assert str(err) == "m.xlsx: the workbook has 2 sheets ('Toelichting', 'Cijfers'): choose one"
+    assert err.sheets == ("Toelichting", "Cijfers")   # what the page offers to choose from
     table = read_upload("m.xlsx", data, sheet="Cijfers")
     assert table.sheet == "Cijfers" and table.sheets == ("Toelichting", "Cijfers")
     assert table.cells.to_dict("list") == {"Code": ["GM0001"], "Aantal": ["3"]}
