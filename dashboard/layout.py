@@ -272,6 +272,13 @@ def page_header(demo: bool, access_note: str | None = None, signs_in: bool = Fal
     ])
 
 
+def own_drop_text(lang: str) -> html.Div:
+    """What the file drop zone says (set again by a callback when the language changes: Dash
+    does not reach the texts inside an Upload); its ids name the zone's file input (a11y.js)."""
+    return html.Div([html.Span(t("own.drop", lang), id="own-drop-text"), " ",
+                     html.Span(t("own.drop_or", lang), id="own-drop-choose", className=f"own-drop-choose {LINK}")])
+
+
 def own_page(lang: str = "nl") -> html.Div:
     """The own-data page's fixed parts (hidden until the URL opens it); the callbacks of
     :mod:`dashboard.own_page` fill in the rest. Every control a callback reads is here from
@@ -285,8 +292,7 @@ def own_page(lang: str = "nl") -> html.Div:
                 text("own.step_file", html.H3, className=heading(3)),
                 dcc.Upload(id="own-upload", multiple=False, max_size=MAX_UPLOAD_BYTES, accept=".csv,.txt,.xlsx",
                            className="own-drop", className_active="own-drop active",
-                           children=html.Div([text("own.drop"), " ",
-                                              text("own.drop_or", className=f"own-drop-choose {LINK}")])),
+                           children=own_drop_text(lang)),
                 text("own.formats", html.P, className="own-hint"),
                 html.Div(id="own-file", role="status", **{"aria-live": "polite"}),
                 html.Div(id="own-sheet-box", style=HIDDEN, children=[

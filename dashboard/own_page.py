@@ -5,7 +5,7 @@ From the top: the file (dragged onto the page or chosen; CSV, a StatLine downloa
 read by :mod:`data_pipeline.own_files`) with a preview of its first rows; the choices (which
 column holds the areas and which the year; per value column what it is: a count made into a
 rate per so many inhabitants, dwellings, ... of the warehouse, a count as such, a ready value,
-or not used; its name, theme, direction and smallest denominator); the join report (what
+or not used; its name, theme, direction, and the smallest denominator and count shown); the join report (what
 joined, what did not and why) before anything is stored; "Toevoegen"; and the organisation's
 layers with remove and restore. Nothing is stored until "Toevoegen", and then through
 :class:`data_pipeline.own.OwnStore`, which keeps each organisation's layers apart.
@@ -29,7 +29,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dashboard import routes
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import t
-from dashboard.layout import HIDDEN, OWN_MAX_NAME as MAX_NAME, OWN_YEARS, dropdown_labels
+from dashboard.layout import HIDDEN, OWN_MAX_NAME as MAX_NAME, OWN_YEARS, dropdown_labels, own_drop_text
 from dashboard.look import BUTTON, LABEL, LINK, TABLE
 from dashboard.signin import Gate
 from data_pipeline.own import (KINDS, OWN_THEME, OWN_THEME_LABELS, ColumnSpec, LayerSpec, OwnError, OwnStore, base_word,
@@ -126,13 +126,14 @@ def column_choices(index: int, column: str, spec: ColumnSpec | None, bases: list
         html.Div(className="controls", children=[
             _field("own.label", dcc.Input(id=_choice_id("label", index), type="text", maxLength=MAX_NAME,
                                           value=(spec.label if spec else column)[:MAX_NAME]), lang, wide=True),
-            _field("own.denominator", dcc.Dropdown(
+            *([_field("own.denominator", dcc.Dropdown(
                 id=_choice_id("denominator", index), **drop,
-                value=spec.denominator if spec and spec.denominator in bases else (bases[0] if bases else None),
+                value=spec.denominator if spec and spec.denominator in bases else bases[0],
                 options=[{"label": base_word(b, lang), "value": b} for b in bases]), lang),
-            _field("own.per", dcc.Dropdown(
-                id=_choice_id("per", index), **drop, value=int(spec.per) if spec and spec.per in PER_UNITS else 1000,
-                options=[{"label": format_number(p, 0, lang=lang), "value": p} for p in PER_UNITS]), lang),
+               _field("own.per", dcc.Dropdown(
+                   id=_choice_id("per", index), **drop, value=int(spec.per) if spec and spec.per in PER_UNITS else 1000,
+                   options=[{"label": format_number(p, 0, lang=lang), "value": p} for p in PER_UNITS]), lang)]
+              if bases else [html.P(t("own.refused.no_bases", lang), className="own-hint")]),
             _field("own.theme", dcc.Dropdown(
                 id=_choice_id("theme", index), **drop, value=spec.theme if spec else OWN_THEME,
                 options=[{"label": labels["en" if lang == "en" else "nl"], "value": theme}
@@ -147,6 +148,9 @@ def column_choices(index: int, column: str, spec: ColumnSpec | None, bases: list
             _field("own.min_denominator", dcc.Input(
                 id=_choice_id("min_denominator", index), type="number", min=0, max=MAX_MIN_DENOMINATOR,
                 value=spec.min_denominator if spec else None), lang),
+            _field("own.min_count", dcc.Input(
+                id=_choice_id("min_count", index), type="number", min=0, max=MAX_MIN_DENOMINATOR,
+                value=spec.min_count if spec else None), lang),
         ]),
         dcc.Checklist(id=_choice_id("in_composite", index), value=["ja"] if spec and spec.in_composite else [],
                       options=[{"label": t("own.in_composite", lang), "value": "ja"}]),
@@ -189,6 +193,7 @@ def spec_from_choices(table: OwnTable, proposed: LayerSpec, fixed: dict, choices
             raise Refused("composite", column=column)
         base = by_column.get(column)
         minimum = _number(choices.get(("min_denominator", index)), 0, MAX_MIN_DENOMINATOR)
+        smallest = _number(choices.get(("min_count", index)), 0, MAX_MIN_DENOMINATOR)
         weights = [c for c in columns if c not in (column, area_column, year_column)] if use == "value" else []
         specs.append(ColumnSpec(
             column=column, kind=use, label=_text(choices.get(("label", index)), column),
@@ -196,7 +201,8 @@ def spec_from_choices(table: OwnTable, proposed: LayerSpec, fixed: dict, choices
             per=float(_one_of(choices.get(("per", index)), PER_UNITS, 1000)),
             theme=_one_of(choices.get(("theme", index)), list(themes), OWN_THEME), direction=direction,
             in_composite=in_composite, weight_column=_one_of(choices.get(("weight_column", index)), weights, None),
-            min_denominator=minimum if minimum is not None else (base.min_denominator if base else None)))
+            min_denominator=minimum if minimum is not None else (base.min_denominator if base else None),
+            min_count=smallest if smallest is not None else (base.min_count if base else None)))
     if not specs:
         raise Refused("no_columns")
     if year_column is None and not year:
@@ -208,7 +214,7 @@ def spec_from_choices(table: OwnTable, proposed: LayerSpec, fixed: dict, choices
 
 def report_panel(joined, lang: str) -> list:
     """The join report: what joined per level, and every row that did not, with the reason."""
-    children = [html.P(line) for line in joined.summary(lang)]
+    children = [html.P(line) for line in joined.summary(lang, rows=False)]   # the rows: in the table below
     report = joined.report
     if len(report):
         reason = "reason_nl" if lang == "nl" and "reason_nl" in report else "reason"
@@ -289,17 +295,17 @@ def register(app, warehouse, gate: Gate, own_data: Path) -> None:
             err = Refused("other")
         return html.P(err.message(lang), className="notice own-error", role="alert")
 
-    @app.callback(Output("own-intro", "children"), Output("own-work", "style"),
+    @app.callback(Output("own-intro", "children"), Output("own-work", "style"), Output("own-upload", "children"),
                   Input("url", "pathname"), Input("url", "search"))
     def intro(pathname, search):
         state = routes.parse(pathname, search)
         if state.page != "eigen":
-            return no_update, no_update
+            return no_update, no_update, no_update
         try:
             user = viewer()
         except Refused as err:
-            return err.message(state.lang), HIDDEN
-        return t("own.intro", state.lang, organisation=user.organisation), {}
+            return err.message(state.lang), HIDDEN, no_update
+        return t("own.intro", state.lang, organisation=user.organisation), {}, own_drop_text(state.lang)
 
     nothing_read = {"file": [], "sheet_box": HIDDEN, "choices": HIDDEN, "report_section": HIDDEN, "add": True,
                     "report": [], "columns": [], "sheets": [], "sheet": None, "name": None,

@@ -613,8 +613,9 @@ class Joined:
     def match_rate(self) -> float:
         return self.matched / self.rows if self.rows else 0.0
 
-    def summary(self, lang: str = "en") -> list[str]:
-        """Lines for the join report: rows joined, per level, years, and why the others were not."""
+    def summary(self, lang: str = "en", *, rows: bool = True) -> list[str]:
+        """Lines for the join report: rows joined, per level, years, and why the others were not
+        (with ``rows``, the first ten of those rows too)."""
         nl, loc = lang == "nl", _LOCALES.get(lang, _LOCALES["en"])
         n = lambda x: format_decimal(x, locale=loc)  # noqa: E731
         rate = format_percent(self.match_rate, "#,##0.#%", locale=loc)
@@ -628,12 +629,14 @@ class Joined:
         if self.years:
             lines.append(("Jaren: " if nl else "Years: ") + ", ".join(map(str, self.years)))
         if len(self.report):
-            lines.append(f"{n(len(self.report))} rijen niet gekoppeld of niet gebruikt:" if nl else
-                         f"{n(len(self.report))} rows not joined or not used:")
-            for item in self.report.head(10).itertuples(index=False):
+            one = len(self.report) == 1
+            lines.append(f"{n(len(self.report))} {'rij' if one else 'rijen'} niet gekoppeld of niet gebruikt"
+                         if nl else f"{n(len(self.report))} {'row' if one else 'rows'} not joined or not used")
+            lines[-1] += ":" if rows else "."
+            for item in self.report.head(10 if rows else 0).itertuples(index=False):
                 why = item.reason_nl if nl else item.reason
                 lines.append(f"  {'rij' if nl else 'row'} {item.row} {item.key!r}: {why}")
-            if len(self.report) > 10:
+            if rows and len(self.report) > 10:
                 more = n(len(self.report) - 10)
                 lines.append(f"  … en nog {more}" if nl else f"  … and {more} more")
         return lines

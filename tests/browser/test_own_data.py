@@ -14,6 +14,7 @@ from dashboard.signin import Gate
 from data_pipeline.access import AccessFile
 from data_pipeline.audit import AuditLog
 from tests.browser.conftest import LiveServer, violations
+from tests.browser.test_language import PAGE_TEXT, fragments
 from tests.browser.mapdriver import children, wait_for_codes
 
 pytestmark = pytest.mark.browser
@@ -148,6 +149,16 @@ def test_add_see_export_remove_an_own_layer_and_another_organisation_never_sees_
         page.goto(f"{server.url}/kaart/gemeente/NL01?indicator={indicator}&jaar={year}")
         wait_for_codes(page, children(wh, "gemeente", "NL01"))
         assert LABEL not in page.locator("#map-heading").inner_text()
+
+        # in English, the page and its join report hold no Dutch of ours
+        page.goto(f"{server.url}/eigen-gegevens?taal=en")
+        page.locator("#own-upload input[type=file]").set_input_files(
+            files=[{"name": "meldingen.csv", "mimeType": "text/csv", "buffer": statline_download(wh, year)}])
+        page.get_by_role("button", name="Join and check").click()
+        page.locator("#own-report").get_by_text("rows joined to areas").wait_for()
+        text = page.evaluate(PAGE_TEXT)
+        assert not [part for part in fragments("nl", "en") if part in text]
+        assert "removed on" in page.locator("#own-layers").inner_text()
         context.close()
     actions = audit.read()
     done = set(zip(actions["user"], actions["action"], actions["result"]))

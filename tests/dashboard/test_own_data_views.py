@@ -96,6 +96,7 @@ def test_the_page_takes_only_choices_it_offered(own, tmp_path):
     assert (column.denominator, column.per, column.theme, column.direction) == ("inwoners", 1000, "eigen",
                                                                                 "higher_is_worse")
     assert len(column.label) <= own_page.MAX_NAME
+    assert column.min_count == proposed.columns[0].min_count   # no number sent: the proposal's rule
     with pytest.raises(Refused) as refused:
         spec_from_choices(table, proposed, {"year_column": "jaar"}, {("use", index): "count",
                                                                       ("in_composite", index): ["ja"]},
