@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import shutil
-from dataclasses import replace
 
 import pytest
 
