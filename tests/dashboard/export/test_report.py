@@ -280,3 +280,25 @@ def test_the_route_sends_a_word_file_of_the_viewers_gemeente(tmp_path, demo_ware
     doc = docx.Document(io.BytesIO(response.data))
     assert doc.paragraphs[0].text.endswith(f"({gemeente}), {year}")
     assert "Summary" in [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+
+
+def test_rapport_all_in_a_region_writes_one_word_file_per_gemeente_and_refuses_a_gemeente(
+        capsys, demo_warehouse_path, demo_warehouse, tmp_path):
+    from tests.data_pipeline.test_cli import run
+    from tests.requirements import export_browser_path
+
+    export_browser_path()
+    wh = demo_warehouse
+    region = min(wh.codes("regio"), key=lambda code: len(wh.codes("gemeente", code)))
+    gemeenten = sorted(wh.codes("gemeente", region))
+    year = wh.years[-1]
+    code, out, err = run(capsys, "--warehouse", str(demo_warehouse_path), "rapport", "--all-in", region,
+                         "--format", "docx", "--lang", "en", "-o", str(tmp_path))
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.glob("*.docx")) == [f"{gm}-rapport-{year}.docx" for gm in gemeenten]
+    headings = [p.text for p in docx.Document(str(tmp_path / f"{gemeenten[0]}-rapport-{year}.docx")).paragraphs
+                if p.style.name == "Heading 1"]
+    assert t("report.sources", "en") in headings and t("report.sources", "nl") not in headings
+    code, _, err = run(capsys, "--warehouse", str(demo_warehouse_path), "rapport", "--all-in", gemeenten[0],
+                       "-o", str(tmp_path / "x"))
+    assert code == 1 and "RIEC region" in err and len(err.strip().splitlines()) == 1
