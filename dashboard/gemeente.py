@@ -23,6 +23,7 @@ from dashboard import routes
 from dashboard.formatting import format_number, format_percent, format_value
 from dashboard.i18n import t
 from dashboard.layout import GRAPH_CONFIG, legend
+from dashboard.panels import report_links
 from dashboard.look import LINK, heading
 from dashboard.views import MapView, area_name, map_view, resolve_state, search_options, source_line
 from data_pipeline.analysis import against_reference, area_profile, standouts, trends
@@ -401,14 +402,10 @@ def _years(warehouse: Warehouse, state: routes.MapState) -> html.Nav:
     return html.Nav([html.Span(t("control.year", state.lang) + ": "), *items], className="years", id="page-years")
 
 
-def report_links(code: str, state: routes.MapState, id_: str) -> html.P:
-    """Links to the report of ``code`` as PDF and as Word, in the year and language of ``state``
-    (the server checks the viewer's scope when one is followed)."""
-    lang = state.lang
-    return html.P([t("report.links", lang), " ", *[
-        item for fmt in routes.REPORT_FORMATS for item in (
-            html.A(t(f"report.{fmt}", lang), href=routes.report_url(code, fmt, state.year, lang), download="",
-                   id=f"{id_}-{fmt}", className=LINK), " ")]], className="report-links")
+def _report_line(links: list, lang: str) -> list:
+    """'Het ondermijningsbeeld als document: PDF Word' (nothing without links)."""
+    return [html.P([t("report.links", lang), " ", *[part for link in links for part in (link, " ")]],
+                   className="report-links")] if links else []
 
 
 def gemeente_page(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> list:
@@ -431,7 +428,7 @@ def gemeente_page(warehouse: Warehouse, state: routes.MapState, scope: Scope) ->
         html.H2(t("page.title", lang, name=area_name(warehouse, code, lang)), id="page-title", className=heading(2)),
         html.P(t("page.place", lang, regio=area_name(warehouse, regio, lang), code=code), className="subtitle"),
         _years(warehouse, state),
-        *([report_links(code, state, "page-report")] if scope.allows_view("wijk", warehouse.lineage(code)) else []),
+        *_report_line(report_links(warehouse, code, state, scope, "page-report"), lang),
         _key_figures(warehouse, state, scope),
         html.P(t("page.intro", lang), className="intro"),
         _standouts(warehouse, state, top),

@@ -230,6 +230,16 @@ def score_breakdown(warehouse: Warehouse, state: routes.MapState, scope: Scope):
     ])
 
 
+def report_links(warehouse: Warehouse, code: str, state: routes.MapState, scope: Scope, id_: str) -> list:
+    """Links to the report of gemeente or region ``code`` as PDF and as Word, in the year and
+    language of ``state``; none where the viewer may not see its wijken (a report is about them;
+    the server checks again when one is followed)."""
+    if level_of(code) not in ("gemeente", "regio") or not scope.allows_view("wijk", warehouse.lineage(code)):
+        return []
+    return [html.A(t(f"report.{fmt}", state.lang), href=routes.report_url(code, fmt, state.year, state.lang),
+                   download="", id=f"{id_}-{fmt}", className=LINK) for fmt in routes.REPORT_FORMATS]
+
+
 def _add_to_comparison(warehouse: Warehouse, state: routes.MapState, code: str) -> str:
     """The link's text, saying beforehand what adding ``code`` does to the comparison: an area
     of another level starts a new one, a full one lets its oldest area go."""
@@ -258,9 +268,7 @@ def _links(warehouse: Warehouse, state: routes.MapState, scope: Scope) -> list:
         links.append(dcc.Link(t("profile.gemeente_page", lang),
                               href=routes.href(routes.gemeente_page(state, code)), id="profile-page",
                               className=LINK))
-    if level in ("gemeente", "regio") and scope.allows_view("wijk", warehouse.lineage(code)):  # its report
-        links += [html.A(t(f"report.{fmt}", lang), href=routes.report_url(code, fmt, state.year, lang), download="",
-                         id=f"profile-report-{fmt}", className=LINK) for fmt in routes.REPORT_FORMATS]
+    links += report_links(warehouse, code, state, scope, "profile-report")
     links.append(dcc.Link([html.Span("×", **{"aria-hidden": "true"}),
                            html.Span(t("profile.close", lang), className="visually-hidden")],
                           href=routes.href(replace(state, area=None)), id="profile-close",
