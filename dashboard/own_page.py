@@ -31,6 +31,7 @@ from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import t
 from dashboard.layout import HIDDEN, OWN_MAX_NAME as MAX_NAME, OWN_YEARS, dropdown_labels, own_drop_text
 from dashboard.look import BUTTON, LABEL, LINK, TABLE
+from dashboard.panels import scroll_box
 from dashboard.signin import Gate
 from data_pipeline.own import (KINDS, OWN_THEME, OWN_THEME_LABELS, ColumnSpec, LayerSpec, OwnError, OwnStore, base_word,
                                denominators, propose)
@@ -86,12 +87,13 @@ def decode_upload(contents: object, file_name: object) -> tuple[str, bytes]:
     return name, data
 
 
-def _cell_table(frame: pd.DataFrame, caption: str, first_column: str | None = None) -> html.Div:
-    header = html.Tr([html.Th(first_column or "", scope="col"), *[html.Th(c, scope="col") for c in frame.columns]])
+def _cell_table(frame: pd.DataFrame, caption: str, first_column: str, caption_id: str) -> html.Div:
+    """``frame`` as a table (its index the first column), scrolling in a box of its own."""
+    header = html.Tr([html.Th(first_column, scope="col"), *[html.Th(c, scope="col") for c in frame.columns]])
     body = [html.Tr([html.Th(str(index), scope="row"), *[html.Td(str(v)) for v in row]])
             for index, row in zip(frame.index, frame.itertuples(index=False))]
-    return html.Div(html.Table([html.Caption(caption), html.Thead(header), html.Tbody(body)], className=TABLE),
-                    className="scroll-box", role="region", tabIndex=0, **{"aria-label": caption})
+    return scroll_box(html.Table([html.Caption(caption, id=caption_id), html.Thead(header), html.Tbody(body)],
+                                 className=TABLE), caption_id)
 
 
 def file_panel(table: OwnTable, lang: str) -> list:
@@ -99,7 +101,7 @@ def file_panel(table: OwnTable, lang: str) -> list:
     return [html.P(t("own.read", lang, file=table.file_name, rows=format_number(len(table.cells), 0, lang=lang),
                      columns=format_number(len(table.columns), 0, lang=lang))),
             _cell_table(table.preview(PREVIEW_ROWS).set_index("row"), t("own.preview", lang, n=PREVIEW_ROWS),
-                        t("own.row", lang))]
+                        t("own.row", lang), "own-preview-title")]
 
 
 def _choice_id(field: str, index: int) -> dict:
@@ -221,7 +223,7 @@ def report_panel(joined, lang: str) -> list:
         shown = report.head(REPORT_ROWS).set_index("row")[["key", "level", reason]]
         shown.columns = [t("own.report.key", lang), t("own.report.level", lang), t("own.report.reason", lang)]
         children.append(_cell_table(shown, t("own.report.unmatched", lang, n=format_number(len(report), 0, lang=lang)),
-                                    t("own.row", lang)))
+                                    t("own.row", lang), "own-report-title"))
         if len(report) > REPORT_ROWS:
             children.append(html.P(t("own.report.more", lang, n=format_number(len(report) - REPORT_ROWS, 0, lang=lang))))
     return children
@@ -257,10 +259,9 @@ def layers_panel(layers: list, organisation: str, lang: str) -> list:
             html.Td(t("own.status.removed" if removed else "own.status.active", lang,
                       date=(layer.removed_at or "")[:10])),
             html.Td(action)]))
-    return [html.P(t("own.layers_of", lang, organisation=organisation)),
-            html.Div(html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in header])), html.Tbody(rows)],
-                                className=TABLE), className="scroll-box", role="region", tabIndex=0,
-                     **{"aria-label": t("own.layers", lang)})]
+    return [html.P(t("own.layers_of", lang, organisation=organisation), id="own-layers-title"),
+            scroll_box(html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in header])), html.Tbody(rows)],
+                                  className=TABLE), "own-layers-title")]
 
 
 # --------------------------------------------------------------------------- callbacks
