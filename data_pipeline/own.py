@@ -59,7 +59,7 @@ import pandas as pd
 from data_pipeline.aggregate import aggregate_indicator_values
 from data_pipeline.attack import check_published
 from data_pipeline.own_files import Joined, OwnInputError, OwnTable, join, recognise
-from data_pipeline.warehouse import LiveWarehouse, Warehouse, execute, query, registered
+from data_pipeline.warehouse import Warehouse, execute, query, registered
 from indicators.catalog import DIRECTIONS, Catalog, Indicator
 
 log = logging.getLogger(__name__)
@@ -545,12 +545,21 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """A connection of its own with ``path`` attached read-only as ``s`` (never DuckDB's shared
-    instance of the path, which would keep showing a file that was swapped)."""
+def _read(path: Path, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+    """One statement on ``path`` attached read-only as ``s``, in a connection of its own (never
+    DuckDB's shared instance of the path, which would keep showing a file that was swapped)."""
     con = duckdb.connect()
-    execute(con, "ATTACH ? AS s (READ_ONLY)", [str(path)])
-    return con
+    try:
+        execute(con, "ATTACH ? AS s (READ_ONLY)", [str(path)])
+        return query(con, sql, params)
+    finally:
+        con.close()
+
+
+def _served_files(root: Path) -> list[Path]:
+    """The file the server reads of each organisation with own data under ``root`` (not the raw ones)."""
+    root = Path(root)
+    return sorted(p for p in root.glob("*.duckdb") if not p.name.endswith(".raw.duckdb")) if root.exists() else []
 
 
 class OwnStore:
@@ -572,13 +581,7 @@ class OwnStore:
     # -- reading --------------------------------------------------------------
 
     def _frame(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
-        if not self.path.exists():
-            return pd.DataFrame()
-        con = _read_only(self.path)
-        try:
-            return query(con, sql, params)
-        finally:
-            con.close()
+        return _read(self.path, sql, params) if self.path.exists() else pd.DataFrame()
 
     def versions(self) -> list[Layer]:
         """Every stored version of every layer of the organisation, removed ones too."""
@@ -758,13 +761,8 @@ class OwnStore:
         return lines
 
     def _tables(self, layer: Layer) -> list[OwnTable]:
-        con = duckdb.connect()
-        try:
-            execute(con, "ATTACH ? AS r (READ_ONLY)", [str(self.raw_path)])
-            frame = query(con, "SELECT * FROM r.uploads WHERE layer = ? AND version = ? ORDER BY position",
-                          [layer.id, layer.version])
-        finally:
-            con.close()
+        frame = _read(self.raw_path, "SELECT * FROM s.uploads WHERE layer = ? AND version = ? ORDER BY position",
+                      [layer.id, layer.version])
         tables = []
         for row in frame.itertuples(index=False):
             split = json.loads(row.cells)
@@ -859,14 +857,8 @@ def _next_id(root: Path) -> int:
     """One more than the highest layer id of any organisation under ``root`` (ids are unique there,
     so a viewer who sees layers of several organisations never meets one id twice)."""
     highest = 0
-    for path in root.glob("*.duckdb") if root.exists() else ():
-        if path.name.endswith(".raw.duckdb"):
-            continue
-        con = _read_only(path)
-        try:
-            found = query(con, "SELECT max(id::INTEGER) AS m FROM s.layers")["m"].iloc[0]
-        finally:
-            con.close()
+    for path in _served_files(root):
+        found = _read(path, "SELECT max(id::INTEGER) AS m FROM s.layers")["m"].iloc[0]
         highest = max(highest, 0 if pd.isna(found) else int(found))
     return highest + 1
 
@@ -906,17 +898,8 @@ def _layer_of(row) -> Layer:
 
 def organisations(root: Path) -> list[OwnStore]:
     """A store per organisation with own data under ``root``."""
-    stores = []
-    for path in sorted(Path(root).glob("*.duckdb")) if Path(root).exists() else ():
-        if path.name.endswith(".raw.duckdb"):
-            continue
-        con = _read_only(path)
-        try:
-            names = query(con, "SELECT DISTINCT organisation FROM s.layers ORDER BY 1")["organisation"]
-        finally:
-            con.close()
-        stores += [OwnStore(root, name) for name in names]
-    return stores
+    return [OwnStore(root, name) for path in _served_files(root)
+            for name in _read(path, "SELECT DISTINCT organisation FROM s.layers ORDER BY 1")["organisation"]]
 
 
 def rejoin_all(new_warehouse: Path, warehouse_path: Path) -> list[str]:
@@ -1014,12 +997,7 @@ OVERLAY_MAP_VALUES_KEPT = 128
 def _store_state(root: Path, organisation: str, liec: bool) -> tuple:
     if not liec:
         return (_stat(root / f"{slug(organisation)}.duckdb"),)
-    try:
-        entries = sorted((e.name, e.inode(), e.stat().st_mtime_ns, e.stat().st_size) for e in os.scandir(root)
-                         if e.name.endswith(".duckdb") and not e.name.endswith(".raw.duckdb"))
-    except OSError:
-        return ()
-    return tuple(entries)
+    return tuple((path.name, _stat(path)) for path in _served_files(root))
 
 
 def overlay(warehouse: Warehouse, root: Path, organisation: str | None, *, liec: bool = False) -> Warehouse:
@@ -1027,7 +1005,7 @@ def overlay(warehouse: Warehouse, root: Path, organisation: str | None, *, liec:
     object back when it sees no own layer. Cached per build, organisation, liec and store state."""
     if not organisation:
         return warehouse
-    base = warehouse.current() if isinstance(warehouse, LiveWarehouse) else warehouse
+    base = open_data(warehouse)
     root = Path(root)
     key = (base, str(root), organisation, bool(liec), _store_state(root, organisation, liec))
     with _overlays_lock:
