@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 
 import dash
-from flask import Flask, Response, abort, has_request_context, request
+from flask import Flask, Response, abort, g, has_request_context, request
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import WSGIRequestHandler
@@ -135,11 +135,16 @@ class ViewerWarehouse:
         self._warehouse, self._gate, self._own_data = warehouse, gate, own_data
 
     def current(self) -> Warehouse:
-        base = self._warehouse.current()
-        user = self._gate.user() if has_request_context() else None
-        if user is None:
-            return base
-        return overlay(base, self._own_data, user.organisation, liec=user.role == "liec")
+        """Worked out once per request (every read of a callback asks), the same all through it."""
+        if not has_request_context():
+            return self._warehouse.current()
+        seen = g.get("viewed_warehouse")
+        if seen is None:
+            user, base = self._gate.user(), self._warehouse.current()
+            seen = base if user is None else overlay(base, self._own_data, user.organisation,
+                                                       liec=user.role == "liec")
+            g.viewed_warehouse = seen
+        return seen
 
     def __getattr__(self, name: str):
         return getattr(self.current(), name)
